@@ -1,0 +1,91 @@
+# doptop — build, test, bench, fuzz.  Plain make + pkg-config.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+MANDIR   = $(PREFIX)/share/man/man1
+DATADIR  = $(PREFIX)/share/doptop
+VERSION  = 0.1.0
+
+PKGS     = ncursesw libssh2 libproc2
+CC      ?= cc
+WARN     = -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla -Werror
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -DDOPTOP_VERSION='"$(VERSION)"' \
+            -DDOPTOP_DATADIR='"$(DATADIR)"'
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 $(WARN) $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
+
+SRC      = $(sort $(wildcard src/*.c))
+OBJ      = $(SRC:src/%.c=build/rel/%.o)
+# Everything but main.c and app.c (the loop) links into unit tests.
+LIBSRC   = $(filter-out src/main.c src/app.c,$(SRC))
+TESTSRC  = $(sort $(wildcard tests/test_*.c))
+
+SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+DBGOBJ   = $(SRC:src/%.c=build/dbg/%.o)
+DBGLIB   = $(LIBSRC:src/%.c=build/dbg/%.o)
+TESTBIN  = $(TESTSRC:tests/%.c=build/dbg/tests/%)
+
+.PHONY: all run test unit itest bench fuzz install uninstall clean screenshots deps
+
+all: doptop
+
+doptop: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
+
+build/rel/%.o: src/%.c $(wildcard include/*.h) | build/rel
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Debug/sanitizer build, used by every test.
+build/dbg/doptop: $(DBGOBJ)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $(DBGOBJ) $(LDLIBS)
+
+build/dbg/%.o: src/%.c $(wildcard include/*.h) | build/dbg
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+build/dbg/tests/%: tests/%.c $(DBGLIB) $(wildcard include/*.h) | build/dbg/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Wno-missing-prototypes -o $@ $< $(DBGLIB) \
+	  $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+build/rel build/dbg build/dbg/tests:
+	mkdir -p $@
+
+# README step 1: install what is missing (as root), build, watch this machine.
+run: deps doptop
+	./doptop
+
+deps:
+	@sh .ci/deps
+
+# README step 2: the whole suite, unit + integration, under ASan+UBSan.
+test: deps build/dbg/doptop $(TESTBIN)
+	@sh tests/run_all.sh
+
+bench: deps doptop
+	@sh bench/run.sh
+
+fuzz: build/fuzz/fuzz_parse
+	./build/fuzz/fuzz_parse -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
+	  build/fuzz/corpus tests/fixtures/corpus
+
+build/fuzz/fuzz_parse: fuzz/fuzz_parse.c $(LIBSRC) $(wildcard include/*.h)
+	mkdir -p build/fuzz/corpus
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -o $@ fuzz/fuzz_parse.c src/parse_frame.c src/parse_proc.c src/sample.c
+
+screenshots: doptop
+	@sh tests/screenshots.sh
+
+install: doptop
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/themes
+	install -m 755 doptop $(DESTDIR)$(BINDIR)/doptop
+	install -m 644 docs/doptop.1 $(DESTDIR)$(MANDIR)/doptop.1
+	install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/doptop $(DESTDIR)$(MANDIR)/doptop.1
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build doptop

@@ -1,0 +1,51 @@
+/*
+ * classify.h — why is this node not going faster?  One verdict per node and
+ * interval, from its rates, with hysteresis so a noisy second does not flip
+ * the label.  Every threshold lives in one table in classify.c.
+ * Pure: no curses, no libssh2.
+ */
+#ifndef DOPTOP_CLASSIFY_H
+#define DOPTOP_CLASSIFY_H
+
+#include <stddef.h>
+#include "rates.h"
+
+/* Contract words: "cpu-bound", "syscall-heavy", "io-starved", "underused",
+ * "idle", "unknown". */
+enum verdict { V_UNKNOWN = 0, V_CPU_BOUND, V_SYSCALL_HEAVY, V_IO_STARVED,
+               V_UNDERUSED, V_IDLE, V_COUNT };
+/* Contract words: "none", "steal", "syscall", "fork", "ipc", "disk",
+ * "network", "memory". */
+enum cause { C_NONE = 0, C_STEAL, C_SYSCALL, C_FORK, C_IPC, C_DISK, C_NETWORK,
+             C_MEMORY, C_COUNT };
+
+struct judgement {
+	enum verdict verdict;
+	enum cause   cause;
+};
+
+/* Per-node classifier memory (hysteresis).  Zero-initialise. */
+struct classifier {
+	struct judgement stable;     /* what is shown */
+	struct judgement pending;    /* a different raw judgement waiting to hold */
+	int              pending_n;  /* how many intervals it has held */
+};
+
+const char *verdict_name(enum verdict v);
+const char *cause_name(enum cause c);
+/* Short, concrete advice for a verdict and cause (static string). */
+const char *classify_advice(struct judgement j);
+
+/* One interval's judgement with no memory; cur biases the thresholds toward
+ * the current verdict (exit thresholds are looser than enter ones). */
+struct judgement classify_raw(const struct rates *r, struct judgement cur);
+/* Feed one interval; returns the (stable) judgement to show. */
+struct judgement classify_step(struct classifier *c, const struct rates *r);
+/* Forget history (node reconnected or restarted). */
+void classify_reset(struct classifier *c);
+
+/* Write "why this verdict": the signals that decided it, with their values
+ * and thresholds, one per line.  Returns the length written (truncated to cap). */
+size_t classify_explain(const struct rates *r, struct judgement j, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * cli.h — the command line (a contract: option names are relied on by
+ * users and scripts; see --help, doptop.1 and README).
+ */
+#ifndef DOPTOP_CLI_H
+#define DOPTOP_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "nodespec.h"
+
+struct options {
+	struct node_list nodes;     /* expanded --nodes (or "local") */
+	bool   list_nodes;
+	double interval;            /* seconds, 0.1 .. 3600 */
+	bool   batch, json, once;
+	long   count;               /* -c N; 0 = forever */
+	/* ssh */
+	const char *ssh_config, *ssh_user, *identity;
+	int    ssh_port;
+	bool   accept_new;
+	/* record / replay */
+	const char *record, *replay;
+	double speed;               /* replay speed; 0 = as fast as possible */
+	/* progress (issue 4) */
+	const char *done, *done_from, *done_glob, *todo;
+	bool   recursive;
+	int64_t total;              /* -1 = unknown */
+	double stall_after;         /* seconds */
+	/* screen */
+	const char *theme;
+	bool   no_color;
+};
+
+/* Parse argv into o.  Returns 0 to run, 1 when done (--help/--version/
+ * --list-nodes printed), or 2 after a one-line error on stderr. */
+int cli_parse(int argc, char **argv, struct options *o);
+void cli_free(struct options *o);
+
+#endif

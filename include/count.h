@@ -1,0 +1,81 @@
+/*
+ * count.h — count a job's finished items: the regular files in a directory.
+ *
+ * Local counting reads the directory with getdents64 into a reused buffer and
+ * counts entries by d_type (no stat per file, no sorting, no allocation per
+ * name; fstatat only where the file system reports DT_UNKNOWN).  A directory
+ * whose mtime has not changed since it was last read is not read again.
+ * Remote counting builds one shell command for an SSH exec channel and parses
+ * its output.  No curses, no libssh2.
+ *
+ * What counts: regular files (not symlinks, not directories), including
+ * names starting with '.', whose name matches the optional glob (fnmatch with
+ * no flags, the same rule as find -name).  Recursive mode descends into
+ * subdirectories (never through symlinks) down to COUNT_MAX_DEPTH levels.
+ */
+#ifndef DOPTOP_COUNT_H
+#define DOPTOP_COUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Subdirectory levels below the counted directory that recursive mode reads;
+ * deeper ones are skipped and reported as a note. */
+#define COUNT_MAX_DEPTH 64
+
+/* Error codes (negative returns). */
+#define COUNT_ERR_NOMEM   (-1) /* out of memory */
+#define COUNT_ERR_MISSING (-2) /* directory does not exist */
+#define COUNT_ERR_NOTDIR  (-3) /* path is not a directory */
+#define COUNT_ERR_READ    (-4) /* directory cannot be opened or read */
+#define COUNT_ERR_ARG     (-5) /* bad argument (NULL, empty path, bad output) */
+#define COUNT_ERR_SPACE   (-6) /* caller's buffer too small */
+
+struct counter;
+
+/* What the last counter_count() did; for tests, benchmarks and the debug log. */
+struct count_stats {
+	unsigned dirs_read;     /* directories whose entries were read */
+	unsigned dirs_skipped;  /* directories whose cached count was reused */
+	unsigned dirs_uncached; /* read dirs that did not fit in the cache */
+	uint64_t stat_calls;    /* fstatat calls for DT_UNKNOWN entries */
+};
+
+/* A counter for dir (copied).  glob may be NULL (every regular file).
+ * Allocates no directory buffer until the first count.  Returns NULL when
+ * out of memory or dir is NULL/empty.  Caller frees with counter_free(). */
+struct counter *counter_new(const char *dir, const char *glob, bool recursive);
+
+/* Count the matching files now.  On success returns 0 and stores the count
+ * in *out and the wall time the count took (monotonic clock) in *took_s;
+ * *why (optional) is then NULL, or a note about what was left out
+ * (unreadable or too-deep subdirectories).  On failure returns a negative
+ * COUNT_ERR_* code, leaves *out unchanged and sets *why to a one-line reason.
+ * *why is a static string or borrowed from c until the next call. */
+int counter_count(struct counter *c, uint64_t *out, double *took_s,
+		  const char **why);
+
+/* Statistics of the last counter_count() call (borrowed). */
+const struct count_stats *counter_stats(const struct counter *c);
+
+/* Free a counter; NULL is a no-op. */
+void counter_free(struct counter *c);
+
+/* Write the shell command (POSIX sh syntax, for an SSH exec channel) that
+ * prints the count for dir on a stock Linux node as one decimal number on
+ * stdout, and on failure prints nothing on stdout, a reason on stderr and
+ * exits non-zero.  dir and glob (may be NULL) are shell-quoted.
+ * Returns the length, or COUNT_ERR_SPACE / COUNT_ERR_ARG. */
+int count_remote_command(char *buf, size_t cap, const char *dir,
+			 const char *glob, bool recursive);
+
+/* Parse the remote command's stdout (len bytes, need not be terminated):
+ * one decimal number, optional surrounding blanks/newline.  Returns 0 or
+ * COUNT_ERR_ARG (empty, garbage, overflow). */
+int count_parse_remote(const char *out, size_t len, uint64_t *n);
+
+/* A one-line description of a COUNT_ERR_* code (static string). */
+const char *count_strerror(int code);
+
+#endif

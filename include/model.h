@@ -1,0 +1,83 @@
+/*
+ * model.h — what the views show: every node's state, latest rates, verdict
+ * and short history, plus the cluster summary.  Sources (local, ssh,
+ * replay) write into it through model_ingest()/model_set_state(); views only
+ * read it.  Pure: no curses, no libssh2.
+ */
+#ifndef DOPTOP_MODEL_H
+#define DOPTOP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "classify.h"
+#include "node_state.h"
+#include "nodespec.h"
+#include "rates.h"
+#include "sample.h"
+
+/* History kept per node for the graphs: 300 intervals (5 min at 1 s). */
+#define MODEL_HIST 300
+
+enum hist_series { H_USER, H_SYSTEM, H_IOWAIT, H_STEAL, H_DISK_R, H_DISK_W,
+                   H_NET_RX, H_NET_TX, H_PSI_IO, H_PSI_CPU, H_FORKS, H_CTXT, H_NSERIES };
+
+struct node {
+	const struct node_spec *spec;   /* borrowed from the node list */
+	enum conn_state state;
+	char     why[200];              /* what is wrong / what to fix; sanitised */
+	double   since;                 /* monotonic time the state began */
+	unsigned reconnects;
+	bool     restarted;             /* boot time changed: came back after a restart */
+	bool     fallback_sh;           /* node has no bash: POSIX sh probe (forks) */
+	double   last_frame;            /* monotonic time of the last sample, 0 = never */
+
+	bool     have_prev;
+	struct sample prev;             /* baseline for the next delta */
+	bool     have_rates;
+	struct rates r;                 /* latest interval */
+	struct classifier cls;
+	struct judgement j;             /* stable verdict */
+
+	float    hist[H_NSERIES][MODEL_HIST];
+	unsigned hist_n;                /* total pushed; ring index = n % MODEL_HIST */
+};
+
+struct cluster {
+	int    nodes, up, down, stale, connecting;
+	int    cores;
+	struct cpu_split cpu;           /* core-weighted over nodes with data */
+	double disk_read_Bps, disk_write_Bps, net_rx_Bps, net_tx_Bps;
+	int    count[V_COUNT];          /* nodes per verdict */
+	int    cause_count[V_COUNT][C_COUNT];
+	struct judgement dominant;      /* most common verdict among nodes with data */
+};
+
+struct model {
+	struct node *nodes;
+	size_t n;
+};
+
+/* Allocate one node per spec (borrowed).  0 or -1 on OOM. */
+int model_init(struct model *m, const struct node_spec *specs, size_t n);
+void model_free(struct model *m);
+
+/* A new sample for node i at monotonic time now: computes rates against the
+ * previous sample, classifies, pushes history.  Returns true when the node
+ * has a fresh interval of rates. */
+bool model_ingest(struct model *m, size_t i, const struct sample *s, double now);
+/* Set a node's connection state (why may be NULL); keeps "since" when the
+ * state does not change.  Leaving "up" drops the rates (no stale numbers). */
+void model_set_state(struct model *m, size_t i, enum conn_state st, const char *why,
+                     double now);
+
+/* Summarise every node. */
+void model_cluster(const struct model *m, struct cluster *c);
+/* Value of a series k steps back (0 = newest); false past the history. */
+bool model_hist(const struct node *nd, enum hist_series s, unsigned back, float *out);
+
+/* Copy a remote string for display: control characters and escape
+ * sequences become '?', so nothing from a node reaches the terminal raw.
+ * Always NUL-terminates; returns dst. */
+char *model_sanitize(char *dst, size_t cap, const char *src);
+
+#endif

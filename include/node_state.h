@@ -1,0 +1,22 @@
+/*
+ * node_state.h — the states a node can be in (a contract: the JSON "state"
+ * field and the screen use exactly these words).
+ */
+#ifndef DOPTOP_NODE_STATE_H
+#define DOPTOP_NODE_STATE_H
+
+enum conn_state {
+	CS_CONNECTING = 0,   /* resolving, TCP connect, handshake, auth, exec */
+	CS_UP,               /* frames are streaming */
+	CS_STALE,            /* no frame for ~3 intervals on a live connection */
+	CS_DOWN,             /* connection lost or refused; retrying with backoff */
+	CS_AUTH_FAILED,      /* no key accepted; not retried in a loop */
+	CS_HOSTKEY_MISMATCH, /* host key changed or unknown; never auto-accepted */
+	CS_UNREACHABLE,      /* name does not resolve / no route; retried slowly */
+};
+
+/* The contract word for a state: "up", "connecting", "stale", "down",
+ * "auth-failed", "hostkey-mismatch", "unreachable". */
+const char *conn_state_name(enum conn_state s);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * probe.h — the tiny shell loop run on every node, and its wire protocol.
+ *
+ * Protocol version 1.  Every interval the node prints one frame:
+ *
+ *   @@DOPTOP 1 <seq> <node-clock seconds, e.g. 1764133543.123456> <flags>
+ *   %stat            then the raw text of /proc/stat
+ *   %disk            /proc/diskstats
+ *   %net             /proc/net/dev
+ *   %load            /proc/loadavg
+ *   %mem             /proc/meminfo
+ *   %vm              /proc/vmstat (may be filtered to the lines we use)
+ *   %psi-cpu         /proc/pressure/cpu      (sections absent on kernels
+ *   %psi-io          /proc/pressure/io        without PSI)
+ *   %psi-mem         /proc/pressure/memory
+ *   @@END <seq>
+ *
+ * flags: "bash" (zero-fork loop) or "sh" (POSIX fallback, forks per sample).
+ * /proc text never has lines starting with '%' or '@@', so the markers are
+ * unambiguous.  Anything before the first "@@DOPTOP" line (banners, rc file
+ * noise) is ignored.  Pure: no curses, no libssh2.
+ */
+#ifndef DOPTOP_PROBE_H
+#define DOPTOP_PROBE_H
+
+#include <stddef.h>
+
+#define PROBE_PROTO_VERSION 1
+
+/* Write the remote command that runs the probe at the given interval into
+ * buf (a single shell command line for an SSH exec channel; tries bash and
+ * falls back to POSIX sh).  Returns the length, or -1 if buf is too small.
+ * The loop ends when the channel's stdin reaches EOF (doptop closed it). */
+int probe_command(char *buf, size_t cap, double interval_s);
+
+/* Quote s for a POSIX shell ('...' with '\'' for quotes) into buf.
+ * Returns the length, or -1 if buf is too small. */
+int probe_shell_quote(char *buf, size_t cap, const char *s);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * record.h — the --record / --replay file format.  Pure stdio.
+ *
+ * Text, line oriented.  The first line is the header:
+ *
+ *   #doptop-record 1 version=<doptop version> interval=<seconds> nodes=<a,b,c>
+ *
+ * then one record per frame received from a node, in arrival order:
+ *
+ *   F <node index> <receive unix time, e.g. 1764133543.123456> <length>\n
+ *   <length bytes: the raw frame, header line to @@END line inclusive>
+ *
+ * Node names never contain commas or whitespace.  Numbers are written
+ * without the process locale, so a file reads the same everywhere.
+ * A record longer than FPARSE_MAX_FRAME is corrupt.
+ */
+#ifndef DOPTOP_RECORD_H
+#define DOPTOP_RECORD_H
+
+#include <stddef.h>
+
+#define RECORD_FORMAT_VERSION 1
+#define RECORD_MAX_NODES      4096   /* hard cap on nodes= in a header */
+#define RECORD_MAX_HEADER     (256 * 1024)
+
+enum record_err {
+	REC_EIO     = -1,  /* open/read/write failed (see errno) */
+	REC_EFORMAT = -2,  /* the file is not a doptop recording or is corrupt */
+	REC_ENOMEM  = -3,
+	REC_EARG    = -4,  /* bad argument (node name with comma/space, index) */
+};
+
+struct recorder;
+struct replay;
+
+/* Create (truncate) path and write the header.  names: n node names,
+ * borrowed.  NULL on failure with a static reason in *why (if why). */
+struct recorder *recorder_open(const char *path, const char *version,
+                               double interval, const char *const *names,
+                               int n, const char **why);
+/* Append one frame received from node node_idx at unix time t, then
+ * fflush, so a killed doptop loses at most the frame being written.
+ * Returns 0 or a negative REC_E* code. */
+int recorder_frame(struct recorder *r, int node_idx, double t,
+                   const char *raw, size_t len);
+/* Flush and close; NULL is a no-op.  Returns 0 or REC_EIO. */
+int recorder_close(struct recorder *r);
+
+/* Open a recording and read its header.  NULL on failure with a static
+ * reason in *why (if why).  Caller closes with replay_close(). */
+struct replay *replay_open(const char *path, const char **why);
+/* Header fields; strings are owned by rp and live until replay_close(). */
+int replay_nnodes(const struct replay *rp);
+const char *replay_node(const struct replay *rp, int idx);  /* NULL if out of range */
+double replay_interval(const struct replay *rp);
+const char *replay_version(const struct replay *rp);
+/* Next record: 1 and the fields (raw borrowed until the next call),
+ * 0 at end of file (a truncated last record counts as the end), or a
+ * negative REC_E* code for a corrupt file. */
+int replay_next(struct replay *rp, int *node_idx, double *t,
+                const char **raw, size_t *len);
+/* Close; NULL is a no-op. */
+void replay_close(struct replay *rp);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * ssh_conn.h — one node's SSH connection: a non-blocking libssh2 state
+ * machine stepped from the main poll() loop.
+ *
+ * States (node_state.h): connecting (resolve, TCP connect, handshake,
+ * host key check, auth, exec) -> up (frames streaming) -> stale (no frame
+ * for ~3 intervals) / down (lost or refused; reconnect with exponential
+ * backoff 1 s .. 30 s plus jitter) / auth-failed / hostkey-mismatch /
+ * unreachable.  The loop never blocks on a connection: every call here
+ * returns at once.
+ */
+#ifndef DOPTOP_SSH_CONN_H
+#define DOPTOP_SSH_CONN_H
+
+#include <stdbool.h>
+#include "node_state.h"
+#include "nodespec.h"
+#include "parse.h"
+
+/* Options shared by every connection (from the command line). */
+struct ssh_opts {
+	const char *config_file;   /* -F FILE; NULL = ~/.ssh/config (+ /etc/ssh/ssh_config) */
+	const char *user;          /* -l USER overrides config; NULL = none */
+	int         port;          /* -p PORT overrides config; 0 = none */
+	const char *identity;      /* -i FILE, tried first; NULL = none */
+	bool        accept_new;    /* --accept-new: append unknown host keys */
+	double      interval;      /* probe interval, seconds */
+};
+
+struct ssh_conn;
+
+/* Called with every complete frame from the node (borrowed until return). */
+typedef void (*ssh_frame_fn)(void *arg, const struct sample *s,
+                             const char *raw, size_t rawlen);
+
+/* Global init/exit of libssh2 (once per process). 0 or negative. */
+int ssh_conn_global_init(void);
+void ssh_conn_global_exit(void);
+
+/* New connection for a node; starts connecting on the first step.  The
+ * spec and opts are copied.  Caller frees with ssh_conn_free(). */
+struct ssh_conn *ssh_conn_new(const struct node_spec *spec, const struct ssh_opts *o,
+                              ssh_frame_fn fn, void *arg);
+/* Close the channel (which ends the remote loop) and the session, free. */
+void ssh_conn_free(struct ssh_conn *c);
+
+/* The descriptor to poll and the events wanted; -1 when there is none now. */
+int ssh_conn_pollfd(const struct ssh_conn *c, short *events);
+/* Monotonic time (seconds) by which ssh_conn_step() must run again even
+ * without I/O (timeouts, keepalive, reconnect backoff). */
+double ssh_conn_deadline(const struct ssh_conn *c);
+/* Drive the state machine: now is the monotonic clock, revents what poll()
+ * reported for this connection's fd (0 on a timer wake-up). */
+void ssh_conn_step(struct ssh_conn *c, double now, short revents);
+
+enum conn_state ssh_conn_state(const struct ssh_conn *c);
+/* One line saying what is wrong / what to fix, "" when up.  Borrowed. */
+const char *ssh_conn_why(const struct ssh_conn *c);
+/* Monotonic time the current state began. */
+double ssh_conn_since(const struct ssh_conn *c);
+/* Successful reconnects after the first connect. */
+unsigned ssh_conn_reconnects(const struct ssh_conn *c);
+/* True when the node runs the POSIX sh fallback (no bash). */
+bool ssh_conn_fallback_sh(const struct ssh_conn *c);
+
+/* Run an extra command on the node's existing session (progress counting,
+ * top processes).  Its whole stdout (capped at cap bytes) is handed to fn
+ * when it exits.  Returns 0, or negative if the node is not up. */
+typedef void (*ssh_aux_fn)(void *arg, int status, const char *out, size_t len);
+int ssh_conn_aux_exec(struct ssh_conn *c, const char *cmd, size_t cap,
+                      ssh_aux_fn fn, void *arg);
+
+#endif

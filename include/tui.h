@@ -1,0 +1,38 @@
+/*
+ * tui.h — the curses screen.  Reads the model, never changes it.  The
+ * terminal is restored by tui_free() on every exit path (the caller makes
+ * sure it runs on signals too).
+ */
+#ifndef DOPTOP_TUI_H
+#define DOPTOP_TUI_H
+
+#include <stdbool.h>
+#include "model.h"
+
+struct tui;
+
+struct tui_info {                /* what the header shows besides the model */
+	double interval;
+	double wall;                 /* unix time to show */
+	double now;                  /* monotonic, for "down 3m12s" */
+	const char *progress;        /* one progress line, or NULL */
+	bool   stalled;
+	double progress_frac;        /* 0..1, or < 0 when unknown */
+	const char *source;          /* "live" or "replay FILE" */
+};
+
+/* Start the screen on the terminal.  theme: a name or NULL; no_color also
+ * when NO_COLOR is set.  NULL with a one-line reason in *why. */
+struct tui *tui_new(const char *theme, bool no_color, const char **why);
+/* Restore the terminal and free. */
+void tui_free(struct tui *t);
+/* Read pending keys and mouse events.  Returns 1 when the user quits. */
+int tui_input(struct tui *t, const struct model *m);
+/* Draw if anything changed (rate-limited by the caller). */
+void tui_draw(struct tui *t, const struct model *m, const struct tui_info *info);
+/* The terminal was resized. */
+void tui_resize(struct tui *t);
+/* True while the screen is frozen (space): data keeps coming, view holds. */
+bool tui_frozen(const struct tui *t);
+
+#endif

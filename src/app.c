@@ -1,0 +1,359 @@
+/* app.c — the one poll() loop that drives sources and sinks (see app.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "app.h"
+#include "local.h"
+#include "model.h"
+#include "out_batch.h"
+#include "ssh_conn.h"
+#include "tui.h"
+
+/* Minimum time between two screen redraws: the screen never repaints more
+ * than ~10 times a second however fast data arrives. */
+#define REDRAW_MIN_S 0.1
+
+struct app;
+
+/* Per-node glue handed to the SSH frame callback. */
+struct node_ctx {
+	struct app *a;
+	size_t idx;
+};
+
+struct app {
+	struct options *o;
+	struct model m;
+	struct local_sampler *local;
+	struct ssh_conn **conns;      /* per node; NULL for local */
+	struct node_ctx *ctx;
+	struct tui *tui;
+	bool   screen;
+	double next_tick;             /* monotonic time of the next interval */
+	double last_draw;
+	bool   dirty;
+	long   blocks;                /* blocks written (batch/json) */
+	double start;
+};
+
+static volatile sig_atomic_t g_stop, g_winch;
+static int g_wake[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGWINCH)
+		g_winch = 1;
+	else
+		g_stop = sig;
+	if (g_wake[1] >= 0 && write(g_wake[1], "x", 1) < 0) {
+		/* the pipe is full: a wake-up is pending anyway */
+	}
+	errno = saved;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(g_wake, O_NONBLOCK | O_CLOEXEC) < 0)
+		g_wake[0] = g_wake[1] = -1;
+}
+
+/* A frame from an SSH node. */
+static void on_frame(void *arg, const struct sample *s, const char *raw, size_t rawlen)
+{
+	struct node_ctx *c = arg;
+	(void)raw;
+	(void)rawlen;
+	model_ingest(&c->a->m, c->idx, s, mono());
+	c->a->dirty = true;
+}
+
+/* Sample every local node now. */
+static void sample_local(struct app *a, double now)
+{
+	struct sample s;
+	if (!a->local || local_sample(a->local, &s) < 0)
+		return;
+	for (size_t i = 0; i < a->m.n; i++) {
+		if (!a->m.nodes[i].spec->local)
+			continue;
+		model_set_state(&a->m, i, CS_UP, "", now);
+		model_ingest(&a->m, i, &s, now);
+	}
+	a->dirty = true;
+}
+
+/* Start one SSH connection per remote node. */
+static int start_sources(struct app *a, const char **why)
+{
+	struct options *o = a->o;
+	bool any_remote = false;
+	for (size_t i = 0; i < a->m.n; i++) {
+		if (a->m.nodes[i].spec->local) {
+			if (!a->local && !(a->local = local_new(why)))
+				return -1;
+			continue;
+		}
+		any_remote = true;
+	}
+	if (!any_remote)
+		return 0;
+	if (ssh_conn_global_init() < 0) {
+		*why = "libssh2 failed to initialise";
+		return -1;
+	}
+	struct ssh_opts so = {
+		.config_file = o->ssh_config, .user = o->ssh_user, .port = o->ssh_port,
+		.identity = o->identity, .accept_new = o->accept_new, .interval = o->interval,
+	};
+	a->conns = calloc(a->m.n, sizeof *a->conns);
+	a->ctx = calloc(a->m.n, sizeof *a->ctx);
+	if (!a->conns || !a->ctx) {
+		*why = "out of memory";
+		return -1;
+	}
+	for (size_t i = 0; i < a->m.n; i++) {
+		if (a->m.nodes[i].spec->local)
+			continue;
+		a->ctx[i] = (struct node_ctx){ a, i };
+		a->conns[i] = ssh_conn_new(&a->o->nodes.v[i], &so, on_frame, &a->ctx[i]);
+		if (!a->conns[i]) {
+			*why = "out of memory";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Mirror each connection's state into the model. */
+static void sync_states(struct app *a, double now)
+{
+	for (size_t i = 0; a->conns && i < a->m.n; i++) {
+		struct ssh_conn *c = a->conns[i];
+		if (!c)
+			continue;
+		struct node *nd = &a->m.nodes[i];
+		enum conn_state st = ssh_conn_state(c);
+		if (st != nd->state)
+			a->dirty = true;
+		model_set_state(&a->m, i, st, ssh_conn_why(c), now);
+		nd->since = ssh_conn_since(c);
+		nd->reconnects = ssh_conn_reconnects(c);
+		nd->fallback_sh = ssh_conn_fallback_sh(c);
+	}
+}
+
+/* True once every node has a full interval or has settled in a failure
+ * state (for --once: the first block with real figures). */
+static bool all_settled(const struct app *a, double now)
+{
+	if (now - a->start > 15)
+		return true;
+	for (size_t i = 0; i < a->m.n; i++) {
+		const struct node *nd = &a->m.nodes[i];
+		if (nd->state == CS_CONNECTING || (nd->state == CS_UP && !nd->have_rates))
+			return false;
+	}
+	return true;
+}
+
+/* One interval has passed: sample local nodes and write a block. */
+static void tick(struct app *a, double now)
+{
+	sample_local(a, now);
+	if (a->screen)
+		return;
+	if (a->o->once && !all_settled(a, now))
+		return;
+	if (a->o->json)
+		out_json_block(stdout, &a->m, wall(), now);
+	else
+		out_text_block(stdout, &a->m, wall(), now, a->o->interval);
+	a->blocks++;
+	if (ferror(stdout))
+		g_stop = SIGPIPE;
+}
+
+static void draw(struct app *a, double now)
+{
+	struct tui_info info = {
+		.interval = a->o->interval, .wall = wall(), .now = now,
+		.progress = NULL, .progress_frac = -1, .source = "live",
+	};
+	tui_draw(a->tui, &a->m, &info);
+	a->last_draw = now;
+	a->dirty = false;
+}
+
+/* Fill pollfds: the wake pipe, stdin for the screen, then connections. */
+static nfds_t fill_pollfds(struct app *a, struct pollfd *pf, size_t *map, double *deadline)
+{
+	nfds_t n = 0;
+	pf[n++] = (struct pollfd){ .fd = g_wake[0], .events = POLLIN };
+	if (a->screen)
+		pf[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+	for (size_t i = 0; a->conns && i < a->m.n; i++) {
+		if (!a->conns[i])
+			continue;
+		short ev = 0;
+		int fd = ssh_conn_pollfd(a->conns[i], &ev);
+		double d = ssh_conn_deadline(a->conns[i]);
+		if (d < *deadline)
+			*deadline = d;
+		if (fd < 0)
+			continue;
+		map[n] = i;
+		pf[n++] = (struct pollfd){ .fd = fd, .events = ev };
+	}
+	return n;
+}
+
+/* Step every connection that has I/O or whose deadline passed. */
+static void step_conns(struct app *a, struct pollfd *pf, size_t *map, nfds_t n, double now)
+{
+	nfds_t first = a->screen ? 2 : 1;
+	short *rev = calloc(a->m.n, sizeof *rev);
+	if (!rev)
+		return;
+	for (nfds_t k = first; k < n; k++)
+		rev[map[k]] = pf[k].revents;
+	for (size_t i = 0; i < a->m.n; i++)
+		if (a->conns[i] && (rev[i] || ssh_conn_deadline(a->conns[i]) <= now))
+			ssh_conn_step(a->conns[i], now, rev[i]);
+	free(rev);
+	sync_states(a, now);
+}
+
+static int loop(struct app *a)
+{
+	size_t cap = a->m.n + 2;
+	struct pollfd *pf = calloc(cap, sizeof *pf);
+	size_t *map = calloc(cap, sizeof *map);
+	if (!pf || !map) {
+		free(pf);
+		free(map);
+		return 1;
+	}
+	while (!g_stop) {
+		double now = mono();
+		if (now >= a->next_tick) {
+			tick(a, now);
+			/* Keep the cadence; after a long stall skip missed ticks. */
+			a->next_tick += a->o->interval;
+			if (a->next_tick < now)
+				a->next_tick = now + a->o->interval;
+			if (a->o->count && a->blocks >= a->o->count)
+				break;
+		}
+		if (a->screen && g_winch) {
+			g_winch = 0;
+			tui_resize(a->tui);
+			a->dirty = true;
+		}
+		if (a->screen && a->dirty && now - a->last_draw >= REDRAW_MIN_S)
+			draw(a, now);
+		double deadline = a->next_tick;
+		if (a->screen && a->dirty)
+			deadline = fmin(deadline, a->last_draw + REDRAW_MIN_S);
+		nfds_t n = fill_pollfds(a, pf, map, &deadline);
+		double wait = deadline - mono();
+		int ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
+		int r = poll(pf, n, ms);
+		if (r < 0 && errno != EINTR)
+			break;
+		now = mono();
+		if (r > 0 && (pf[0].revents & POLLIN)) {
+			char buf[64];
+			while (read(g_wake[0], buf, sizeof buf) > 0)
+				;
+		}
+		if (a->screen && r > 0 && pf[1].revents) {
+			if (tui_input(a->tui, &a->m))
+				break;
+			a->dirty = true;
+		}
+		if (a->conns)
+			step_conns(a, pf, map, n, now);
+	}
+	free(pf);
+	free(map);
+	return 0;
+}
+
+static void app_free(struct app *a)
+{
+	for (size_t i = 0; a->conns && i < a->m.n; i++)
+		ssh_conn_free(a->conns[i]);
+	if (a->conns)
+		ssh_conn_global_exit();
+	free(a->conns);
+	free(a->ctx);
+	local_free(a->local);
+	model_free(&a->m);
+}
+
+int app_run(struct options *o)
+{
+	struct app a;
+	const char *why = "";
+	memset(&a, 0, sizeof a);
+	a.o = o;
+	a.screen = !o->batch && !o->json && isatty(STDOUT_FILENO);
+	if (o->replay) {
+		fprintf(stderr, "doptop: --replay is not available in this build\n");
+		return 1;
+	}
+	if (model_init(&a.m, o->nodes.v, o->nodes.n) < 0) {
+		fprintf(stderr, "doptop: out of memory\n");
+		return 1;
+	}
+	setup_signals();
+	if (start_sources(&a, &why) < 0) {
+		fprintf(stderr, "doptop: %s\n", why);
+		app_free(&a);
+		return 1;
+	}
+	a.start = mono();
+	sample_local(&a, a.start);          /* the baseline for the first delta */
+	a.next_tick = a.start + o->interval;
+	if (a.screen && !(a.tui = tui_new(o->theme, o->no_color, &why))) {
+		fprintf(stderr, "doptop: %s\n", why);
+		app_free(&a);
+		return 1;
+	}
+	a.dirty = true;
+	int rc = loop(&a);
+	tui_free(a.tui);
+	app_free(&a);
+	return rc;
+}

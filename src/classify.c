@@ -1,0 +1,341 @@
+/*
+ * classify.c — the verdict rules.  The htop heuristic (CPU not full ->
+ * I/O; red dominant -> syscalls; green dominant -> CPU-bound), refined by
+ * what real bottlenecks look like in /proc on Linux 6.x.  Figures quoted
+ * below are medians of 1 s samples on a 2-core VM (issue #2 and
+ * docs/measurements.md).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "classify.h"
+
+/* Every threshold in one place.  "enter" applies when the node does not
+ * have this verdict yet, "stay" when it does (looser: hysteresis). */
+static const struct thresholds {
+	/* busy% (100-idle-iowait) at or above which the CPU counts as full.
+	 * stress-ng --cpu: 99%; a full machine shared with a few daemons still
+	 * reads 93-97%, so 90 enters and 80 keeps the label. */
+	double full_enter, full_stay;
+	/* system share of busy time (sys/(user+sys)) for syscall-heavy.
+	 * dd bs=1: 69%; stress-ng --fork: 98%; CPU-bound work: < 10%. */
+	double sys_share_enter, sys_share_stay;
+	/* forks/s per core that make process creation the cause.
+	 * stress-ng --fork: ~3.9k/s on 2 cores; a busy shell script ~50/s. */
+	double fork_per_core;
+	/* IPC storm: context switches/s per core, CPU pressure and a kernel
+	 * share.  ProcessPoolExecutor(16).map over tiny items: ~50k/s per
+	 * core, cpu some ~42%, system 27 of 71 busy; plain CPU-bound work
+	 * switches < 2k/s per core, sshfs direct_io waits ~2-5k/s per core. */
+	double ipc_ctxt_per_core, ipc_psi_cpu, ipc_sys_share;
+	/* Waiting on I/O: iowait share, or I/O pressure, or blocked tasks
+	 * per core.  Throttled reader: iowait ~80%, io some ~90%. */
+	double iowait_enter, iowait_stay, psi_io_enter, psi_io_stay, blocked_per_core;
+	/* Memory: pressure share, or swap traffic (pages/s). */
+	double psi_mem, swap_pages, refault_pages;
+	/* Network busy enough to explain idle CPU (bytes/s, rx+tx), and the
+	 * disk counted as quiet below a quarter of that. */
+	double net_busy_Bps;
+	/* Steal share (of all time) that makes steal the cause. */
+	double steal;
+	/* Idle: fewer busy cores than this, and at most this busy%. */
+	double idle_cores, idle_busy;
+	/* Disk busy enough to count as doing I/O (bytes/s or requests/s). */
+	double disk_busy_Bps, disk_busy_iops;
+} T = {
+	.full_enter = 90, .full_stay = 80,
+	.sys_share_enter = 50, .sys_share_stay = 40,
+	.fork_per_core = 300,
+	.ipc_ctxt_per_core = 15000, .ipc_psi_cpu = 15, .ipc_sys_share = 20,
+	.iowait_enter = 10, .iowait_stay = 5, .psi_io_enter = 20, .psi_io_stay = 10,
+	.blocked_per_core = 0.5,
+	.psi_mem = 10, .swap_pages = 256, .refault_pages = 5000,
+	.net_busy_Bps = 256 * 1024,
+	.steal = 10,
+	.idle_cores = 0.25, .idle_busy = 10,
+	.disk_busy_Bps = 1024 * 1024, .disk_busy_iops = 50,
+};
+
+static const char *const verdict_words[V_COUNT] = {
+	"unknown", "cpu-bound", "syscall-heavy", "io-starved", "underused", "idle",
+};
+static const char *const cause_words[C_COUNT] = {
+	"none", "steal", "syscall", "fork", "ipc", "disk", "network", "memory",
+};
+
+const char *verdict_name(enum verdict v)
+{
+	return (unsigned)v < V_COUNT ? verdict_words[v] : "unknown";
+}
+
+const char *cause_name(enum cause c)
+{
+	return (unsigned)c < C_COUNT ? cause_words[c] : "none";
+}
+
+const char *classify_advice(struct judgement j)
+{
+	switch (j.verdict) {
+	case V_CPU_BOUND:
+		return j.cause == C_STEAL
+		    ? "the hypervisor steals CPU: move to another host/zone or a dedicated instance type"
+		    : "CPU used well: add nodes, then optimise the algorithm";
+	case V_SYSCALL_HEAVY:
+		switch (j.cause) {
+		case C_FORK:
+			return "process creation dominates: reuse a worker pool and chunk items per worker";
+		case C_IPC:
+			return "per-item round trips between processes: batch items (e.g. map(..., chunksize=1000))";
+		default:
+			return "kernel time dominates: batch the work (bigger reads/writes, fewer calls per item)";
+		}
+	case V_IO_STARVED:
+		switch (j.cause) {
+		case C_NETWORK:
+			return "waiting on the network (sshfs?): copy the inputs to local disk first";
+		case C_MEMORY:
+			return "memory pressure: run fewer or smaller workers, or add RAM";
+		default:
+			return "waiting on disk: load the data into memory (tmpfs) or move it to a local SSD";
+		}
+	case V_UNDERUSED:
+		return "CPU idle with no I/O to explain it: run more workers (max_workers = cores)";
+	case V_IDLE:
+		return "nothing running";
+	default:
+		return "waiting for data";
+	}
+}
+
+/* Pick the enter or the stay threshold. */
+static double th(bool staying, double enter, double stay)
+{
+	return staying ? stay : enter;
+}
+
+static double sys_share(const struct rates *r)
+{
+	double us = r->cpu.user + r->cpu.system;
+	return us > 0 ? 100.0 * r->cpu.system / us : 0;
+}
+
+static bool has(const struct rates *r, unsigned part)
+{
+	return (r->have & part) != 0;
+}
+
+/* Memory pressure: check first, since thrashing also looks like disk wait. */
+static bool memory_starved(const struct rates *r)
+{
+	if (has(r, RP_PSI) && r->psi_mem_some >= T.psi_mem)
+		return true;
+	if (has(r, RP_SWAP) && (r->swap_in_per_s + r->swap_out_per_s >= T.swap_pages ||
+	                        r->refault_per_s >= T.refault_pages) &&
+	    (!has(r, RP_PSI) || r->psi_mem_some >= T.psi_mem / 4))
+		return true;
+	return false;
+}
+
+/* The CPU waits on blocked I/O (iowait, I/O pressure or D-state tasks). */
+static bool io_waiting(const struct rates *r, bool staying)
+{
+	int cores = r->cores > 0 ? r->cores : 1;
+	if (r->cpu.iowait >= th(staying, T.iowait_enter, T.iowait_stay))
+		return true;
+	if (has(r, RP_PSI) && r->psi_io_some >= th(staying, T.psi_io_enter, T.psi_io_stay))
+		return true;
+	if (has(r, RP_PROCS) && r->procs_blocked / cores >= T.blocked_per_core)
+		return true;
+	return false;
+}
+
+static double net_Bps(const struct rates *r)
+{
+	return has(r, RP_NET) ? r->net_rx_Bps + r->net_tx_Bps : 0;
+}
+
+static double disk_Bps(const struct rates *r)
+{
+	return has(r, RP_DISK) ? r->disk_read_Bps + r->disk_write_Bps : 0;
+}
+
+/* Network busy while the disks are quiet: the data comes over the wire. */
+static bool network_busy(const struct rates *r)
+{
+	double n = net_Bps(r);
+	return n >= T.net_busy_Bps && disk_Bps(r) < n / 4;
+}
+
+static bool disk_busy(const struct rates *r)
+{
+	return has(r, RP_DISK) && (disk_Bps(r) >= T.disk_busy_Bps ||
+	                           r->disk_iops >= T.disk_busy_iops);
+}
+
+/* Per-item round trips between processes: a context-switch storm with
+ * CPU pressure and a real kernel share, but no forks. */
+static bool ipc_storm(const struct rates *r)
+{
+	int cores = r->cores > 0 ? r->cores : 1;
+	return has(r, RP_PROCS) && r->ctxt_per_s / cores >= T.ipc_ctxt_per_core &&
+	       (!has(r, RP_PSI) || r->psi_cpu_some >= T.ipc_psi_cpu) &&
+	       sys_share(r) >= T.ipc_sys_share &&
+	       r->forks_per_s / cores < T.fork_per_core;
+}
+
+static struct judgement J(enum verdict v, enum cause c)
+{
+	struct judgement j = { v, c };
+	return j;
+}
+
+/* Kernel-dominated busy time: forks, IPC or plain syscalls. */
+static struct judgement syscall_kind(const struct rates *r)
+{
+	int cores = r->cores > 0 ? r->cores : 1;
+	if (has(r, RP_PROCS) && r->forks_per_s / cores >= T.fork_per_core)
+		return J(V_SYSCALL_HEAVY, C_FORK);
+	if (ipc_storm(r))
+		return J(V_SYSCALL_HEAVY, C_IPC);
+	return J(V_SYSCALL_HEAVY, C_SYSCALL);
+}
+
+/* The cause of waiting: network when it is busy and the disks are quiet. */
+static struct judgement io_kind(const struct rates *r)
+{
+	if (network_busy(r))
+		return J(V_IO_STARVED, C_NETWORK);
+	return J(V_IO_STARVED, C_DISK);
+}
+
+struct judgement classify_raw(const struct rates *r, struct judgement cur)
+{
+	if (!has(r, RP_CPU))
+		return J(V_UNKNOWN, C_NONE);
+	int cores = r->cores > 0 ? r->cores : 1;
+	double busy = rates_busy(&r->cpu);
+	double share = sys_share(r);
+	bool sys_stay = cur.verdict == V_SYSCALL_HEAVY;
+	bool sys_dom = share >= th(sys_stay, T.sys_share_enter, T.sys_share_stay);
+
+	if (memory_starved(r))
+		return J(V_IO_STARVED, C_MEMORY);
+	if (busy >= th(cur.verdict == V_CPU_BOUND || sys_stay, T.full_enter, T.full_stay)) {
+		if (sys_dom)
+			return syscall_kind(r);
+		if (ipc_storm(r))
+			return J(V_SYSCALL_HEAVY, C_IPC);
+		if (r->cpu.steal >= T.steal)
+			return J(V_CPU_BOUND, C_STEAL);
+		return J(V_CPU_BOUND, C_NONE);
+	}
+	/* Not full: something other than the CPU limits the job. */
+	if (io_waiting(r, cur.verdict == V_IO_STARVED))
+		return io_kind(r);
+	if (ipc_storm(r))
+		return J(V_SYSCALL_HEAVY, C_IPC);
+	if (has(r, RP_PROCS) && r->forks_per_s / cores >= T.fork_per_core && sys_dom)
+		return J(V_SYSCALL_HEAVY, C_FORK);
+	/* sshfs with direct_io or FUSE waits: plain idle, no iowait, but the
+	 * network carries data and the disks are quiet. */
+	if (network_busy(r))
+		return J(V_IO_STARVED, C_NETWORK);
+	if (r->cpu.steal >= T.steal && busy >= th(false, T.full_enter, T.full_stay) - r->cpu.steal)
+		return J(V_CPU_BOUND, C_STEAL);
+	double busy_cores = busy * cores / 100.0;
+	if (busy_cores < T.idle_cores && busy < T.idle_busy && !disk_busy(r))
+		return J(V_IDLE, C_NONE);
+	if (sys_dom && busy_cores >= 0.5)
+		return J(V_SYSCALL_HEAVY, C_SYSCALL);
+	if (disk_busy(r) && busy_cores < 0.5)
+		return J(V_IO_STARVED, C_DISK);
+	return J(V_UNDERUSED, C_NONE);
+}
+
+/* How many consecutive intervals a new judgement must hold before it is
+ * shown: 2 keeps a single noisy second from flipping the label while
+ * reacting within ~2 intervals. */
+#define HOLD_INTERVALS 2
+
+struct judgement classify_step(struct classifier *c, const struct rates *r)
+{
+	struct judgement j = classify_raw(r, c->stable);
+	if (j.verdict == V_UNKNOWN)
+		return c->stable;
+	if (c->stable.verdict == V_UNKNOWN ||
+	    (j.verdict == c->stable.verdict && j.cause == c->stable.cause)) {
+		c->stable = j;
+		c->pending_n = 0;
+		return c->stable;
+	}
+	if (j.verdict == c->pending.verdict && j.cause == c->pending.cause)
+		c->pending_n++;
+	else {
+		c->pending = j;
+		c->pending_n = 1;
+	}
+	if (c->pending_n >= HOLD_INTERVALS) {
+		c->stable = j;
+		c->pending_n = 0;
+	}
+	return c->stable;
+}
+
+void classify_reset(struct classifier *c)
+{
+	memset(c, 0, sizeof *c);
+}
+
+/* Append one formatted line to buf at *len, never past cap. */
+__attribute__((format(printf, 4, 5)))
+static void line(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+	if (*len + 1 >= cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len += (size_t)n < cap - *len ? (size_t)n : cap - *len - 1;
+}
+
+size_t classify_explain(const struct rates *r, struct judgement j, char *buf, size_t cap)
+{
+	size_t len = 0;
+	if (cap == 0)
+		return 0;
+	buf[0] = 0;
+	if (!has(r, RP_CPU)) {
+		line(buf, cap, &len, "no full interval of data yet\n");
+		return len;
+	}
+	int cores = r->cores > 0 ? r->cores : 1;
+	line(buf, cap, &len, "busy %.0f%% (full at >= %.0f%%)\n", rates_busy(&r->cpu), T.full_enter);
+	line(buf, cap, &len, "system share of busy %.0f%% (syscall-heavy at >= %.0f%%)\n",
+	     sys_share(r), T.sys_share_enter);
+	line(buf, cap, &len, "iowait %.0f%% (waiting at >= %.0f%%)\n", r->cpu.iowait, T.iowait_enter);
+	line(buf, cap, &len, "steal %.0f%% (steal at >= %.0f%%)\n", r->cpu.steal, T.steal);
+	if (has(r, RP_PROCS)) {
+		line(buf, cap, &len, "forks %.0f/s per core (fork at >= %.0f)\n",
+		     r->forks_per_s / cores, T.fork_per_core);
+		line(buf, cap, &len, "context switches %.0f/s per core (ipc at >= %.0f)\n",
+		     r->ctxt_per_s / cores, T.ipc_ctxt_per_core);
+		line(buf, cap, &len, "blocked tasks %.0f, running %.0f\n",
+		     r->procs_blocked, r->procs_running);
+	}
+	if (has(r, RP_PSI)) {
+		line(buf, cap, &len, "pressure cpu %.0f%% (ipc at >= %.0f%%)\n", r->psi_cpu_some, T.ipc_psi_cpu);
+		line(buf, cap, &len, "pressure io %.0f%% (waiting at >= %.0f%%)\n", r->psi_io_some, T.psi_io_enter);
+		line(buf, cap, &len, "pressure memory %.0f%% (memory at >= %.0f%%)\n", r->psi_mem_some, T.psi_mem);
+	}
+	line(buf, cap, &len, "network %.0f KiB/s (busy at >= %.0f KiB/s)\n",
+	     net_Bps(r) / 1024, T.net_busy_Bps / 1024);
+	line(buf, cap, &len, "disk %.0f KiB/s, %.0f req/s\n", disk_Bps(r) / 1024,
+	     has(r, RP_DISK) ? r->disk_iops : 0);
+	if (has(r, RP_SWAP))
+		line(buf, cap, &len, "swap %.0f pages/s, refaults %.0f/s\n",
+		     r->swap_in_per_s + r->swap_out_per_s, r->refault_per_s);
+	(void)j;
+	return len;
+}

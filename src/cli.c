@@ -1,0 +1,236 @@
+/* cli.c — parse the command line (see cli.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+static const char usage[] =
+"Usage: doptop [options]\n"
+"Watch a fleet of nodes running a batch job and tell, per node, why it is\n"
+"not going faster: cpu-bound, syscall-heavy, io-starved, underused or idle.\n"
+"\n"
+"Nodes:\n"
+"  -n, --nodes SPEC        nodes to watch (repeatable). SPEC is a comma list of\n"
+"                          host, user@host, host:port, ranges like\n"
+"                          adhoc-preemptible-000..002, @FILE, or local.\n"
+"                          Default: local (this machine, no SSH).\n"
+"      --list-nodes        print the expanded node list and exit\n"
+"\n"
+"Sampling and output:\n"
+"  -i, --interval SECONDS  sampling interval, 0.1 to 3600 (default 1)\n"
+"  -b, --batch             no screen: one text block per interval (like top -b)\n"
+"      --json              no screen: JSON lines, one per node and interval,\n"
+"                          then a cluster line (and a progress line)\n"
+"  -c, --count N           stop after N intervals\n"
+"      --once              same as --batch --count 1 (first full interval)\n"
+"\n"
+"SSH (OpenSSH config, agent and known_hosts are used):\n"
+"  -F, --ssh-config FILE   ssh config file (default ~/.ssh/config)\n"
+"  -l, --user USER         remote user for every node\n"
+"  -p, --port PORT         remote port for every node\n"
+"  -I, --identity FILE     private key to try first\n"
+"      --accept-new        accept and remember unknown host keys\n"
+"                          (never a changed one)\n"
+"\n"
+"Record and replay:\n"
+"      --record FILE       append every node's raw frames to FILE\n"
+"      --replay FILE       replay a recording instead of watching live\n"
+"      --speed X           replay speed factor (default 1; 0 = as fast as possible)\n"
+"\n"
+"Job progress:\n"
+"      --done [DEST:]DIR   directory whose files count as finished items\n"
+"      --done-from NODE    count on this watched node instead\n"
+"      --done-glob PATTERN count only names matching PATTERN (e.g. '*.jpg')\n"
+"      --recursive         count files in subdirectories too\n"
+"      --total N           number of items in the job (for percent and ETA)\n"
+"      --todo [DEST:]DIR   count the inputs in DIR as the total\n"
+"      --stall-after SECS  flag STALLED when nothing finished for this long\n"
+"                          (default 120, or 10x the recent time per file)\n"
+"\n"
+"Screen:\n"
+"      --theme NAME        colour theme (default, light, high-contrast, mono)\n"
+"      --no-color          no colours (also when NO_COLOR is set)\n"
+"\n"
+"  -h, --help              this help\n"
+"  -V, --version           version\n"
+"\n"
+"Verdicts: cpu-bound, syscall-heavy, io-starved, underused, idle, unknown.\n"
+"Causes: none, steal, syscall, fork, ipc, disk, network, memory.\n"
+"States: up, connecting, stale, down, auth-failed, hostkey-mismatch, unreachable.\n"
+"Keys on the screen: q quit, h help.  See doptop(1).\n";
+
+enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_REPLAY, O_SPEED,
+       O_DONE, O_DONE_FROM, O_DONE_GLOB, O_RECURSIVE, O_TOTAL, O_TODO, O_STALL,
+       O_THEME, O_NO_COLOR };
+
+static const struct option longopts[] = {
+	{ "nodes", required_argument, 0, 'n' },
+	{ "list-nodes", no_argument, 0, O_LIST },
+	{ "interval", required_argument, 0, 'i' },
+	{ "batch", no_argument, 0, 'b' },
+	{ "json", no_argument, 0, O_JSON },
+	{ "count", required_argument, 0, 'c' },
+	{ "once", no_argument, 0, O_ONCE },
+	{ "ssh-config", required_argument, 0, 'F' },
+	{ "user", required_argument, 0, 'l' },
+	{ "port", required_argument, 0, 'p' },
+	{ "identity", required_argument, 0, 'I' },
+	{ "accept-new", no_argument, 0, O_ACCEPT_NEW },
+	{ "record", required_argument, 0, O_RECORD },
+	{ "replay", required_argument, 0, O_REPLAY },
+	{ "speed", required_argument, 0, O_SPEED },
+	{ "done", required_argument, 0, O_DONE },
+	{ "done-from", required_argument, 0, O_DONE_FROM },
+	{ "done-glob", required_argument, 0, O_DONE_GLOB },
+	{ "recursive", no_argument, 0, O_RECURSIVE },
+	{ "total", required_argument, 0, O_TOTAL },
+	{ "todo", required_argument, 0, O_TODO },
+	{ "stall-after", required_argument, 0, O_STALL },
+	{ "theme", required_argument, 0, O_THEME },
+	{ "no-color", no_argument, 0, O_NO_COLOR },
+	{ "help", no_argument, 0, 'h' },
+	{ "version", no_argument, 0, 'V' },
+	{ 0, 0, 0, 0 },
+};
+
+/* One-line error, exit code 2. */
+static int fail(const char *what, const char *arg, const char *why)
+{
+	fprintf(stderr, "doptop: %s%s%s%s%s%s\n", what, arg ? " '" : "", arg ? arg : "",
+	        arg ? "'" : "", why && why[0] ? ": " : "", why ? why : "");
+	fprintf(stderr, "Try 'doptop --help' for more information.\n");
+	return 2;
+}
+
+/* A finite number within [lo, hi]. */
+static bool number(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Apply one parsed option; 0, or 2 after an error message. */
+static int apply(int c, const char *arg, struct options *o)
+{
+	double v;
+	const char *why = NULL;
+	switch (c) {
+	case 'n':
+		if (nodespec_add(&o->nodes, arg, &why) < 0)
+			return fail("bad --nodes", arg, why);
+		return 0;
+	case 'i':
+		if (!number(arg, 0.1, 3600, &o->interval))
+			return fail("bad --interval", arg, "seconds from 0.1 to 3600");
+		return 0;
+	case 'c':
+		if (!number(arg, 1, 1e9, &v) || v != floor(v))
+			return fail("bad --count", arg, "a whole number >= 1");
+		o->count = (long)v;
+		return 0;
+	case 'p':
+		if (!number(arg, 1, 65535, &v) || v != floor(v))
+			return fail("bad --port", arg, "1 to 65535");
+		o->ssh_port = (int)v;
+		return 0;
+	case O_SPEED:
+		if (!number(arg, 0, 1e6, &o->speed))
+			return fail("bad --speed", arg, "a factor >= 0 (0 = as fast as possible)");
+		return 0;
+	case O_TOTAL:
+		if (!number(arg, 1, 9e18, &v) || v != floor(v))
+			return fail("bad --total", arg, "a whole number >= 1");
+		o->total = (int64_t)v;
+		return 0;
+	case O_STALL:
+		if (!number(arg, 1, 1e7, &o->stall_after))
+			return fail("bad --stall-after", arg, "seconds >= 1");
+		return 0;
+	case 'b': o->batch = true; return 0;
+	case O_JSON: o->json = true; return 0;
+	case O_ONCE: o->once = true; o->batch = true; o->count = 1; return 0;
+	case O_LIST: o->list_nodes = true; return 0;
+	case 'F': o->ssh_config = arg; return 0;
+	case 'l': o->ssh_user = arg; return 0;
+	case 'I': o->identity = arg; return 0;
+	case O_ACCEPT_NEW: o->accept_new = true; return 0;
+	case O_RECORD: o->record = arg; return 0;
+	case O_REPLAY: o->replay = arg; return 0;
+	case O_DONE: o->done = arg; return 0;
+	case O_DONE_FROM: o->done_from = arg; return 0;
+	case O_DONE_GLOB: o->done_glob = arg; return 0;
+	case O_RECURSIVE: o->recursive = true; return 0;
+	case O_TODO: o->todo = arg; return 0;
+	case O_THEME: o->theme = arg; return 0;
+	case O_NO_COLOR: o->no_color = true; return 0;
+	}
+	return fail("unknown option", NULL, NULL);
+}
+
+/* Options that only make sense together; 0 or 2. */
+static int check(struct options *o)
+{
+	if (o->record && o->replay)
+		return fail("--record and --replay cannot be used together", NULL, NULL);
+	if (o->total > 0 && o->todo)
+		return fail("--total and --todo cannot be used together", NULL, NULL);
+	if ((o->done_glob || o->recursive || o->done_from) && !o->done)
+		return fail("--done-glob, --recursive and --done-from need --done DIR", NULL, NULL);
+	if (o->done && !o->done[0])
+		return fail("bad --done", o->done, "empty directory");
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->interval = 1.0;
+	o->speed = 1.0;
+	o->total = -1;
+	o->stall_after = 120;
+	opterr = 0;
+	optind = 1;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, ":n:i:bc:F:l:p:I:hV", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (c == 'V') {
+			printf("doptop %s\n", DOPTOP_VERSION);
+			return 1;
+		}
+		if (c == '?')
+			return fail("unknown option", argv[optind - 1], NULL);
+		if (c == ':')
+			return fail("missing value for", argv[optind - 1], NULL);
+		if ((rc = apply(c, optarg, o)) != 0)
+			return rc;
+	}
+	if (optind < argc)
+		return fail("unexpected argument", argv[optind], NULL);
+	if ((rc = check(o)) != 0)
+		return rc;
+	const char *why = NULL;
+	if (o->nodes.n == 0 && !o->replay && nodespec_add(&o->nodes, "local", &why) < 0)
+		return fail("internal error", NULL, why);
+	if (o->list_nodes) {
+		for (size_t i = 0; i < o->nodes.n; i++)
+			puts(o->nodes.v[i].name);
+		return 1;
+	}
+	return 0;
+}
+
+void cli_free(struct options *o)
+{
+	nodespec_clear(&o->nodes);
+}

@@ -1,0 +1,175 @@
+/* model.c — nodes, their latest rates and verdicts, the cluster summary. */
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+
+const char *conn_state_name(enum conn_state s)
+{
+	switch (s) {
+	case CS_CONNECTING:       return "connecting";
+	case CS_UP:               return "up";
+	case CS_STALE:            return "stale";
+	case CS_DOWN:             return "down";
+	case CS_AUTH_FAILED:      return "auth-failed";
+	case CS_HOSTKEY_MISMATCH: return "hostkey-mismatch";
+	case CS_UNREACHABLE:      return "unreachable";
+	}
+	return "down";
+}
+
+int model_init(struct model *m, const struct node_spec *specs, size_t n)
+{
+	m->n = n;
+	m->nodes = calloc(n ? n : 1, sizeof *m->nodes);
+	if (!m->nodes)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		m->nodes[i].spec = &specs[i];
+		m->nodes[i].state = CS_CONNECTING;
+	}
+	return 0;
+}
+
+void model_free(struct model *m)
+{
+	free(m->nodes);
+	m->nodes = NULL;
+	m->n = 0;
+}
+
+char *model_sanitize(char *dst, size_t cap, const char *src)
+{
+	size_t j = 0;
+	if (cap == 0)
+		return dst;
+	for (size_t i = 0; src && src[i] && j + 1 < cap; i++) {
+		unsigned char c = (unsigned char)src[i];
+		/* C0, DEL and the C1 range (0x80-0x9f can be a CSI on some
+		 * terminals): never pass them through. */
+		dst[j++] = (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) ? '?' : (char)c;
+	}
+	dst[j] = 0;
+	return dst;
+}
+
+/* Append this interval's figures to the node's history rings. */
+static void push_hist(struct node *nd)
+{
+	const struct rates *r = &nd->r;
+	unsigned k = nd->hist_n % MODEL_HIST;
+	float v[H_NSERIES] = {
+		[H_USER] = (float)r->cpu.user, [H_SYSTEM] = (float)r->cpu.system,
+		[H_IOWAIT] = (float)r->cpu.iowait, [H_STEAL] = (float)r->cpu.steal,
+		[H_DISK_R] = (float)r->disk_read_Bps, [H_DISK_W] = (float)r->disk_write_Bps,
+		[H_NET_RX] = (float)r->net_rx_Bps, [H_NET_TX] = (float)r->net_tx_Bps,
+		[H_PSI_IO] = (float)r->psi_io_some, [H_PSI_CPU] = (float)r->psi_cpu_some,
+		[H_FORKS] = (float)r->forks_per_s, [H_CTXT] = (float)r->ctxt_per_s,
+	};
+	for (int s = 0; s < H_NSERIES; s++)
+		nd->hist[s][k] = v[s];
+	nd->hist_n++;
+}
+
+bool model_hist(const struct node *nd, enum hist_series s, unsigned back, float *out)
+{
+	if (back >= nd->hist_n || back >= MODEL_HIST)
+		return false;
+	*out = nd->hist[s][(nd->hist_n - 1 - back) % MODEL_HIST];
+	return true;
+}
+
+bool model_ingest(struct model *m, size_t i, const struct sample *s, double now)
+{
+	struct node *nd = &m->nodes[i];
+	bool fresh = false;
+	nd->last_frame = now;
+	if (nd->have_prev) {
+		struct rates r;
+		if (rates_compute(&nd->prev, s, &r) == 0) {
+			nd->r = r;
+			nd->have_rates = true;
+			nd->j = classify_step(&nd->cls, &nd->r);
+			push_hist(nd);
+			fresh = true;
+		} else if (r.restarted) {
+			/* New boot time: the node came back after a restart
+			 * (a preemption); old deltas mean nothing now. */
+			nd->restarted = true;
+			nd->have_rates = false;
+			classify_reset(&nd->cls);
+			nd->j = nd->cls.stable;
+		}
+	}
+	nd->prev = *s;
+	nd->have_prev = true;
+	return fresh;
+}
+
+void model_set_state(struct model *m, size_t i, enum conn_state st, const char *why,
+                     double now)
+{
+	struct node *nd = &m->nodes[i];
+	if (why)
+		model_sanitize(nd->why, sizeof nd->why, why);
+	if (nd->state == st)
+		return;
+	nd->state = st;
+	nd->since = now;
+	if (st != CS_UP && st != CS_STALE) {
+		/* A node that is not streaming shows no numbers, never stale ones;
+		 * the next connection starts a fresh baseline. */
+		nd->have_rates = false;
+		nd->have_prev = false;
+		classify_reset(&nd->cls);
+		nd->j = nd->cls.stable;
+	}
+}
+
+void model_cluster(const struct model *m, struct cluster *c)
+{
+	memset(c, 0, sizeof *c);
+	double w = 0;
+	c->nodes = (int)m->n;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct node *nd = &m->nodes[i];
+		switch (nd->state) {
+		case CS_UP:         c->up++; break;
+		case CS_STALE:      c->stale++; break;
+		case CS_CONNECTING: c->connecting++; break;
+		default:            c->down++; break;
+		}
+		if (!nd->have_rates || nd->state != CS_UP)
+			continue;
+		int k = nd->r.cores > 0 ? nd->r.cores : 1;
+		c->cores += k;
+		w += k;
+		c->cpu.user += k * nd->r.cpu.user;
+		c->cpu.system += k * nd->r.cpu.system;
+		c->cpu.iowait += k * nd->r.cpu.iowait;
+		c->cpu.steal += k * nd->r.cpu.steal;
+		c->cpu.idle += k * nd->r.cpu.idle;
+		c->disk_read_Bps += nd->r.disk_read_Bps;
+		c->disk_write_Bps += nd->r.disk_write_Bps;
+		c->net_rx_Bps += nd->r.net_rx_Bps;
+		c->net_tx_Bps += nd->r.net_tx_Bps;
+		c->count[nd->j.verdict]++;
+		c->cause_count[nd->j.verdict][nd->j.cause]++;
+	}
+	if (w > 0) {
+		c->cpu.user /= w;
+		c->cpu.system /= w;
+		c->cpu.iowait /= w;
+		c->cpu.steal /= w;
+		c->cpu.idle /= w;
+	}
+	int best = 0;
+	for (int v = 1; v < V_COUNT; v++)
+		if (c->count[v] > c->count[best] || (best == 0 && c->count[v] > 0))
+			best = v;
+	c->dominant.verdict = (enum verdict)best;
+	int bc = 0;
+	for (int k = 1; k < C_COUNT; k++)
+		if (c->cause_count[best][k] > c->cause_count[best][bc])
+			bc = k;
+	c->dominant.cause = (enum cause)bc;
+}

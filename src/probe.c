@@ -1,0 +1,144 @@
+/*
+ * probe.c — the shell loop doptop runs on every node (protocol in probe.h).
+ *
+ * The command sent over the exec channel is
+ *
+ *   exec sh -c '<dispatch>' doptop '<bash loop>' '<sh loop>'
+ *
+ * Only single-quoted words and no newlines, so it survives any login shell
+ * that runs "$SHELL -c" (bash, dash, zsh, sh; also tcsh and fish).  The
+ * dispatcher runs the bash loop when bash exists, else the POSIX sh loop;
+ * setting DOPTOP_PROBE_SH in the environment forces the sh loop (tests).
+ *
+ * The bash loop forks nothing per sample: files are read with the read
+ * builtin, the %vm and %stat filtering is parameter expansion, the frame is
+ * written with one printf, and pacing is `read -t` on stdin, which also
+ * notices at once when doptop closes the channel (EOF).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probe.h"
+
+/* Decides which loop runs; $1 is the bash loop, $2 the sh loop. */
+#define PROBE_DISPATCH \
+	"[ -z \"$DOPTOP_PROBE_SH\" ]&&command -v bash >/dev/null 2>&1&&" \
+	"exec bash -c \"$1\" doptop \"$2\";exec sh -c \"$2\" doptop"
+
+/*
+ * The zero-fork bash loop (%lld: interval in microseconds).  bash 5 is
+ * needed for EPOCHREALTIME; older bash execs the sh loop ($1).
+ *  r FILE   read a whole file into v (read -d '' returns 1 at EOF: fine)
+ *  g KEY    append vmstat line "KEY n" from v to the frame, if present
+ *  w        wait until the next tick; `read -t` returns >128 on timeout,
+ *           another non-zero value at EOF: then exit
+ * The "intr" line of /proc/stat is dropped: it holds one number per IRQ
+ * and can exceed FPARSE_MAX_LINE on big machines; nothing uses it.
+ * LC_ALL=C makes EPOCHREALTIME print a '.' and string ops byte-wise.
+ */
+#define PROBE_BASH \
+	"IFS=;LC_ALL=C;N=$'\\n';n=0;I=%lld;" \
+	"[ -n \"$EPOCHREALTIME\" ]||exec sh -c \"$1\" doptop;" \
+	"r(){ v=;read -r -d \"\" v <\"$1\";};" \
+	"g(){ a=${v%%%%\"$N$1 \"*};[ ${#a} = ${#v} ]&&return;" \
+	"b=${v:${#a}+1};f+=${b%%%%\"$N\"*}$N;};" \
+	"w(){ while :;do d=$((t-${EPOCHREALTIME//[^0-9]/}));" \
+	"((d<-I))&&t=$((t-d))&&d=0;((d<1000))&&d=1000;" \
+	"printf -v x %%d.%%06d $((d/1000000)) $((d%%1000000));" \
+	"read -t $x -r _;s=$?;((s>128))&&return;((s))&&exit;done;};" \
+	"t=${EPOCHREALTIME//[^0-9]/};" \
+	"while :;do n=$((n+1));" \
+	"r /proc/stat;a=${v%%%%\"${N}intr \"*};b=${v:${#a}+1};c=${b%%%%\"$N\"*};" \
+	"f=\"@@DOPTOP 1 $n $EPOCHREALTIME bash$N%%stat$N$a$N${b:${#c}+1}\";" \
+	"r /proc/diskstats;f+=\"%%disk$N$v\";" \
+	"r /proc/net/dev;f+=\"%%net$N$v\";" \
+	"r /proc/loadavg;f+=\"%%load$N$v\";" \
+	"r /proc/meminfo;f+=\"%%mem$N$v\";" \
+	"r /proc/vmstat;v=$N$v;f+=\"%%vm$N\";" \
+	"for k in pswpin pswpout workingset_refault_file workingset_refault_anon " \
+	"workingset_refault;do g $k;done;" \
+	"for k in cpu io memory;do r /proc/pressure/$k 2>/dev/null;" \
+	"[ -n \"$v\" ]&&f+=\"%%psi-${k:0:3}$N$v\";done;" \
+	"printf %%s \"$f@@END $n$N\"||exit;t=$((t+I));w;done"
+
+/*
+ * The POSIX sh fallback (%s: interval in seconds for sleep).  It forks cat,
+ * grep, date and sleep every sample (flags "sh").  The loop runs in the
+ * background while the foreground reads stdin; at EOF it kills the loop.
+ */
+#define PROBE_SH \
+	"(n=0;while :;do n=$((n+1));t=$(date +%%s.%%N 2>/dev/null);" \
+	"case $t in *[!0-9.]*|\"\") t=$(date +%%s);;esac;" \
+	"printf \"@@DOPTOP 1 %%s %%s sh\\n%%%%stat\\n\" $n $t;" \
+	"grep -v \"^intr \" /proc/stat;" \
+	"printf \"%%%%disk\\n\";cat /proc/diskstats;" \
+	"printf \"%%%%net\\n\";cat /proc/net/dev;" \
+	"printf \"%%%%load\\n\";cat /proc/loadavg;" \
+	"printf \"%%%%mem\\n\";cat /proc/meminfo;" \
+	"printf \"%%%%vm\\n\";grep -E \"^(pswp|workingset_refault)\" /proc/vmstat;" \
+	"for k in cpu io memory;do [ -r /proc/pressure/$k ]&&" \
+	"printf \"%%%%psi-%%.3s\\n\" $k&&cat /proc/pressure/$k 2>/dev/null;done;" \
+	"printf \"@@END %%s\\n\" $n;sleep %s 2>/dev/null||sleep 1;done)&" \
+	"while read -r _;do :;done;kill $!"
+
+/* Quote s for a POSIX shell: '...' with each ' written as '\''. */
+int probe_shell_quote(char *buf, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	if (cap < 3)
+		return -1;
+	buf[n++] = '\'';
+	for (; *s; s++) {
+		if (*s == '\'') {
+			if (n + 4 + 2 > cap)
+				return -1;
+			memcpy(buf + n, "'\\''", 4);
+			n += 4;
+		} else {
+			if (n + 1 + 2 > cap)
+				return -1;
+			buf[n++] = *s;
+		}
+	}
+	buf[n++] = '\'';
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* Interval clamped to what the loops can honour: 10 ms .. 1 hour. */
+static double clamp_interval(double s)
+{
+	if (isnan(s) || s < 0.01)
+		return isnan(s) ? 1.0 : 0.01;
+	return s > 3600.0 ? 3600.0 : s;
+}
+
+/* Write the remote command that runs the probe at interval_s. */
+int probe_command(char *buf, size_t cap, double interval_s)
+{
+	char bash_loop[2048], sh_loop[1536], secs[32];
+	double iv = clamp_interval(interval_s);
+	int n, qb, qs;
+
+	n = snprintf(bash_loop, sizeof(bash_loop), PROBE_BASH, (long long)llround(iv * 1e6));
+	if (n < 0 || (size_t)n >= sizeof(bash_loop))
+		return -1;
+	snprintf(secs, sizeof(secs), "%.3f", iv);
+	n = snprintf(sh_loop, sizeof(sh_loop), PROBE_SH, secs);
+	if (n < 0 || (size_t)n >= sizeof(sh_loop))
+		return -1;
+	n = snprintf(buf, cap, "exec sh -c '%s' doptop ", PROBE_DISPATCH);
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	qb = probe_shell_quote(buf + n, cap - (size_t)n, bash_loop);
+	if (qb < 0 || (size_t)(n + qb + 1) >= cap)
+		return -1;
+	n += qb;
+	buf[n++] = ' ';
+	qs = probe_shell_quote(buf + n, cap - (size_t)n, sh_loop);
+	if (qs < 0)
+		return -1;
+	return n + qs;
+}

@@ -1,0 +1,11 @@
+#!/bin/bash
+# Load "idle": nothing at all (start and stop only keep the interface).
+. "$(dirname "$0")/common.sh"
+LOAD_NAME=idle
+
+# Nothing to start.
+load_start() { load_dir $LOAD_NAME >/dev/null; }
+
+# Nothing to stop; remove the state.
+load_stop() { rm -rf "$LOAD_STATE/$LOAD_NAME"; }
+load_main "$@"
