@@ -38,7 +38,9 @@ static const struct thresholds {
 	double net_busy_Bps;
 	/* Steal share (of all time) that makes steal the cause. */
 	double steal;
-	/* Idle: fewer busy cores than this, and at most this busy%. */
+	/* Idle: less than half a core busy in all (one busy process is a whole
+	 * core, which is "underused", not idle; background noise on a 64-core
+	 * VM is ~0.3 core) and at most 10% busy. */
 	double idle_cores, idle_busy;
 	/* Disk busy enough to count as doing I/O (bytes/s or requests/s). */
 	double disk_busy_Bps, disk_busy_iops;
@@ -52,7 +54,7 @@ static const struct thresholds {
 	.psi_mem = 10, .swap_pages = 256, .refault_pages = 5000,
 	.net_busy_Bps = 256 * 1024,
 	.steal = 10,
-	.idle_cores = 0.25, .idle_busy = 10,
+	.idle_cores = 0.5, .idle_busy = 10,
 	.disk_busy_Bps = 1024 * 1024, .disk_busy_iops = 50,
 };
 

@@ -101,7 +101,6 @@ static int fail(const char *what, const char *arg, const char *why)
 {
 	fprintf(stderr, "doptop: %s%s%s%s%s%s\n", what, arg ? " '" : "", arg ? arg : "",
 	        arg ? "'" : "", why && why[0] ? ": " : "", why ? why : "");
-	fprintf(stderr, "Try 'doptop --help' for more information.\n");
 	return 2;
 }
 

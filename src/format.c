@@ -13,7 +13,9 @@ static char *scaled(char *buf, size_t cap, double v, double base, const char *un
 		v /= base;
 		u++;
 	}
-	if (u == 0)
+	if (v >= 999.5)
+		snprintf(buf, cap, ">999%c", units[u]);   /* past the last unit */
+	else if (u == 0)
 		snprintf(buf, cap, "%.0f", v);
 	else if (v < 9.95)
 		snprintf(buf, cap, "%.1f%c", v, units[u]);
@@ -24,12 +26,12 @@ static char *scaled(char *buf, size_t cap, double v, double base, const char *un
 
 char *fmt_bytes(char *buf, size_t cap, double v)
 {
-	return scaled(buf, cap, v, 1024.0, " KMGTP");
+	return scaled(buf, cap, v, 1024.0, " KMGTPEZY");
 }
 
 char *fmt_count(char *buf, size_t cap, double v)
 {
-	return scaled(buf, cap, v, 1000.0, " kMGTP");
+	return scaled(buf, cap, v, 1000.0, " kMGTPEZY");
 }
 
 char *fmt_duration(char *buf, size_t cap, double s)

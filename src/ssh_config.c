@@ -228,12 +228,11 @@ static int push_all(struct ctx *c, char **list, int *n, char **av, int ac)
 	return 0;
 }
 
-/* Apply one keyword of an active block.  av[0] is the keyword. */
-static int apply(struct ctx *c, const char *path, int ln, char **av, int ac)
+/* Apply a string or file-list keyword; 1 when k is not one of them. */
+static int apply_string(struct ctx *c, char **av, int ac)
 {
 	struct raw *r = &c->r;
 	const char *k = av[0], *v = av[1];
-	int n;
 
 	if (!strcasecmp(k, "hostname"))
 		return set_first(c, &r->hostname, v);
@@ -262,6 +261,18 @@ static int apply(struct ctx *c, const char *path, int ln, char **av, int ac)
 		}
 		return push_all(c, r->global_kh, &r->nglobal_kh, av + 1, ac - 1);
 	}
+	return 1;
+}
+
+/* Apply one keyword of an active block.  av[0] is the keyword. */
+static int apply(struct ctx *c, const char *path, int ln, char **av, int ac)
+{
+	struct raw *r = &c->r;
+	const char *k = av[0], *v = av[1];
+	int n = apply_string(c, av, ac);
+
+	if (n <= 0)
+		return n;
 	if (!strcasecmp(k, "port")) {
 		n = parse_uint(v);
 		if (n < 1 || n > 65535)

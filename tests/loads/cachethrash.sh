@@ -37,6 +37,6 @@ load_stop() {
 	fi
 	rm -f /var/tmp/doptop-loads/cachethrash.dat
 	rmdir /var/tmp/doptop-loads 2>/dev/null
-	rm -rf "$d"
+	load_done "$d"
 }
 load_main "$@"

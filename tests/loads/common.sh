@@ -42,6 +42,13 @@ load_kill() {
 	rm -f "$dir/pids"
 }
 
+# Remove the state directory DIR (and the state root once it is empty).
+load_done() {
+	rm -rf "$1"
+	rmdir "$LOAD_STATE" 2>/dev/null
+	return 0
+}
+
 # True when at least one recorded process group of DIR is alive.
 load_alive() {
 	local dir="$1" pid

@@ -13,6 +13,6 @@ load_start() {
 # Stop the stressors and remove the state.
 load_stop() {
 	local d; d="$(load_dir $LOAD_NAME)"
-	load_kill "$d"; rm -rf "$d"
+	load_kill "$d"; load_done "$d"
 }
 load_main "$@"

@@ -65,6 +65,6 @@ load_stop() {
 	fi
 	dev="$(cat "$d/loopdev" 2>/dev/null)"
 	[ -n "$dev" ] && losetup -d "$dev" 2>/dev/null
-	rm -rf "$d"
+	load_done "$d"
 }
 load_main "$@"

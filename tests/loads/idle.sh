@@ -7,5 +7,5 @@ LOAD_NAME=idle
 load_start() { load_dir $LOAD_NAME >/dev/null; }
 
 # Nothing to stop; remove the state.
-load_stop() { rm -rf "$LOAD_STATE/$LOAD_NAME"; }
+load_stop() { load_done "$LOAD_STATE/$LOAD_NAME"; }
 load_main "$@"

@@ -48,6 +48,6 @@ load_stop() {
 		rm -f "$sw"
 		rmdir /var/tmp/doptop-loads 2>/dev/null
 	fi
-	rm -rf "$d"
+	load_done "$d"
 }
 load_main "$@"

@@ -21,6 +21,6 @@ load_stop() {
 	local d; d="$(load_dir $LOAD_NAME)"
 	load_kill "$d"
 	DISK_LOAD_NAME=mixed-disk "$HERE/disk.sh" stop
-	rm -rf "$d"
+	load_done "$d"
 }
 load_main "$@"

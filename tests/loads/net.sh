@@ -39,7 +39,11 @@ CFG
 # Build the namespace and the shaped veth pair.
 net_link() {
 	local ns="$NET_TAG"
-	ip netns add "$ns" || load_skip "no network namespaces"
+	[ -d /sys/class/net/lo ] && [ -e /proc/self/ns/net ] || load_skip "no network namespaces"
+	if [ -e "/run/netns/$ns" ]; then
+		echo "netns $ns exists (a stale run? $0 stop removes it)" >&2; return 1
+	fi
+	ip netns add "$ns" || return 1
 	echo "$ns" >"$1/netns"
 	ip link add "$NET_TAG-h" type veth peer name "$NET_TAG-n" netns "$ns" || load_skip "no veth"
 	ip addr add "$NET_SUBNET.1/30" dev "$NET_TAG-h" && ip link set "$NET_TAG-h" up || return 1
@@ -88,6 +92,6 @@ load_stop() {
 	ns="$(cat "$d/netns" 2>/dev/null)"
 	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
 	ip link del "$NET_TAG-h" 2>/dev/null
-	rm -rf "$d"
+	load_done "$d"
 }
 load_main "$@"

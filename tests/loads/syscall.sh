@@ -14,6 +14,6 @@ load_start() {
 # Stop them and remove the state.
 load_stop() {
 	local d; d="$(load_dir $LOAD_NAME)"
-	load_kill "$d"; rm -rf "$d"
+	load_kill "$d"; load_done "$d"
 }
 load_main "$@"

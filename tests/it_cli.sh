@@ -1,0 +1,109 @@
+#!/bin/sh
+# it_cli.sh — the real binary's command line, batch and JSON output on the
+# real /proc of this machine.
+set -u
+BIN=${DOPTOP_BIN:-./build/dbg/doptop}
+T=$(mktemp -d /tmp/doptop-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+fails=0
+ok()   { echo "ok   - $1"; }
+bad()  { echo "FAIL - $1"; fails=$((fails + 1)); }
+
+# expect_err CODE 'substring' args... : exit code and a one-line message
+expect_err() {
+	code=$1; want=$2; shift 2
+	"$BIN" "$@" >"$T/out" 2>"$T/err"; rc=$?
+	first=$(head -n 1 "$T/err")
+	if [ "$rc" -eq "$code" ] && printf '%s' "$first" | grep -q -- "$want" &&
+	   [ ! -s "$T/out" ] && ! grep -qi "sanitizer\|runtime error" "$T/err"; then
+		ok "error: $* -> $rc: $first"
+	else
+		bad "error: $* -> rc=$rc (want $code), stderr: $(cat "$T/err")"
+	fi
+}
+
+expect_err 2 "unknown option" --bogus
+expect_err 2 "missing value" --nodes
+expect_err 2 "bad --interval" -i 0
+expect_err 2 "bad --interval" -i 3601
+expect_err 2 "bad --interval" -i abc
+expect_err 2 "bad --count" -c 0
+expect_err 2 "bad --count" -c 1.5
+expect_err 2 "bad --port" -p 70000
+expect_err 2 "bad --nodes" --nodes 'n005..002'
+expect_err 2 "bad --nodes" --nodes 'n001..16'
+expect_err 2 "bad --nodes" --nodes 'a,,b'
+expect_err 2 "bad --nodes" --nodes 'n0..99999999'
+expect_err 2 "bad --nodes" --nodes '@/nonexistent/file'
+expect_err 2 "bad --nodes" --nodes 'a;rm -rf /'
+expect_err 2 "unexpected argument" extra
+expect_err 2 "cannot be used together" --record a --replay b
+
+# --help and --version
+"$BIN" --help >"$T/help" 2>&1 && grep -q -- "--nodes" "$T/help" && grep -q "syscall-heavy" "$T/help" \
+	&& ok "--help" || bad "--help"
+"$BIN" --version | grep -q '^doptop [0-9]' && ok "--version" || bad "--version"
+
+# --list-nodes: ranges keep width, order kept, duplicates dropped, files
+printf '# fleet\nweb1\n\nrack1-n01..03.example  # comment\n' >"$T/nodes"
+"$BIN" --list-nodes -n 'adhoc-preemptible-000..002,root@h:2222' -n adhoc-preemptible-001 -n "@$T/nodes" >"$T/list"
+printf 'adhoc-preemptible-000\nadhoc-preemptible-001\nadhoc-preemptible-002\nroot@h:2222\nweb1\nrack1-n01.example\nrack1-n02.example\nrack1-n03.example\n' >"$T/want"
+cmp -s "$T/list" "$T/want" && ok "--list-nodes" || { bad "--list-nodes"; diff "$T/want" "$T/list"; }
+"$BIN" --list-nodes -n 'n0001..9999' | wc -l | grep -qx 9999 && ok "9999 nodes" || bad "9999 nodes"
+expect_err 2 "bad --nodes" --list-nodes -n 'n0001..9999,x1..2'
+
+# --json on local: valid JSON, the contract's fields, CPU split sums to 100
+"$BIN" --json -i 0.3 -c 4 >"$T/json" 2>"$T/err" || bad "--json exit $?"
+python3 - "$T/json" <<'PY' && ok "--json contract" || bad "--json contract"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+nodes = [l for l in lines if l["type"] == "node"]
+clus = [l for l in lines if l["type"] == "cluster"]
+assert len(nodes) == 4 and len(clus) == 4, (len(nodes), len(clus))
+for n in nodes:
+    for k in ("t", "node", "state", "cpu", "load1", "procs_running", "procs_blocked",
+              "forks_per_s", "ctxt_per_s", "disk", "net", "mem", "psi", "verdict",
+              "cause", "advice"):
+        assert k in n, k
+    assert n["node"] == "local" and n["state"] == "up"
+    c = n["cpu"]
+    s = c["user"] + c["system"] + c["iowait"] + c["steal"] + c["idle"]
+    assert abs(s - 100) <= 1, s
+    assert c["cores"] >= 1
+    assert n["verdict"] in ("cpu-bound", "syscall-heavy", "io-starved", "underused", "idle")
+    assert n["cause"] in ("none", "steal", "syscall", "fork", "ipc", "disk", "network", "memory")
+    assert n["mem"]["total_B"] > 0 and n["ctxt_per_s"] > 0
+    for k in ("read_Bps", "write_Bps", "util"):
+        assert n["disk"][k] >= 0
+    assert n["psi"] is None or n["psi"]["io_some"] >= 0
+ts = [n["t"] for n in nodes]
+assert all(b > a for a, b in zip(ts, ts[1:])), ts
+assert clus[0]["nodes"] == 1 and clus[0]["up"] == 1
+PY
+
+# a remote node without a transport yet shows as not up, with null metrics
+"$BIN" --json -i 0.2 -c 2 -n local,nosuchhost.invalid >"$T/json2" 2>/dev/null
+python3 - "$T/json2" <<'PY' && ok "unreachable node: null metrics" || bad "unreachable node: null metrics"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+n = [l for l in lines if l["type"] == "node" and l["node"] == "nosuchhost.invalid"]
+assert n, lines
+for x in n:
+    assert x["state"] != "up" and x["cpu"] is None and x["verdict"] == "unknown", x
+PY
+
+# --once: exactly one block with a full delta; stdout not a tty -> batch
+"$BIN" --once >"$T/once" 2>&1
+[ "$(grep -c '^doptop ' "$T/once")" -eq 1 ] && grep -q '^local ' "$T/once" && ok "--once" || bad "--once: $(cat "$T/once")"
+"$BIN" -c 1 -i 0.2 >"$T/pipe" 2>&1 </dev/null
+grep -q '^NODE ' "$T/pipe" && ok "not a terminal -> batch" || bad "not a terminal -> batch"
+
+# SIGTERM ends a batch run promptly with exit 0
+"$BIN" -b -i 0.2 >/dev/null 2>&1 &
+pid=$!
+sleep 1; kill -TERM $pid
+i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 $pid 2>/dev/null; then kill -9 $pid; bad "SIGTERM"; else wait $pid; [ $? -eq 0 ] && ok "SIGTERM" || bad "SIGTERM rc"; fi
+
+echo "it_cli: $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,179 @@
+#!/bin/bash
+# Scenario tests on real loads: start each load of tests/loads/, let it
+# settle, run `$DOPTOP_BIN --json -i 1 -c 8 --nodes local` and assert the
+# dominant verdict and cause, that every line is valid JSON and that each
+# node line's CPU split adds up to 100 +- 1.  One PASS/FAIL/SKIP line per
+# scenario; exit 1 if any failed.  Usage: it_scenarios.sh [SCENARIO...]
+# (default: all).  Needs root (loop devices, cgroups, netns, swap, mounts).
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+set -u
+
+cd "$(dirname "$0")/.." || exit 1
+LOADS="$PWD/tests/loads"
+DOPTOP_BIN="${DOPTOP_BIN:-$PWD/build/dbg/doptop}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export LOAD_STATE="${LOAD_STATE:-/tmp/doptop-it-loads.$$}"
+export LOAD_TIMEOUT=300	# a load outlives a killed test by 5 minutes at most
+SETTLE="${SETTLE:-3}"
+COUNT="${COUNT:-8}"
+WORK="$(mktemp -d /tmp/doptop-it-scen.XXXXXX)" || exit 1
+CURRENT=""
+
+# name : expected verdict : expected cause ("*" = any)
+SCENARIOS="
+idle:idle:*
+single:underused:*
+cpu:cpu-bound:none
+syscall:syscall-heavy:syscall
+fork:syscall-heavy:fork
+ipc:syscall-heavy:ipc
+disk:io-starved:disk
+net:io-starved:network
+netdirect:io-starved:network
+mixed:cpu-bound:none
+cachethrash:io-starved:memory
+memthrash:io-starved:memory
+"
+
+# Stop the running load (if any) and remove the work directory.
+cleanup() {
+	[ -n "$CURRENT" ] && "$LOADS/$CURRENT.sh" stop >/dev/null 2>&1
+	CURRENT=""
+	rm -rf "$WORK" "$LOAD_STATE"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# Install the tools the loads need when they are missing (root, Debian).
+install_tools() {
+	local need="" t
+	for t in stress-ng:stress-ng sshfs:sshfs losetup:mount tc:iproute2 \
+		sshd:openssh-server ssh:openssh-client mkswap:util-linux; do
+		command -v "${t%%:*}" >/dev/null 2>&1 || need="$need ${t#*:}"
+	done
+	[ -z "$need" ] && return 0
+	[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+	echo "installing:$need"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >/dev/null
+}
+
+# Wait up to 20 s for the machine to be quiet (busy < 15% over 1 s), so a
+# previous load's tail (swapoff, unmount) is not measured.  Never fails.
+wait_quiet() {
+	python3 - <<'PY'
+import time
+def snap():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return v[3] + v[4], sum(v[:8])
+for _ in range(20):
+    i0, t0 = snap(); time.sleep(1); i1, t1 = snap()
+    if t1 > t0 and 100.0 * (1 - (i1 - i0) / (t1 - t0)) < 15:
+        break
+PY
+}
+
+# Judge doptop's JSON output file $1 against verdict $2 and cause $3 for
+# scenario $4; print one PASS/FAIL line; exit status 0 on pass.
+judge() {
+	python3 - "$@" <<'PY'
+import collections, json, sys
+path, want_v, want_c, name = sys.argv[1:5]
+errors, verdicts, causes = [], collections.Counter(), collections.Counter()
+nodes = clusters = 0
+with open(path, errors="replace") as f:
+    lines = [l for l in f.read().splitlines() if l.strip()]
+for n, line in enumerate(lines, 1):
+    try:
+        obj = json.loads(line)
+    except ValueError as e:
+        errors.append(f"line {n} not JSON ({e})")
+        continue
+    if obj.get("type") == "cluster":
+        clusters += 1
+        continue
+    if obj.get("type") != "node":
+        errors.append(f"line {n}: type {obj.get('type')!r}")
+        continue
+    nodes += 1
+    cpu = obj.get("cpu")
+    if obj.get("verdict") != "unknown" and not cpu:
+        errors.append(f"line {n}: verdict without cpu")
+    if cpu:
+        s = sum(cpu[k] for k in ("user", "system", "iowait", "steal", "idle"))
+        if abs(s - 100.0) > 1.0:
+            errors.append(f"line {n}: cpu split adds up to {s:.2f}")
+    v = obj.get("verdict")
+    if v != "unknown":
+        verdicts[v] += 1
+        causes[(v, obj.get("cause"))] += 1
+if clusters == 0:
+    errors.append("no cluster line")
+if sum(verdicts.values()) < 4:
+    errors.append(f"only {sum(verdicts.values())} classified intervals of {nodes}")
+got_v = verdicts.most_common(1)[0][0] if verdicts else "none"
+vc = collections.Counter({c: k for (v, c), k in causes.items() if v == got_v})
+got_c = vc.most_common(1)[0][0] if vc else "none"
+if got_v != want_v:
+    errors.append(f"verdict {got_v}, want {want_v}")
+elif want_c != "*" and got_c != want_c:
+    errors.append(f"cause {got_c}, want {want_c}")
+counts = " ".join(f"{v}={k}" for v, k in verdicts.most_common())
+cc = " ".join(f"{v}/{c}={k}" for (v, c), k in causes.most_common())
+print(f"{'FAIL' if errors else 'PASS'} {name}: want {want_v}/{want_c}, "
+      f"got {got_v}/{got_c} [{counts}] [{cc}]"
+      + ("" if not errors else " -- " + "; ".join(errors[:5])))
+sys.exit(1 if errors else 0)
+PY
+}
+
+# Run one scenario: start the load, run doptop, stop the load, judge.
+run_one() {
+	local name="$1" want_v="$2" want_c="$3" out rc
+	out="$WORK/$name"
+	wait_quiet
+	CURRENT="$name"
+	"$LOADS/$name.sh" start >"$out.start" 2>&1
+	rc=$?
+	if [ "$rc" = 3 ]; then
+		echo "SKIP $name: $(grep -m1 SKIP "$out.start")"
+		"$LOADS/$name.sh" stop >/dev/null 2>&1; CURRENT=""
+		return 2
+	fi
+	if [ "$rc" != 0 ]; then
+		echo "FAIL $name: load did not start: $(tail -n 3 "$out.start" | tr '\n' ' ')"
+		"$LOADS/$name.sh" stop >/dev/null 2>&1; CURRENT=""
+		return 1
+	fi
+	sleep "$SETTLE"
+	timeout 60 "$DOPTOP_BIN" --json -i 1 -c "$COUNT" --nodes local >"$out.json" 2>"$out.err"
+	rc=$?
+	python3 "$LOADS/measure.py" -n 1 --json --label "$name-after" >"$out.after" 2>/dev/null
+	"$LOADS/$name.sh" stop >/dev/null 2>&1; CURRENT=""
+	if [ "$rc" != 0 ]; then
+		echo "FAIL $name: doptop exited $rc: $(head -c 300 "$out.err" | tr '\n' ' ')"
+		return 1
+	fi
+	judge "$out.json" "$want_v" "$want_c" "$name" || {
+		sed 's/^/    /' "$out.json" | cut -c1-400 | grep '"node"' | head -n "$COUNT"
+		return 1
+	}
+}
+
+if [ ! -x "$DOPTOP_BIN" ]; then
+	echo "FAIL: $DOPTOP_BIN is not built"; exit 1
+fi
+[ "$(id -u)" = 0 ] || { echo "FAIL: scenario loads need root"; exit 1; }
+install_tools || { echo "FAIL: cannot install the load tools"; exit 1; }
+
+pass=0 fail=0 skip=0
+for s in $SCENARIOS; do
+	IFS=: read -r name want_v want_c <<<"$s"
+	if [ "$#" -gt 0 ]; then
+		case " $* " in *" $name "*) ;; *) continue ;; esac
+	fi
+	run_one "$name" "$want_v" "$want_c"
+	case $? in 0) pass=$((pass + 1)) ;; 2) skip=$((skip + 1)) ;; *) fail=$((fail + 1)) ;; esac
+done
+echo "scenarios: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
