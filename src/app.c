@@ -13,6 +13,8 @@
 #include "local.h"
 #include "model.h"
 #include "out_batch.h"
+#include "parse.h"
+#include "record.h"
 #include "ssh_conn.h"
 #include "tui.h"
 
@@ -35,12 +37,16 @@ struct app {
 	struct ssh_conn **conns;      /* per node; NULL for local */
 	struct node_ctx *ctx;
 	struct tui *tui;
+	struct recorder *rec;         /* --record, or NULL */
+	struct replay *rp;            /* --replay, or NULL */
+	char  *frame_buf;             /* local frames when recording */
+	unsigned long long local_seq;
 	bool   screen;
 	double next_tick;             /* monotonic time of the next interval */
 	double last_draw;
 	bool   dirty;
 	long   blocks;                /* blocks written (batch/json) */
-	double start;
+	double start, wall0;          /* monotonic and unix time at start */
 };
 
 static volatile sig_atomic_t g_stop, g_winch;
@@ -92,17 +98,37 @@ static void setup_signals(void)
 static void on_frame(void *arg, const struct sample *s, const char *raw, size_t rawlen)
 {
 	struct node_ctx *c = arg;
-	(void)raw;
-	(void)rawlen;
+	if (c->a->rec)
+		recorder_frame(c->a->rec, (int)c->idx, wall(), raw, rawlen);
 	model_ingest(&c->a->m, c->idx, s, mono());
 	c->a->dirty = true;
+}
+
+/* Read this machine once: through libproc2, or, when recording, as a
+ * probe frame (so that what is recorded is exactly what is shown). */
+static int read_local(struct app *a, struct sample *s)
+{
+	if (!a->rec)
+		return local_sample(a->local, s);
+	double t = wall();
+	int n = local_frame(a->frame_buf, FPARSE_MAX_FRAME, ++a->local_seq, t);
+	if (n < 0 || parse_frame(a->frame_buf, (size_t)n, s) < 0)
+		return -1;
+	/* Stamp the record with the nominal tick time (see tick()). */
+	double rt = a->wall0 + (a->next_tick - a->start);
+	if (a->next_tick <= 0)
+		rt = a->wall0;
+	for (size_t i = 0; i < a->m.n; i++)
+		if (a->m.nodes[i].spec->local)
+			recorder_frame(a->rec, (int)i, rt, a->frame_buf, (size_t)n);
+	return 0;
 }
 
 /* Sample every local node now. */
 static void sample_local(struct app *a, double now)
 {
 	struct sample s;
-	if (!a->local || local_sample(a->local, &s) < 0)
+	if (!a->local || read_local(a, &s) < 0)
 		return;
 	for (size_t i = 0; i < a->m.n; i++) {
 		if (!a->m.nodes[i].spec->local)
@@ -187,28 +213,38 @@ static bool all_settled(const struct app *a, double now)
 	return true;
 }
 
-/* One interval has passed: sample local nodes and write a block. */
-static void tick(struct app *a, double now)
+/* Write one batch or JSON block stamped t (unix time). */
+static void emit(struct app *a, double t, double now)
 {
-	sample_local(a, now);
-	if (a->screen)
-		return;
-	if (a->o->once && !all_settled(a, now))
-		return;
 	if (a->o->json)
-		out_json_block(stdout, &a->m, wall(), now);
+		out_json_block(stdout, &a->m, t, now);
 	else
-		out_text_block(stdout, &a->m, wall(), now, a->o->interval);
+		out_text_block(stdout, &a->m, t, now, a->o->interval);
 	a->blocks++;
 	if (ferror(stdout))
 		g_stop = SIGPIPE;
 }
 
-static void draw(struct app *a, double now)
+/* One interval has passed: sample local nodes and write a block. */
+static void tick(struct app *a, double now)
+{
+	sample_local(a, now);
+	if (a->screen) {
+		a->blocks++;
+		return;
+	}
+	if (a->o->once && !all_settled(a, now))
+		return;
+	/* Stamp the block with its nominal time, so live and replayed
+	 * output of the same frames carry the same clock. */
+	emit(a, a->wall0 + (a->next_tick - a->start), a->next_tick);
+}
+
+static void draw(struct app *a, double now, double shown_wall)
 {
 	struct tui_info info = {
-		.interval = a->o->interval, .wall = wall(), .now = now,
-		.progress = NULL, .progress_frac = -1, .source = "live",
+		.interval = a->o->interval, .wall = shown_wall, .now = now,
+		.progress = NULL, .progress_frac = -1, .source = a->rp ? "replay" : "live",
 	};
 	tui_draw(a->tui, &a->m, &info);
 	a->last_draw = now;
@@ -281,7 +317,7 @@ static int loop(struct app *a)
 			a->dirty = true;
 		}
 		if (a->screen && a->dirty && now - a->last_draw >= REDRAW_MIN_S)
-			draw(a, now);
+			draw(a, now, wall());
 		double deadline = a->next_tick;
 		if (a->screen && a->dirty)
 			deadline = fmin(deadline, a->last_draw + REDRAW_MIN_S);
@@ -310,6 +346,156 @@ static int loop(struct app *a)
 	return 0;
 }
 
+/* --record: a header naming the version and the node list. */
+static int open_record(struct app *a, const char **why)
+{
+	size_t n = a->m.n;
+	const char **names = calloc(n ? n : 1, sizeof *names);
+	a->frame_buf = malloc(FPARSE_MAX_FRAME);
+	if (!names || !a->frame_buf) {
+		free(names);
+		*why = "out of memory";
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		names[i] = a->m.nodes[i].spec->name;
+	a->rec = recorder_open(a->o->record, DOPTOP_VERSION, a->o->interval, names,
+	                       (int)n, why);
+	free(names);
+	return a->rec ? 0 : -1;
+}
+
+/* --replay: the nodes and interval come from the file's header. */
+static int open_replay(struct app *a)
+{
+	const char *why = "";
+	struct options *o = a->o;
+	if (o->nodes.n) {
+		fprintf(stderr, "doptop: --replay takes its nodes from the recording; drop --nodes\n");
+		return -1;
+	}
+	if (!(a->rp = replay_open(o->replay, &why))) {
+		fprintf(stderr, "doptop: cannot replay '%s': %s\n", o->replay, why);
+		return -1;
+	}
+	for (int i = 0; i < replay_nnodes(a->rp); i++) {
+		if (nodespec_add(&o->nodes, replay_node(a->rp, i), &why) < 0) {
+			fprintf(stderr, "doptop: bad node in '%s': %s\n", o->replay, why);
+			return -1;
+		}
+	}
+	if (replay_interval(a->rp) >= 0.1)
+		o->interval = replay_interval(a->rp);
+	return 0;
+}
+
+/* Replay time reached t: nodes silent for 3 intervals are stale, for 10
+ * down, exactly as live (but on the recording's clock). */
+static void replay_age(struct app *a, double t)
+{
+	double iv = a->o->interval;
+	for (size_t i = 0; i < a->m.n; i++) {
+		struct node *nd = &a->m.nodes[i];
+		if (nd->state != CS_UP && nd->state != CS_STALE)
+			continue;
+		if (t - nd->last_frame > 10 * iv)
+			model_set_state(&a->m, i, CS_DOWN, "no frame in the recording", t);
+		else if (t - nd->last_frame > 3 * iv)
+			model_set_state(&a->m, i, CS_STALE, "no frame for 3 intervals", t);
+	}
+}
+
+/* Wait until wall-clock time `until` (monotonic) while serving the screen;
+ * false when the user quits or a signal arrives. */
+static bool replay_wait(struct app *a, double until)
+{
+	for (;;) {
+		if (g_stop)
+			return false;
+		double now = mono();
+		if (a->screen && g_winch) {
+			g_winch = 0;
+			tui_resize(a->tui);
+			a->dirty = true;
+		}
+		if (now >= until)
+			return true;
+		struct pollfd pf[2] = { { .fd = g_wake[0], .events = POLLIN },
+		                        { .fd = STDIN_FILENO, .events = POLLIN } };
+		int ms = (int)ceil((until - now) * 1000);
+		if (poll(pf, a->screen ? 2 : 1, ms > 100 ? 100 : ms) > 0) {
+			char buf[64];
+			if (pf[0].revents & POLLIN)
+				while (read(g_wake[0], buf, sizeof buf) > 0)
+					;
+			if (a->screen && pf[1].revents) {
+				if (tui_input(a->tui, &a->m))
+					return false;
+				a->dirty = true;
+			}
+		}
+		if (a->screen && a->dirty && mono() - a->last_draw >= REDRAW_MIN_S)
+			draw(a, mono(), a->next_tick);
+	}
+}
+
+/* One block on the recording's clock. */
+static void replay_tick(struct app *a, double t)
+{
+	replay_age(a, t);
+	if (a->screen) {
+		a->dirty = true;
+		a->blocks++;
+		return;
+	}
+	emit(a, t, t);
+}
+
+/* Feed the recording through the same parser, model and views as live.
+ * Ticks fall on the recording's clock, so --json output is deterministic. */
+static int loop_replay(struct app *a)
+{
+	int idx, rc = 0;
+	double t, t0 = -1, start = mono(), speed = a->o->speed;
+	const char *raw;
+	size_t len;
+	struct sample s;
+	while (!g_stop && (rc = replay_next(a->rp, &idx, &t, &raw, &len)) == 1) {
+		if (idx < 0 || (size_t)idx >= a->m.n)
+			continue;
+		if (t0 < 0) {
+			t0 = t;
+			a->next_tick = t0 + a->o->interval;
+		}
+		if (speed > 0 && !replay_wait(a, start + (t - t0) / speed))
+			return 0;
+		/* A frame belongs to the nearest tick: live, the local frame of
+		 * tick k is read at that tick, so it is shown in block k. */
+		while (t >= a->next_tick + a->o->interval / 2) {
+			replay_tick(a, a->next_tick);
+			a->next_tick += a->o->interval;
+			if (a->o->count && a->blocks >= a->o->count)
+				return 0;
+		}
+		if (parse_frame(raw, len, &s) < 0) {
+			model_set_state(&a->m, (size_t)idx, CS_DOWN, "corrupt frame in the recording", t);
+			continue;
+		}
+		model_set_state(&a->m, (size_t)idx, CS_UP, "", t);
+		model_ingest(&a->m, (size_t)idx, &s, t);
+		a->dirty = true;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "doptop: '%s' is corrupt after the last good frame\n", a->o->replay);
+		return 1;
+	}
+	if (t0 >= 0 && !g_stop && !(a->o->count && a->blocks >= a->o->count))
+		replay_tick(a, a->next_tick);
+	if (a->screen)   /* keep the last picture until the user quits */
+		replay_wait(a, 1e300);
+	return 0;
+}
+
 static void app_free(struct app *a)
 {
 	for (size_t i = 0; a->conns && i < a->m.n; i++)
@@ -319,6 +505,9 @@ static void app_free(struct app *a)
 	free(a->conns);
 	free(a->ctx);
 	local_free(a->local);
+	recorder_close(a->rec);
+	replay_close(a->rp);
+	free(a->frame_buf);
 	model_free(&a->m);
 }
 
@@ -329,22 +518,27 @@ int app_run(struct options *o)
 	memset(&a, 0, sizeof a);
 	a.o = o;
 	a.screen = !o->batch && !o->json && isatty(STDOUT_FILENO);
-	if (o->replay) {
-		fprintf(stderr, "doptop: --replay is not available in this build\n");
-		return 1;
-	}
+	if (o->replay && open_replay(&a) < 0)
+		return o->nodes.n ? 2 : 1;
 	if (model_init(&a.m, o->nodes.v, o->nodes.n) < 0) {
 		fprintf(stderr, "doptop: out of memory\n");
 		return 1;
 	}
 	setup_signals();
-	if (start_sources(&a, &why) < 0) {
+	if (o->record && open_record(&a, &why) < 0) {
+		fprintf(stderr, "doptop: cannot record to '%s': %s\n", o->record, why);
+		app_free(&a);
+		return 1;
+	}
+	if (!a.rp && start_sources(&a, &why) < 0) {
 		fprintf(stderr, "doptop: %s\n", why);
 		app_free(&a);
 		return 1;
 	}
 	a.start = mono();
-	sample_local(&a, a.start);          /* the baseline for the first delta */
+	a.wall0 = wall();
+	if (!a.rp)
+		sample_local(&a, a.start);          /* the baseline for the first delta */
 	a.next_tick = a.start + o->interval;
 	if (a.screen && !(a.tui = tui_new(o->theme, o->no_color, &why))) {
 		fprintf(stderr, "doptop: %s\n", why);
@@ -352,7 +546,7 @@ int app_run(struct options *o)
 		return 1;
 	}
 	a.dirty = true;
-	int rc = loop(&a);
+	int rc = a.rp ? loop_replay(&a) : loop(&a);
 	tui_free(a.tui);
 	app_free(&a);
 	return rc;

@@ -31,6 +31,7 @@
  *    through.
  */
 #include "count.h"
+#include "probe.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -402,33 +403,14 @@ const struct count_stats *counter_stats(const struct counter *c)
 	return &c->st;
 }
 
-/* Append s to buf (at *len, capacity cap) quoted for a POSIX shell:
- * '...' with each ' written as '\''.  0, or -1 when it does not fit.
- * Local stand-in for probe_shell_quote(), which is not linked yet. */
+/* Append s quoted for a POSIX shell; 0, or -1 when it does not fit. */
 static int quote_append(char *buf, size_t cap, size_t *len, const char *s)
 {
-	size_t n = *len;
+	int k = probe_shell_quote(buf + *len, cap - *len, s);
 
-	if (n + 1 >= cap)
+	if (k < 0)
 		return -1;
-	buf[n++] = '\'';
-	for (; *s; s++) {
-		if (*s == '\'') {
-			if (n + 4 >= cap)
-				return -1;
-			memcpy(buf + n, "'\\''", 4);
-			n += 4;
-		} else {
-			if (n + 1 >= cap)
-				return -1;
-			buf[n++] = *s;
-		}
-	}
-	if (n + 1 >= cap)
-		return -1;
-	buf[n++] = '\'';
-	buf[n] = '\0';
-	*len = n;
+	*len += (size_t)k;
 	return 0;
 }
 

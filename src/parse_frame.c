@@ -60,7 +60,7 @@ struct fparse {
 	char line[FPARSE_MAX_LINE + 1]; /* the current, incomplete line */
 	char *frame;                    /* raw text of the current frame */
 	size_t framelen, framecap;      /* framecap <= FPARSE_MAX_FRAME */
-	struct header hdr;               /* header of the current frame */
+	struct header hdr;              /* header of the current frame */
 	char flags[FLAGS_MAX];          /* flags of the last good frame */
 	struct sample s;
 };
@@ -170,7 +170,12 @@ static int parse_header(const char *p, size_t n, struct header *h)
 	if ((rc = header_word(&p, end, w, sizeof(w))) < 0 ||
 	    (rc = word_clock(w, &h->clock)) < 0)
 		return rc;
-	return header_word(&p, end, h->flags, sizeof(h->flags));
+	if ((rc = header_word(&p, end, h->flags, sizeof(h->flags))) < 0)
+		return rc;
+	/* Flags may reach the screen: letters, digits, '-' and ',' only. */
+	return strspn(h->flags, "abcdefghijklmnopqrstuvwxyz"
+	              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-,") == strlen(h->flags)
+	       ? 0 : PARSE_EPROTO;
 }
 
 /* Check "@@END <seq>" against the header's sequence number. */

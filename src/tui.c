@@ -363,6 +363,24 @@ static void draw_row(struct tui *t, int y, const struct node *nd, bool sel,
 		attroff(A_REVERSE);
 }
 
+/* Bottom line: the selected node's verdict and advice in full, or what
+ * is wrong with it. */
+static void draw_footer(struct tui *t, const struct node *nd)
+{
+	char name[64], line[512];
+	model_sanitize(name, sizeof name, nd->spec->name);
+	if (nd->have_rates && nd->state == CS_UP)
+		snprintf(line, sizeof line, "%s: %s%s%s — %s", name, verdict_name(nd->j.verdict),
+		         nd->j.cause ? "/" : "", nd->j.cause ? cause_name(nd->j.cause) : "",
+		         classify_advice(nd->j));
+	else
+		snprintf(line, sizeof line, "%s: %s%s%s", name, conn_state_name(nd->state),
+		         nd->why[0] ? " — " : "", nd->why);
+	attron(attr(t, P_TITLE));
+	mvaddnstr(LINES - 1, 0, line, COLS);
+	attroff(attr(t, P_TITLE));
+}
+
 static void draw_help(void)
 {
 	static const char *const lines[] = {
@@ -418,14 +436,18 @@ void tui_draw(struct tui *t, const struct model *m, const struct tui_info *in)
 		attroff(attr(t, P_HEADER) | A_REVERSE);
 		y++;
 	}
-	int avail = LINES - y;
+	int avail = LINES - y - (LINES - y >= 3 ? 1 : 0);
 	if (t->sel >= (int)m->n)
 		t->sel = m->n ? (int)m->n - 1 : 0;
 	if (t->sel < t->top)
 		t->top = t->sel;
 	if (avail > 0 && t->sel >= t->top + avail)
 		t->top = t->sel - avail + 1;
-	for (int i = t->top; i < (int)m->n && y < LINES; i++, y++)
+	bool footer = LINES - y >= 3 && m->n > 0;
+	int last = footer ? LINES - 1 : LINES;
+	for (int i = t->top; i < (int)m->n && y < last; i++, y++)
 		draw_row(t, y, &m->nodes[i], i == t->sel, show, in->now);
+	if (footer)
+		draw_footer(t, &m->nodes[t->sel]);
 	refresh();
 }

@@ -128,6 +128,7 @@ PY
 }
 
 # Run one scenario: start the load, run doptop, stop the load, judge.
+# Returns 0 pass, 1 fail, 2 skip.
 run_one() {
 	local name="$1" want_v="$2" want_c="$3" out rc
 	out="$WORK/$name"
@@ -173,7 +174,16 @@ for s in $SCENARIOS; do
 		case " $* " in *" $name "*) ;; *) continue ;; esac
 	fi
 	run_one "$name" "$want_v" "$want_c"
-	case $? in 0) pass=$((pass + 1)) ;; 2) skip=$((skip + 1)) ;; *) fail=$((fail + 1)) ;; esac
+	rc=$?
+	if [ "$rc" = 1 ]; then
+		# the machine is shared: one retry, so a burst of someone else's
+		# work during our 8 s does not fail the scenario; a wrong rule
+		# fails twice
+		echo "  (retrying $name once)"
+		run_one "$name" "$want_v" "$want_c"
+		rc=$?
+	fi
+	case $rc in 0) pass=$((pass + 1)) ;; 2) skip=$((skip + 1)) ;; *) fail=$((fail + 1)) ;; esac
 done
 echo "scenarios: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

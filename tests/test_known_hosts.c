@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -117,6 +118,8 @@ static int start_sshd(void)
 	if (sshd_pid == 0) {
 		char port[16];
 		snprintf(port, sizeof(port), "%d", sshd_port);
+		/* If this test process dies without teardown, sshd goes with it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (!freopen(log, "w", stderr))
 			_exit(127);
 		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", cfg, "-p", port, (char *)NULL);

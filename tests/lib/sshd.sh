@@ -54,7 +54,7 @@ sshd_init() {
 # Start one sshd; sets SSHD_PORT and SSHD_PID.
 sshd_start() {
 	_name=$1 _port=${2:-} _cmd=${3:-}
-	[ -n "$_port" ] || _port=$(sshd_free_port) || return 1
+	case "$_port" in ""|0) _port=$(sshd_free_port) || return 1 ;; esac
 	_cfg="$SSHD_DIR/sshd_$_name.conf"
 	cat > "$_cfg" <<CFG
 ListenAddress 127.0.0.1:$_port

@@ -1,0 +1,370 @@
+/*
+ * test_probe.c — run the real probe command locally (as an SSH exec channel
+ * would, through "$SHELL -c"), parse what it prints, and check that the bash
+ * loop forks nothing per sample and stops when its stdin closes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "parse.h"
+#include "probe.h"
+
+/* A running probe: its pid and both ends of its pipes. */
+struct run {
+	pid_t pid;
+	int in;    /* write end of the probe's stdin */
+	int out;   /* read end of the probe's stdout */
+};
+
+/* What the frames looked like. */
+struct got {
+	int frames;
+	uint64_t last_seq;
+	int seq_ok;       /* every seq was last + 1, starting at 1 */
+	double first_t, last_t;
+	struct sample last;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Start `shell -c cmd`, optionally under strace writing to trace. */
+static void start(struct run *r, const char *shell, const char *cmd,
+                  int force_sh, const char *trace)
+{
+	int in[2], out[2];
+
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	r->pid = fork();
+	assert_true(r->pid >= 0);
+	if (r->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+		if (force_sh)
+			setenv("DOPTOP_PROBE_SH", "1", 1);
+		else
+			unsetenv("DOPTOP_PROBE_SH");
+		if (trace)
+			execlp("strace", "strace", "-f", "-qq", "-e",
+			       "trace=fork,vfork,clone,clone3", "-o", trace,
+			       shell, "-c", cmd, (char *)NULL);
+		else
+			execlp(shell, shell, "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	r->in = in[1];
+	r->out = out[0];
+}
+
+static void on_frame(void *arg, const struct sample *s, const char *raw,
+                     size_t rawlen)
+{
+	struct got *g = arg;
+
+	(void)raw;
+	(void)rawlen;
+	if (s->seq != g->last_seq + 1)
+		g->seq_ok = 0;
+	if (g->frames == 0)
+		g->first_t = s->t;
+	g->last_seq = s->seq;
+	g->last_t = s->t;
+	g->last = *s;
+	g->frames++;
+}
+
+/* Number of children of pid right now (-1 if it is gone). */
+static int nchildren(pid_t pid)
+{
+	char path[64], buf[256];
+	ssize_t n;
+	int fd, i, c = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	for (i = 0; i < n; i++)
+		c += buf[i] == ' ';
+	return c;
+}
+
+/* Read frames until want arrived or timeout; returns the largest child
+ * count seen while polling the probe's children. */
+static int collect(struct run *r, struct fparse *p, struct got *g, int want,
+                   double timeout)
+{
+	double end = now() + timeout;
+	struct pollfd pfd = { .fd = r->out, .events = POLLIN };
+	char buf[8192];
+	int maxkids = 0, k;
+	ssize_t n;
+
+	while (g->frames < want && now() < end) {
+		k = nchildren(r->pid);
+		if (k > maxkids)
+			maxkids = k;
+		if (poll(&pfd, 1, 5) <= 0)
+			continue;
+		n = read(r->out, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		assert_int_equal(fparse_feed(p, buf, (size_t)n, on_frame, g), 0);
+	}
+	return maxkids;
+}
+
+/* Close stdin and return how long the probe took to exit (s); kills it
+ * and fails after 5 s. */
+static double stop(struct run *r)
+{
+	double t0 = now();
+	int status;
+
+	close(r->in);
+	while (waitpid(r->pid, &status, WNOHANG) == 0) {
+		if (now() - t0 > 5) {
+			kill(r->pid, SIGKILL);
+			waitpid(r->pid, &status, 0);
+			close(r->out);
+			fail_msg("probe did not exit after stdin EOF");
+		}
+		usleep(10000);
+	}
+	close(r->out);
+	return now() - t0;
+}
+
+/* MemTotal of this machine in bytes, read directly. */
+static uint64_t local_memtotal(void)
+{
+	unsigned long long kb = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "MemTotal: %llu kB", &kb), 1);
+	fclose(f);
+	return kb * 1024;
+}
+
+/* Run the probe with shell at interval; check frames and exit. */
+static void check_probe(const char *shell, int force_sh, double interval,
+                        const char *flags)
+{
+	char cmd[8192];
+	struct run r;
+	struct got g = { .seq_ok = 1 };
+	struct fparse *p = fparse_new();
+	double took;
+	int kids;
+
+	assert_true(probe_command(cmd, sizeof(cmd), interval) > 0);
+	start(&r, shell, cmd, force_sh, NULL);
+	kids = collect(&r, p, &g, 4, 10);
+	assert_true(g.frames >= 4);
+	assert_true(g.seq_ok);
+	assert_string_equal(fparse_flags(p), flags);
+	assert_true(g.last.have & SP_STAT);
+	assert_true(g.last.have & SP_MEM);
+	assert_true(g.last.have & SP_NET);
+	assert_true(g.last.have & SP_VMSTAT);
+	assert_true(g.last.have & SP_LOAD);
+	assert_true(g.last.have & SP_DISK);
+	assert_int_equal(g.last.ncpu, sysconf(_SC_NPROCESSORS_ONLN));
+	assert_int_equal(g.last.mem_total, local_memtotal());
+	assert_true(g.last.cpu.idle > 0);
+	assert_true(g.last.processes > 0);
+	if (access("/proc/pressure/io", R_OK) == 0)
+		assert_true(g.last.have & SP_PSI_IO);
+	/* Node clock: 3 intervals between frame 1 and frame 4. */
+	assert_true(g.last_t - g.first_t > 2.5 * interval);
+	assert_true(g.last_t - g.first_t < 3 * interval + 1.0);
+	if (force_sh)
+		assert_true(kids > 0);   /* the fallback forks cat/sleep... */
+	else
+		assert_int_equal(kids, 0);   /* ...the bash loop never does */
+	took = stop(&r);
+	assert_true(took < 1.0);
+	fparse_free(p);
+}
+
+static void test_probe_bash(void **st)
+{
+	(void)st;
+	check_probe("sh", 0, 0.2, "bash");
+	check_probe("bash", 0, 0.2, "bash");
+}
+
+static void test_probe_sh_fallback(void **st)
+{
+	(void)st;
+	check_probe("sh", 1, 0.2, "sh");
+	check_probe("bash", 1, 0.2, "sh");
+}
+
+/* EOF on stdin ends the bash loop at once, even mid-way through a long
+ * interval (it waits with read -t, not sleep). */
+static void test_probe_exits_on_eof(void **st)
+{
+	char cmd[8192];
+	struct run r;
+	struct got g = { .seq_ok = 1 };
+	struct fparse *p = fparse_new();
+
+	(void)st;
+	assert_true(probe_command(cmd, sizeof(cmd), 30.0) > 0);
+	start(&r, "sh", cmd, 0, NULL);
+	collect(&r, p, &g, 1, 10);
+	assert_int_equal(g.frames, 1);
+	assert_true(stop(&r) < 1.0);
+	fparse_free(p);
+}
+
+/* Count fork/clone lines in an strace output file. */
+static int count_forks(const char *path)
+{
+	char line[1024];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "clone(") || strstr(line, "clone3(") ||
+		    strstr(line, "fork("))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Under strace: zero forks over many bash samples; the sh fallback, as a
+ * control that the method sees forks, has some. */
+static void test_probe_zero_forks(void **st)
+{
+	char cmd[8192], trace[] = "/tmp/doptop-probe-strace-XXXXXX";
+	struct run r;
+	int fd, mode;
+
+	(void)st;
+	if (system("command -v strace >/dev/null 2>&1") != 0)
+		fail_msg("strace is needed for this test (apt-get install strace)");
+	fd = mkstemp(trace);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_true(probe_command(cmd, sizeof(cmd), 0.05) > 0);
+	for (mode = 0; mode < 2; mode++) {
+		struct got g = { .seq_ok = 1 };
+		struct fparse *p = fparse_new();
+
+		start(&r, "sh", cmd, mode, trace);
+		collect(&r, p, &g, mode ? 3 : 20, 20);
+		stop(&r);
+		assert_true(g.frames >= (mode ? 3 : 20));
+		if (mode)
+			assert_true(count_forks(trace) >= 3);
+		else
+			assert_int_equal(count_forks(trace), 0);
+		fparse_free(p);
+	}
+	unlink(trace);
+}
+
+/* Run `shell -c "printf %s <quoted>"` and compare the output with s. */
+static void check_quote(const char *shell, const char *s)
+{
+	char q[1024], cmd[1200], out[1024];
+	size_t n;
+	FILE *f;
+	int len;
+
+	len = probe_shell_quote(q, sizeof(q), s);
+	assert_true(len > 0);
+	assert_int_equal((size_t)len, strlen(q));
+	/* The inner command is itself quoted once more for popen's shell. */
+	snprintf(cmd, sizeof(cmd), "printf %%s %s", q);
+	len = probe_shell_quote(out, sizeof(out), cmd);
+	assert_true(len > 0);
+	snprintf(cmd, sizeof(cmd), "%s -c %s", shell, out);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(out, 1, sizeof(out), f);
+	assert_int_equal(pclose(f), 0);
+	assert_int_equal(n, strlen(s));
+	assert_memory_equal(out, s, n);
+}
+
+static void test_shell_quote(void **st)
+{
+	static const char *const cases[] = {
+		"plain", "with space", "it's", "''", "'", "$(touch /tmp/doptop-pwned)",
+		"`id`", "a\nb\n", "back\\slash \\n", "\"dq\" $HOME * ?", "!bang",
+		"tab\there", ";;&&||<>",
+	};
+	char small[8];
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		check_quote("sh", cases[i]);
+		check_quote("bash", cases[i]);
+	}
+	assert_int_equal(access("/tmp/doptop-pwned", F_OK), -1);
+	assert_int_equal(probe_shell_quote(small, sizeof(small), "abcde"), 7);
+	assert_string_equal(small, "'abcde'");
+	assert_int_equal(probe_shell_quote(small, sizeof(small), "abcdef"), -1);
+	assert_int_equal(probe_shell_quote(small, sizeof(small), "a'b"), -1);
+	assert_int_equal(probe_shell_quote(small, sizeof(small), ""), 2);
+	assert_string_equal(small, "''");
+}
+
+static void test_command_size(void **st)
+{
+	char cmd[8192];
+	int n;
+
+	(void)st;
+	n = probe_command(cmd, sizeof(cmd), 1.0);
+	assert_true(n > 0 && n < 2048);   /* sent on every connect: keep it small */
+	assert_int_equal((size_t)n, strlen(cmd));
+	assert_null(strchr(cmd, '\n'));   /* one line, for any login shell */
+	assert_int_equal(probe_command(cmd, (size_t)n, 1.0), -1);
+	assert_int_equal(probe_command(cmd, (size_t)n + 1, 1.0), n);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_command_size),
+		cmocka_unit_test(test_shell_quote),
+		cmocka_unit_test(test_probe_bash),
+		cmocka_unit_test(test_probe_sh_fallback),
+		cmocka_unit_test(test_probe_exits_on_eof),
+		cmocka_unit_test(test_probe_zero_forks),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
