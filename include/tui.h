@@ -7,7 +7,9 @@
 #define DOPTOP_TUI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "model.h"
+#include "procs.h"
 
 struct tui;
 
@@ -34,5 +36,11 @@ void tui_draw(struct tui *t, const struct model *m, const struct tui_info *info)
 void tui_resize(struct tui *t);
 /* True while the screen is frozen (space): data keeps coming, view holds. */
 bool tui_frozen(const struct tui *t);
+/* The model index of the node shown in the detail view, or -1 when no
+ * detail view is open (the loop fetches processes for it every ~2 s). */
+int tui_detail_node(const struct tui *t);
+/* Hand the screen a node's top processes (copied; at most PROCS_MAX kept).
+ * Call tui_draw afterwards (mark the screen dirty). */
+void tui_set_procs(struct tui *t, size_t node, const struct proc_row *rows, int n);
 
 #endif

@@ -14,6 +14,8 @@ DOPTOP_BIN="${DOPTOP_BIN:-$PWD/build/dbg/doptop}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export LOAD_STATE="${LOAD_STATE:-/tmp/doptop-it-loads.$$}"
 export LOAD_TIMEOUT=300	# a load outlives a killed test by 5 minutes at most
+# the system python: a pyenv shim costs seconds of forks on a busy machine
+PY="${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}"
 SETTLE="${SETTLE:-3}"
 COUNT="${COUNT:-8}"
 WORK="$(mktemp -d /tmp/doptop-it-scen.XXXXXX)" || exit 1
@@ -60,7 +62,7 @@ install_tools() {
 # Wait up to 20 s for the machine to be quiet (busy < 15% over 1 s), so a
 # previous load's tail (swapoff, unmount) is not measured.  Never fails.
 wait_quiet() {
-	python3 - <<'PY'
+	"$PY" - <<'PY'
 import time
 def snap():
     with open("/proc/stat") as f:
@@ -76,7 +78,7 @@ PY
 # Judge doptop's JSON output file $1 against verdict $2 and cause $3 for
 # scenario $4; print one PASS/FAIL line; exit status 0 on pass.
 judge() {
-	python3 - "$@" <<'PY'
+	"$PY" - "$@" <<'PY'
 import collections, json, sys
 path, want_v, want_c, name = sys.argv[1:5]
 errors, verdicts, causes = [], collections.Counter(), collections.Counter()
@@ -149,7 +151,7 @@ run_one() {
 	sleep "$SETTLE"
 	timeout 60 "$DOPTOP_BIN" --json -i 1 -c "$COUNT" --nodes local >"$out.json" 2>"$out.err"
 	rc=$?
-	python3 "$LOADS/measure.py" -n 1 --json --label "$name-after" >"$out.after" 2>/dev/null
+	"$PY" "$LOADS/measure.py" -n 1 --json --label "$name-after" >"$out.after" 2>/dev/null
 	"$LOADS/$name.sh" stop >/dev/null 2>&1; CURRENT=""
 	if [ "$rc" != 0 ]; then
 		echo "FAIL $name: doptop exited $rc: $(head -c 300 "$out.err" | tr '\n' ' ')"

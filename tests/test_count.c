@@ -34,6 +34,7 @@ static int rm_tree(const char *path)
 	return nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Make this test's scratch directory under /tmp. */
 static int setup(void **state)
 {
 	(void)state;
@@ -41,6 +42,7 @@ static int setup(void **state)
 	return mkdtemp(base) ? 0 : -1;
 }
 
+/* Remove this test's scratch directory. */
 static int teardown(void **state)
 {
 	(void)state;
@@ -523,6 +525,7 @@ static int setup_loop(void **state)
 	return 0;
 }
 
+/* Unmount the image (if mounted) and remove the scratch directory. */
 static int teardown_loop(void **state)
 {
 	char cmd[256];

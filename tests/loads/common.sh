@@ -7,6 +7,8 @@
 LOAD_STATE="${LOAD_STATE:-/tmp/doptop-loads}"
 LOAD_TIMEOUT="${LOAD_TIMEOUT:-900}"	# every load dies by itself after this
 NCPU="$(nproc)"
+# the system python: a pyenv shim costs seconds of forks on a busy machine
+PY="${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}"
 
 # Print the state directory of load $1, creating it.
 load_dir() {

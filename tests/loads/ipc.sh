@@ -19,7 +19,7 @@ if __name__ == "__main__":
         while True:
             sum(ex.map(f, range(20000), chunksize=1))
 PY
-	load_spawn "$d" python3 "$d/ipc.py"
+	load_spawn "$d" "$PY" "$d/ipc.py"
 }
 
 # Stop the pool (whole process group) and remove the state.

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Measure what a load looks like in /proc: one row per interval, then medians.
 
 Reads /proc/stat, /proc/vmstat, /proc/diskstats, /proc/net/dev and

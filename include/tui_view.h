@@ -1,0 +1,87 @@
+/*
+ * tui_view.h — private to the screen files (tui.c, tui_table.c,
+ * tui_detail.c, tui_help.c): the screen's state and shared drawing
+ * helpers.  Nothing outside src/tui*.c includes this.
+ */
+#ifndef DOPTOP_TUI_VIEW_H
+#define DOPTOP_TUI_VIEW_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include "model.h"
+#include "procs.h"
+#include "theme.h"
+#include "tui.h"
+
+/* Table columns in display order; also the sort keys (COL_BAR sorts by
+ * busy %, COL_ADVICE is never a sort key). */
+enum col { COL_NAME, COL_STATE, COL_BAR, COL_USR, COL_SYS, COL_IOW, COL_STL, COL_LOAD,
+           COL_FORK, COL_CTXT, COL_DR, COL_DW, COL_UTIL, COL_RX, COL_TX, COL_PSI,
+           COL_VERDICT, COL_ADVICE, NCOLS };
+#define SORT_ORDER NCOLS        /* the order nodes were given in */
+
+enum tui_screen { SCR_TABLE, SCR_DETAIL, SCR_HELP };
+
+struct tui {
+	bool  color;                /* colour pairs in use */
+	bool  no_color;             /* NO_COLOR / --no-color: never colour */
+	bool  utf8;                 /* locale can draw block characters */
+	struct theme th;
+	char  themes[THEME_MAX_THEMES][THEME_NAME_MAX];
+	int   ntheme, ith;
+	char  warn[200];            /* one-line warning for the footer, "" = none */
+
+	enum tui_screen scr;
+	enum tui_screen back;       /* where help returns to */
+	/* the table: a view over node indices; entries < 0 are group headers
+	 * for verdict (-entry - 1) */
+	int   *rows;
+	size_t nrows, caprows;
+	int   sel, top;             /* index into rows */
+	int   sel_node;             /* model index of the selection, -1 none */
+	int   sort;                 /* enum col or SORT_ORDER */
+	bool  reverse, group;
+	char  filter[64];
+	bool  editing;              /* typing a filter */
+	/* freeze: a copy of the model and header taken when space was pressed */
+	bool  frozen;
+	struct node *snap;
+	size_t nsnap, capsnap;
+	struct model snapm;
+	struct tui_info snapi;
+	char  snap_progress[256];
+	/* geometry of the last table draw, for the mouse */
+	int   head_y, body_y, body_h;
+	int   colx[NCOLS], colw[NCOLS];
+	/* detail view */
+	int   detail;               /* model index, -1 none */
+	int   dscroll;
+	struct proc_row procs[PROCS_MAX];
+	int   nprocs;
+	int   procs_node;           /* node the rows belong to, -1 none */
+};
+
+/* The attributes (colour pair + bold etc.) for a theme element. */
+attr_t tui_attr(const struct tui *t, enum theme_elem e);
+/* Write s at (y, x) clipped to w cells and the screen, padding with
+ * spaces to w when pad.  Returns the columns written. */
+int tui_put(int y, int x, int w, attr_t a, const char *s, bool pad);
+/* An htop-style CPU bar "[|||   ]" of width w. */
+void tui_cpu_bar(const struct tui *t, int y, int x, int w, const struct cpu_split *c);
+/* Theme element for a verdict / a connection state. */
+enum theme_elem tui_verdict_elem(enum verdict v);
+enum theme_elem tui_state_elem(enum conn_state s);
+/* True when the node has a fresh interval to show. */
+bool tui_node_ok(const struct node *nd);
+
+/* tui_table.c: the main view; the view order; a mouse click at (y, x). */
+void tui_table_draw(struct tui *t, const struct model *m, const struct tui_info *in);
+void tui_table_view(struct tui *t, const struct model *m);
+const char *tui_sort_name(int sort);
+void tui_table_click(struct tui *t, int y, int x);
+/* tui_detail.c: the node detail view. */
+void tui_detail_draw(struct tui *t, const struct model *m, const struct tui_info *in);
+/* tui_help.c: the help screen. */
+void tui_help_draw(const struct tui *t);
+
+#endif

@@ -1,0 +1,526 @@
+/*
+ * tui_table.c — the main view: cluster header, the node table (sorted,
+ * filtered and grouped as a view over node indices; the model is never
+ * reordered) and the footer with the selected node's full verdict.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "format.h"
+#include "tui_view.h"
+
+#define NAME_MAX_W 28
+
+/* Title, width, priority (lower drops last), right-aligned, descending
+ * by default when sorting. */
+static const struct { const char *title, *sort; int width, prio; bool right, desc; }
+cols[NCOLS] = {
+	[COL_NAME] = { "NODE", "name", 4, 0, false, false },
+	[COL_STATE] = { "STATE", "state", 12, 1, false, false },
+	[COL_BAR] = { "CPU", "busy", 22, 3, false, true },
+	[COL_USR] = { "USR%", "user", 5, 4, true, true },
+	[COL_SYS] = { "SYS%", "system", 5, 4, true, true },
+	[COL_IOW] = { "IOW%", "iowait", 5, 5, true, true },
+	[COL_STL] = { "STL%", "steal", 5, 7, true, true },
+	[COL_LOAD] = { "LOAD", "load", 5, 9, true, true },
+	[COL_FORK] = { "FORK/s", "forks", 6, 8, true, true },
+	[COL_CTXT] = { "CTXT/s", "ctxt", 6, 8, true, true },
+	[COL_DR] = { "DSK_R", "disk-read", 5, 6, true, true },
+	[COL_DW] = { "DSK_W", "disk-write", 5, 6, true, true },
+	[COL_UTIL] = { "UTIL", "util", 4, 9, true, true },
+	[COL_RX] = { "NETRX", "net-rx", 5, 6, true, true },
+	[COL_TX] = { "NETTX", "net-tx", 5, 6, true, true },
+	[COL_PSI] = { "PSIO", "psi-io", 4, 8, true, true },
+	[COL_VERDICT] = { "VERDICT", "verdict", 22, 2, false, false },
+	[COL_ADVICE] = { "ADVICE", NULL, 10, 10, false, false },
+};
+
+const char *tui_sort_name(int sort)
+{
+	return sort >= 0 && sort < NCOLS && cols[sort].sort ? cols[sort].sort : "order";
+}
+
+/* A node's figure for a numeric column; -1 when it has none. */
+static double value(const struct node *nd, int c)
+{
+	const struct rates *r = &nd->r;
+	if (!tui_node_ok(nd))
+		return -1;
+	switch (c) {
+	case COL_BAR:  return rates_busy(&r->cpu);
+	case COL_USR:  return r->cpu.user;
+	case COL_SYS:  return r->cpu.system;
+	case COL_IOW:  return r->cpu.iowait;
+	case COL_STL:  return r->cpu.steal;
+	case COL_LOAD: return r->load1;
+	case COL_FORK: return r->forks_per_s;
+	case COL_CTXT: return r->ctxt_per_s;
+	case COL_DR:   return r->disk_read_Bps;
+	case COL_DW:   return r->disk_write_Bps;
+	case COL_UTIL: return r->disk_util;
+	case COL_RX:   return r->net_rx_Bps;
+	case COL_TX:   return r->net_tx_Bps;
+	case COL_PSI:  return (r->have & RP_PSI) ? r->psi_io_some : -1;
+	default:       return 0;
+	}
+}
+
+/* Rank of a state for sorting: working nodes first. */
+static int state_rank(enum conn_state s)
+{
+	static const int rank[] = { [CS_UP] = 0, [CS_STALE] = 1, [CS_CONNECTING] = 2,
+		[CS_DOWN] = 3, [CS_AUTH_FAILED] = 4, [CS_HOSTKEY_MISMATCH] = 5,
+		[CS_UNREACHABLE] = 6 };
+	return (unsigned)s < sizeof rank / sizeof rank[0] ? rank[s] : 7;
+}
+
+/* Group of a node: its verdict, or unknown without data. */
+static int group_of(const struct node *nd)
+{
+	return tui_node_ok(nd) && nd->j.verdict != V_UNKNOWN ? (int)nd->j.verdict : V_COUNT;
+}
+
+struct sort_ctx {
+	const struct model *m;
+	int sort;
+	bool desc, group;
+};
+
+/* Compare two node indices under the current sort. */
+static int cmp_nodes(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_ctx *c = arg;
+	int a = *(const int *)pa, b = *(const int *)pb;
+	const struct node *x = &c->m->nodes[a], *y = &c->m->nodes[b];
+	int r = 0;
+	if (c->group && (r = group_of(x) - group_of(y)) != 0)
+		return r;
+	switch (c->sort) {
+	case SORT_ORDER:
+		break;
+	case COL_NAME:
+		r = strcmp(x->spec->name, y->spec->name);
+		break;
+	case COL_STATE:
+		r = state_rank(x->state) - state_rank(y->state);
+		break;
+	case COL_VERDICT:
+		r = group_of(x) - group_of(y);
+		if (!r)
+			r = (int)x->j.cause - (int)y->j.cause;
+		break;
+	default: {
+		double vx = value(x, c->sort), vy = value(y, c->sort);
+		r = vx < vy ? -1 : vx > vy ? 1 : 0;
+	}
+	}
+	if (c->desc)
+		r = -r;
+	return r ? r : a - b;
+}
+
+/* True when the node passes the filter (name, state, verdict or cause). */
+static bool matches(const struct node *nd, const char *f)
+{
+	if (!f[0])
+		return true;
+	bool ok = tui_node_ok(nd);
+	return strcasestr(nd->spec->name, f) || strcasestr(conn_state_name(nd->state), f) ||
+	       strcasestr(verdict_name(ok ? nd->j.verdict : V_UNKNOWN), f) ||
+	       (ok && nd->j.cause && strcasestr(cause_name(nd->j.cause), f));
+}
+
+/* Make room for n entries in t->rows.  0 or -1. */
+static int reserve(struct tui *t, size_t n)
+{
+	if (n <= t->caprows)
+		return 0;
+	int *r = realloc(t->rows, n * sizeof *r);
+	if (!r)
+		return -1;
+	t->rows = r;
+	t->caprows = n;
+	return 0;
+}
+
+void tui_table_view(struct tui *t, const struct model *m)
+{
+	size_t n = 0;
+	if (reserve(t, m->n + V_COUNT + 1) < 0) {
+		t->nrows = 0;
+		return;
+	}
+	for (size_t i = 0; i < m->n; i++)
+		if (matches(&m->nodes[i], t->filter))
+			t->rows[n++] = (int)i;
+	bool desc = t->sort < NCOLS && cols[t->sort].desc;
+	struct sort_ctx c = { m, t->sort, desc != t->reverse, t->group };
+	if (t->sort != SORT_ORDER || t->group || t->reverse)
+		qsort_r(t->rows, n, sizeof *t->rows, cmp_nodes, &c);
+	if (t->group && n) {
+		/* Insert a header before each run of one verdict (back to front). */
+		size_t heads = 1;
+		for (size_t i = 1; i < n; i++)
+			heads += group_of(&m->nodes[t->rows[i]]) != group_of(&m->nodes[t->rows[i - 1]]);
+		size_t w = n + heads;
+		for (size_t i = n; i-- > 0;) {
+			int g = group_of(&m->nodes[t->rows[i]]);
+			t->rows[--w] = t->rows[i];
+			if (i == 0 || group_of(&m->nodes[t->rows[i - 1]]) != g) {
+				w--;
+				t->rows[w] = -g - 1;
+			}
+		}
+		n += heads;
+	}
+	t->nrows = n;
+	/* Keep the selected node selected wherever it moved. */
+	int found = -1;
+	for (size_t i = 0; i < n && t->sel_node >= 0; i++)
+		if (t->rows[i] == t->sel_node)
+			found = (int)i;
+	if (found >= 0)
+		t->sel = found;
+	if (t->sel >= (int)n)
+		t->sel = n ? (int)n - 1 : 0;
+	while (t->sel + 1 < (int)n && t->rows[t->sel] < 0)
+		t->sel++;
+	t->sel_node = n && t->rows[t->sel] >= 0 ? t->rows[t->sel] : -1;
+}
+
+void tui_table_click(struct tui *t, int y, int x)
+{
+	if (y == t->head_y) {
+		for (int c = 0; c < NCOLS; c++) {
+			if (t->colw[c] <= 0 || x < t->colx[c] || x >= t->colx[c] + t->colw[c] + 1)
+				continue;
+			if (c == COL_ADVICE)
+				return;
+			if (t->sort == c)
+				t->reverse = !t->reverse;
+			else {
+				t->sort = c;
+				t->reverse = false;
+			}
+			return;
+		}
+	} else if (y >= t->body_y && y < t->body_y + t->body_h) {
+		int i = t->top + (y - t->body_y);
+		if (i < (int)t->nrows && t->rows[i] >= 0) {
+			t->sel = i;
+			t->sel_node = t->rows[i];
+		}
+	}
+}
+
+/* Line 0: clock, interval, node counts, sort/filter, freeze. */
+static void header_line(const struct tui *t, const struct cluster *c, const struct tui_info *in)
+{
+	char ts[16] = "", line[320];
+	time_t tt = (time_t)in->wall;
+	struct tm tm;
+	if (localtime_r(&tt, &tm))
+		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
+	int n = snprintf(line, sizeof line, "doptop %s  every %.1fs  nodes %d/%d up", ts,
+	                 in->interval, c->up, c->nodes);
+	int x = tui_put(0, 0, COLS, tui_attr(t, TE_TITLE), line, false);
+	if (c->down || c->stale) {
+		snprintf(line, sizeof line, " (%d down, %d stale)", c->down, c->stale);
+		x += tui_put(0, x, COLS - x, tui_attr(t, TE_STATE_DOWN), line, false);
+	}
+	n = snprintf(line, sizeof line, "  sort %s%s%s%s%s%s", tui_sort_name(t->sort),
+	             t->sort == SORT_ORDER ? "" : (cols[t->sort].desc != t->reverse ? " desc" : " asc"),
+	             t->group ? "  grouped" : "", t->filter[0] ? "  filter \"" : "", t->filter,
+	             t->filter[0] ? "\"" : "");
+	(void)n;
+	x += tui_put(0, x, COLS - x, A_NORMAL, line, false);
+	if (in->source && strcmp(in->source, "live"))
+		x += tui_put(0, x, COLS - x, tui_attr(t, TE_LABEL), "  [replay]", false);
+	if (t->frozen)
+		tui_put(0, x, COLS - x, tui_attr(t, TE_STALLED), "  [FROZEN]", false);
+}
+
+/* Cluster CPU bar, disk and network totals. */
+static void cpu_line(const struct tui *t, int y, const struct cluster *c)
+{
+	char line[200], a[4][16];
+	tui_put(y, 0, 4, tui_attr(t, TE_LABEL), "CPU", false);
+	int bw = COLS / 3 > 12 ? COLS / 3 : 12;
+	if (bw > COLS - 4)
+		bw = COLS - 4;
+	tui_cpu_bar(t, y, 4, bw, &c->cpu);
+	snprintf(line, sizeof line, " usr %.0f%% sys %.0f%% iow %.0f%% stl %.0f%%  disk r %s w %s"
+	         "  net rx %s tx %s  cores %d", c->cpu.user, c->cpu.system, c->cpu.iowait,
+	         c->cpu.steal, fmt_bytes(a[0], 16, c->disk_read_Bps),
+	         fmt_bytes(a[1], 16, c->disk_write_Bps), fmt_bytes(a[2], 16, c->net_rx_Bps),
+	         fmt_bytes(a[3], 16, c->net_tx_Bps), c->cores);
+	tui_put(y, 4 + bw, COLS - 4 - bw, A_NORMAL, line, false);
+}
+
+/* The progress line: a bar for the fraction done, the text, STALLED. */
+static void progress_line(const struct tui *t, int y, const struct tui_info *in)
+{
+	char text[256];
+	int x = 0;
+	model_sanitize(text, sizeof text, in->progress);
+	if (in->progress_frac >= 0 && COLS > 40) {
+		int w = COLS / 5, fill = (int)(in->progress_frac * (w - 2) + 0.5);
+		fill = fill < 0 ? 0 : fill > w - 2 ? w - 2 : fill;
+		mvaddch(y, 0, '[');
+		attron(tui_attr(t, TE_PROGRESS));
+		for (int i = 0; i < w - 2; i++)
+			mvaddch(y, 1 + i, (chtype)(i < fill ? '#' : ' '));
+		attroff(tui_attr(t, TE_PROGRESS));
+		mvaddch(y, w - 1, ']');
+		x = w + 1;
+	}
+	char *st = strstr(text, "STALLED");
+	if (st && in->stalled) {
+		*st = 0;
+		x += tui_put(y, x, COLS - x, A_NORMAL, text, false);
+		x += tui_put(y, x, COLS - x, tui_attr(t, TE_STALLED), "STALLED", false);
+		tui_put(y, x, COLS - x, A_NORMAL, st + 7, false);
+	} else {
+		x += tui_put(y, x, COLS - x, A_NORMAL, text, false);
+		if (in->stalled)
+			tui_put(y, x + 1, COLS - x - 1, tui_attr(t, TE_STALLED), "STALLED", false);
+	}
+}
+
+/* The cluster's dominant verdict and its advice. */
+static void verdict_line(const struct tui *t, int y, const struct cluster *c)
+{
+	char line[320];
+	struct judgement d = c->dominant;
+	if (d.verdict == V_UNKNOWN)
+		snprintf(line, sizeof line, "waiting for data");
+	else
+		snprintf(line, sizeof line, "%d of %d nodes %s%s%s%s: %s", c->count[d.verdict],
+		         c->nodes, verdict_name(d.verdict), d.cause ? " (" : "",
+		         d.cause ? cause_name(d.cause) : "", d.cause ? ")" : "", classify_advice(d));
+	tui_put(y, 0, COLS, tui_attr(t, tui_verdict_elem(d.verdict)) | A_BOLD, line, false);
+}
+
+/* Choose the columns that fit: drop by priority; advice takes the rest. */
+static void layout(struct tui *t, const struct model *m)
+{
+	int namew = 4;
+	for (size_t i = 0; i < m->n; i++) {
+		int l = (int)strlen(m->nodes[i].spec->name);
+		namew = l > namew ? l : namew;
+	}
+	namew = namew > NAME_MAX_W ? NAME_MAX_W : namew;
+	bool show[NCOLS];
+	for (int c = 0; c < NCOLS; c++)
+		show[c] = true;
+	for (int drop = 10; drop >= 1; drop--) {
+		int used = 0;
+		for (int c = 0; c < NCOLS; c++)
+			if (show[c] && c != COL_ADVICE)
+				used += (c == COL_NAME ? namew : cols[c].width) + 1;
+		if (used + (show[COL_ADVICE] ? 12 : 0) <= COLS)
+			break;
+		for (int c = 0; c < NCOLS; c++)
+			if (cols[c].prio == drop)
+				show[c] = false;
+	}
+	int x = 0;
+	for (int c = 0; c < NCOLS; c++) {
+		int w = !show[c] ? 0 : c == COL_NAME ? namew : c == COL_ADVICE ? COLS - x :
+		        cols[c].width;
+		if (x + w > COLS)
+			w = COLS - x;
+		t->colx[c] = x;
+		t->colw[c] = w > 0 ? w : 0;
+		if (w > 0)
+			x += w + 1;
+	}
+}
+
+/* One cell's text for a node (numbers human-readable). */
+static void cell(const struct node *nd, int c, double now, char *buf, size_t cap,
+                 enum theme_elem *el)
+{
+	char d[16];
+	bool ok = tui_node_ok(nd);
+	buf[0] = 0;
+	*el = TE_NORMAL;
+	switch (c) {
+	case COL_NAME:
+		model_sanitize(buf, cap, nd->spec->name);
+		return;
+	case COL_STATE:
+		*el = tui_state_elem(nd->state);
+		if (nd->state == CS_UP)
+			snprintf(buf, cap, "%s", nd->restarted ? "up restarted" :
+			         nd->fallback_sh ? "up (sh)" : "up");
+		else
+			snprintf(buf, cap, "%s %s", conn_state_name(nd->state),
+			         nd->since > 0 ? fmt_duration(d, sizeof d, now - nd->since) : "");
+		return;
+	case COL_VERDICT:
+		*el = ok ? tui_verdict_elem(nd->j.verdict) : TE_VERDICT_UNKNOWN;
+		if (ok && nd->j.verdict != V_UNKNOWN)
+			snprintf(buf, cap, "%s%s%s", verdict_name(nd->j.verdict),
+			         nd->j.cause ? "/" : "", nd->j.cause ? cause_name(nd->j.cause) : "");
+		else if (nd->state == CS_UP)
+			snprintf(buf, cap, "unknown");
+		return;
+	case COL_ADVICE:
+		if (ok)
+			snprintf(buf, cap, "%s", classify_advice(nd->j));
+		else
+			model_sanitize(buf, cap, nd->why);
+		return;
+	}
+	if (!ok)
+		return;
+	double v = value(nd, c);
+	switch (c) {
+	case COL_USR: case COL_SYS: case COL_IOW: case COL_STL: case COL_UTIL:
+		snprintf(buf, cap, "%.0f", v);
+		break;
+	case COL_PSI:
+		if (v >= 0)
+			snprintf(buf, cap, "%.0f", v);
+		break;
+	case COL_LOAD:
+		snprintf(buf, cap, v < 100 ? "%.2f" : "%.0f", v);
+		break;
+	case COL_FORK: case COL_CTXT:
+		fmt_count(buf, cap, v);
+		break;
+	default:
+		fmt_bytes(buf, cap, v);
+	}
+}
+
+/* One node row; the selection is drawn in the theme's selection style. */
+static void node_row(const struct tui *t, int y, const struct node *nd, bool sel, double now)
+{
+	char buf[256];
+	attr_t sa = tui_attr(t, TE_SELECTION);
+	if (sel) {
+		attron(sa);
+		mvhline(y, 0, ' ', COLS);
+		attroff(sa);
+	}
+	for (int c = 0; c < NCOLS; c++) {
+		int w = t->colw[c], x = t->colx[c];
+		if (w <= 0)
+			continue;
+		if (c == COL_BAR) {
+			if (tui_node_ok(nd))
+				tui_cpu_bar(t, y, x, w, &nd->r.cpu);
+			continue;
+		}
+		enum theme_elem el;
+		cell(nd, c, now, buf, sizeof buf, &el);
+		attr_t a = sel ? sa : tui_attr(t, el);
+		if (cols[c].right && (int)strlen(buf) < w) {
+			int pad = w - (int)strlen(buf);
+			tui_put(y, x + pad, w - pad, a, buf, true);
+		} else {
+			tui_put(y, x, w, a, buf, false);
+		}
+	}
+}
+
+/* A group line: verdict and how many nodes follow. */
+static void group_row(const struct tui *t, int y, int at)
+{
+	char line[96];
+	int g = -t->rows[at] - 1, n = 0;
+	for (size_t i = (size_t)at + 1; i < t->nrows && t->rows[i] >= 0; i++)
+		n++;
+	snprintf(line, sizeof line, "-- %s: %d node%s --",
+	         g == V_COUNT ? "no verdict" : verdict_name((enum verdict)g), n, n == 1 ? "" : "s");
+	tui_put(y, 0, COLS, tui_attr(t, TE_GROUP), line, false);
+}
+
+/* The column titles; the sort column stands out. */
+static void titles(const struct tui *t, int y)
+{
+	attr_t h = tui_attr(t, TE_HEADER);
+	attron(h);
+	mvhline(y, 0, ' ', COLS);
+	attroff(h);
+	for (int c = 0; c < NCOLS; c++) {
+		int w = t->colw[c];
+		if (w <= 0)
+			continue;
+		attr_t a = c == t->sort ? tui_attr(t, TE_SELECTION) | A_BOLD : h;
+		char buf[32];
+		snprintf(buf, sizeof buf, "%*s", cols[c].right ? (w < 31 ? w : 31) : 0, cols[c].title);
+		tui_put(y, t->colx[c], w, a, buf, true);
+	}
+}
+
+/* The bottom line: filter prompt, a warning, or the selected node in full. */
+static void footer(const struct tui *t, const struct model *m, int y)
+{
+	char name[64], line[512];
+	if (t->editing) {
+		snprintf(line, sizeof line, "filter: %s_   (Enter keeps, Esc clears)", t->filter);
+		tui_put(y, 0, COLS, tui_attr(t, TE_LABEL) | A_BOLD, line, false);
+		return;
+	}
+	if (t->warn[0]) {
+		tui_put(y, 0, COLS, tui_attr(t, TE_STATE_STALE), t->warn, false);
+		return;
+	}
+	if (t->sel_node < 0 || (size_t)t->sel_node >= m->n) {
+		tui_put(y, 0, COLS, tui_attr(t, TE_FOOTER),
+		        t->filter[0] ? "no node matches the filter (Esc clears)" : "F1 help", false);
+		return;
+	}
+	const struct node *nd = &m->nodes[t->sel_node];
+	model_sanitize(name, sizeof name, nd->spec->name);
+	if (tui_node_ok(nd))
+		snprintf(line, sizeof line, "%s: %s%s%s - %s", name, verdict_name(nd->j.verdict),
+		         nd->j.cause ? "/" : "", nd->j.cause ? cause_name(nd->j.cause) : "",
+		         classify_advice(nd->j));
+	else
+		snprintf(line, sizeof line, "%s: %s%s%s", name, conn_state_name(nd->state),
+		         nd->why[0] ? " - " : "", nd->why);
+	tui_put(y, 0, COLS, tui_attr(t, TE_FOOTER), line, false);
+}
+
+void tui_table_draw(struct tui *t, const struct model *m, const struct tui_info *in)
+{
+	struct cluster c;
+	model_cluster(m, &c);
+	header_line(t, &c, in);
+	int y = 1;
+	if (LINES >= 10) {
+		cpu_line(t, y++, &c);
+		if (in->progress)
+			progress_line(t, y++, in);
+	}
+	if (LINES >= 7)
+		verdict_line(t, y++, &c);
+	layout(t, m);
+	t->head_y = y;
+	titles(t, y++);
+	bool foot = LINES - y >= 3;
+	t->body_y = y;
+	t->body_h = LINES - y - (foot ? 1 : 0);
+	if (t->body_h < 0)
+		t->body_h = 0;
+	if (t->sel < t->top)
+		t->top = t->sel;
+	if (t->body_h > 0 && t->sel >= t->top + t->body_h)
+		t->top = t->sel - t->body_h + 1;
+	if (t->top > 0 && t->top + t->body_h > (int)t->nrows)
+		t->top = (int)t->nrows > t->body_h ? (int)t->nrows - t->body_h : 0;
+	for (int i = t->top; i < (int)t->nrows && y < t->body_y + t->body_h; i++, y++) {
+		if (t->rows[i] < 0)
+			group_row(t, y, i);
+		else
+			node_row(t, y, &m->nodes[t->rows[i]], i == t->sel, in->now);
+	}
+	if (foot)
+		footer(t, m, LINES - 1);
+}
