@@ -14,7 +14,7 @@ CPPFLAGS += -Iinclude -D_GNU_SOURCE -DDOPTOP_VERSION='"$(VERSION)"' \
             -DDOPTOP_DATADIR='"$(DATADIR)"'
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 $(WARN) $(shell pkg-config --cflags $(PKGS))
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 
 SRC      = $(sort $(wildcard src/*.c))
 OBJ      = $(SRC:src/%.c=build/rel/%.o)

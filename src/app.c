@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "app.h"
+#include "job.h"
 #include "local.h"
 #include "model.h"
 #include "out_batch.h"
@@ -34,7 +35,11 @@ struct app {
 	struct options *o;
 	struct model m;
 	struct local_sampler *local;
-	struct ssh_conn **conns;      /* per node; NULL for local */
+	struct ssh_conn **conns;      /* per node (NULL for local), then one per
+	                               * extra counting destination */
+	size_t nconns;
+	struct node_list extra;       /* counting destinations that are not nodes */
+	struct job *job;              /* --done, or NULL */
 	struct node_ctx *ctx;
 	struct tui *tui;
 	struct recorder *rec;         /* --record, or NULL */
@@ -98,6 +103,8 @@ static void setup_signals(void)
 static void on_frame(void *arg, const struct sample *s, const char *raw, size_t rawlen)
 {
 	struct node_ctx *c = arg;
+	if (c->idx >= c->a->m.n)      /* a counting-only connection */
+		return;
 	if (c->a->rec)
 		recorder_frame(c->a->rec, (int)c->idx, wall(), raw, rawlen);
 	model_ingest(&c->a->m, c->idx, s, mono());
@@ -139,6 +146,36 @@ static void sample_local(struct app *a, double now)
 	a->dirty = true;
 }
 
+/* Counting on an SSH destination: reuse the node's connection when the
+ * destination is a watched node, else open one just for counting. */
+static int start_job_conns(struct app *a, const struct ssh_opts *so, const char **why)
+{
+	for (int t = 0; t < JT_COUNT; t++) {
+		const char *dest = job_dest(a->job, (enum job_target)t);
+		if (!dest)
+			continue;
+		size_t i;
+		for (i = 0; i < a->m.n; i++)
+			if (strcmp(a->m.nodes[i].spec->name, dest) == 0)
+				break;
+		if (i < a->m.n && a->conns[i]) {
+			job_set_conn(a->job, (enum job_target)t, a->conns[i]);
+			continue;
+		}
+		if (nodespec_add(&a->extra, dest, why) < 0)
+			return -1;
+		size_t k = a->m.n + (size_t)t;
+		a->ctx[k] = (struct node_ctx){ a, k };
+		a->conns[k] = ssh_conn_new(&a->extra.v[a->extra.n - 1], so, on_frame, &a->ctx[k]);
+		if (!a->conns[k]) {
+			*why = "out of memory";
+			return -1;
+		}
+		job_set_conn(a->job, (enum job_target)t, a->conns[k]);
+	}
+	return 0;
+}
+
 /* Start one SSH connection per remote node. */
 static int start_sources(struct app *a, const char **why)
 {
@@ -152,6 +189,9 @@ static int start_sources(struct app *a, const char **why)
 		}
 		any_remote = true;
 	}
+	for (int t = 0; t < JT_COUNT; t++)
+		if (job_dest(a->job, (enum job_target)t))
+			any_remote = true;
 	if (!any_remote)
 		return 0;
 	if (ssh_conn_global_init() < 0) {
@@ -162,8 +202,9 @@ static int start_sources(struct app *a, const char **why)
 		.config_file = o->ssh_config, .user = o->ssh_user, .port = o->ssh_port,
 		.identity = o->identity, .accept_new = o->accept_new, .interval = o->interval,
 	};
-	a->conns = calloc(a->m.n, sizeof *a->conns);
-	a->ctx = calloc(a->m.n, sizeof *a->ctx);
+	a->nconns = a->m.n + JT_COUNT;
+	a->conns = calloc(a->nconns, sizeof *a->conns);
+	a->ctx = calloc(a->nconns, sizeof *a->ctx);
 	if (!a->conns || !a->ctx) {
 		*why = "out of memory";
 		return -1;
@@ -178,7 +219,7 @@ static int start_sources(struct app *a, const char **why)
 			return -1;
 		}
 	}
-	return 0;
+	return start_job_conns(a, &so, why);
 }
 
 /* Mirror each connection's state into the model. */
@@ -216,10 +257,16 @@ static bool all_settled(const struct app *a, double now)
 /* Write one batch or JSON block stamped t (unix time). */
 static void emit(struct app *a, double t, double now)
 {
-	if (a->o->json)
+	if (a->o->json) {
 		out_json_block(stdout, &a->m, t, now);
-	else
+		if (a->job)
+			job_json(a->job, stdout, t);
+	} else {
 		out_text_block(stdout, &a->m, t, now, a->o->interval);
+		if (a->job)
+			job_text(a->job, stdout);
+		fflush(stdout);
+	}
 	a->blocks++;
 	if (ferror(stdout))
 		g_stop = SIGPIPE;
@@ -246,6 +293,11 @@ static void draw(struct app *a, double now, double shown_wall)
 		.interval = a->o->interval, .wall = shown_wall, .now = now,
 		.progress = NULL, .progress_frac = -1, .source = a->rp ? "replay" : "live",
 	};
+	char line[512];
+	if (a->job) {
+		job_line(a->job, line, sizeof line, &info.progress_frac, &info.stalled);
+		info.progress = line;
+	}
 	tui_draw(a->tui, &a->m, &info);
 	a->last_draw = now;
 	a->dirty = false;
@@ -258,7 +310,13 @@ static nfds_t fill_pollfds(struct app *a, struct pollfd *pf, size_t *map, double
 	pf[n++] = (struct pollfd){ .fd = g_wake[0], .events = POLLIN };
 	if (a->screen)
 		pf[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-	for (size_t i = 0; a->conns && i < a->m.n; i++) {
+	if (a->job) {
+		pf[n++] = (struct pollfd){ .fd = job_wake_fd(a->job), .events = POLLIN };
+		double d = job_deadline(a->job);
+		if (d < *deadline)
+			*deadline = d;
+	}
+	for (size_t i = 0; a->conns && i < a->nconns; i++) {
 		if (!a->conns[i])
 			continue;
 		short ev = 0;
@@ -277,22 +335,34 @@ static nfds_t fill_pollfds(struct app *a, struct pollfd *pf, size_t *map, double
 /* Step every connection that has I/O or whose deadline passed. */
 static void step_conns(struct app *a, struct pollfd *pf, size_t *map, nfds_t n, double now)
 {
-	nfds_t first = a->screen ? 2 : 1;
-	short *rev = calloc(a->m.n, sizeof *rev);
+	nfds_t first = 1 + (a->screen ? 1 : 0) + (a->job ? 1 : 0);
+	short *rev = calloc(a->nconns, sizeof *rev);
 	if (!rev)
 		return;
 	for (nfds_t k = first; k < n; k++)
 		rev[map[k]] = pf[k].revents;
-	for (size_t i = 0; i < a->m.n; i++)
+	for (size_t i = 0; i < a->nconns; i++)
 		if (a->conns[i] && (rev[i] || ssh_conn_deadline(a->conns[i]) <= now))
 			ssh_conn_step(a->conns[i], now, rev[i]);
 	free(rev);
 	sync_states(a, now);
 }
 
+/* Start due counts and take in finished ones. */
+static void step_job(struct app *a, double now)
+{
+	bool up = false;
+	for (size_t i = 0; i < a->m.n && !up; i++)
+		up = a->m.nodes[i].state == CS_UP;
+	double before = job_counted_at(a->job);
+	job_step(a->job, now, wall(), up);
+	if (job_counted_at(a->job) != before)
+		a->dirty = true;
+}
+
 static int loop(struct app *a)
 {
-	size_t cap = a->m.n + 2;
+	size_t cap = a->nconns + 3;
 	struct pollfd *pf = calloc(cap, sizeof *pf);
 	size_t *map = calloc(cap, sizeof *map);
 	if (!pf || !map) {
@@ -340,6 +410,8 @@ static int loop(struct app *a)
 		}
 		if (a->conns)
 			step_conns(a, pf, map, n, now);
+		if (a->job)
+			step_job(a, now);
 	}
 	free(pf);
 	free(map);
@@ -498,7 +570,8 @@ static int loop_replay(struct app *a)
 
 static void app_free(struct app *a)
 {
-	for (size_t i = 0; a->conns && i < a->m.n; i++)
+	job_free(a->job);
+	for (size_t i = 0; a->conns && i < a->nconns; i++)
 		ssh_conn_free(a->conns[i]);
 	if (a->conns)
 		ssh_conn_global_exit();
@@ -508,7 +581,16 @@ static void app_free(struct app *a)
 	recorder_close(a->rec);
 	replay_close(a->rp);
 	free(a->frame_buf);
+	nodespec_clear(&a->extra);
 	model_free(&a->m);
+}
+
+static bool has_node(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->nodes[i].spec->name, name) == 0)
+			return true;
+	return false;
 }
 
 int app_run(struct options *o)
@@ -523,6 +605,16 @@ int app_run(struct options *o)
 	if (model_init(&a.m, o->nodes.v, o->nodes.n) < 0) {
 		fprintf(stderr, "doptop: out of memory\n");
 		return 1;
+	}
+	if (!o->replay && job_new(o, &a.job, &why) < 0) {
+		fprintf(stderr, "doptop: bad --done/--todo: %s\n", why);
+		app_free(&a);
+		return 2;
+	}
+	if (o->done_from && !has_node(&a.m, o->done_from)) {
+		fprintf(stderr, "doptop: --done-from '%s' is not one of the watched nodes\n", o->done_from);
+		app_free(&a);
+		return 2;
 	}
 	setup_signals();
 	if (o->record && open_record(&a, &why) < 0) {

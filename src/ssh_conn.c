@@ -201,8 +201,11 @@ static void conn_teardown(struct ssh_conn *c, bool polite)
 /* Give up on this attempt: enter st with why and retry after delay. */
 static void conn_fail(struct ssh_conn *c, enum conn_state st, const char *why, double delay)
 {
+	char keep[sizeof c->why];
+	/* why may point into state that the teardown clears */
+	snprintf(keep, sizeof keep, "%s", why ? why : "");
 	conn_teardown(c, st != CS_DOWN);
-	conn_set_state(c, st, why);
+	conn_set_state(c, st, keep);
 	c->phase = PH_WAIT;
 	c->retry_at = c->now + delay;
 }

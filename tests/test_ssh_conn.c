@@ -470,7 +470,8 @@ static void test_hostile(void **state)
 	long rss0 = rss_kib();
 	drive(cs, 4, 5.5, NULL, NULL);
 	long grown = rss_kib() - rss0;
-	print_message("hostile: good %s\n", ssh_conn_why(cs[0]));
+	print_message("hostile: good state %d %s; garbage state %d\n", ssh_conn_state(cs[0]),
+	              ssh_conn_why(cs[0]), ssh_conn_state(cs[1]));
 	print_message("hostile: good %d frames, rss +%ld KiB; garbage: %s; escape: %s; silent: %s\n",
 	              k[0].frames, grown, ssh_conn_why(cs[1]), ssh_conn_why(cs[2]), ssh_conn_why(cs[3]));
 	assert_int_equal(ssh_conn_state(cs[0]), CS_UP);

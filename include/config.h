@@ -1,0 +1,36 @@
+/*
+ * config.h — the user's config file: $XDG_CONFIG_HOME/doptop/config
+ * (fallback ~/.config/doptop/config), `key = value` lines, `#` comments.
+ * Keys: theme, nodes, interval, columns, no-color.  The command line wins
+ * over every key (the caller applies the config first).
+ * Pure: no curses, no libssh2.
+ */
+#ifndef DOPTOP_CONFIG_H
+#define DOPTOP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_FILE_MAX (64 * 1024)
+
+struct config {
+	char   theme[32];         /* "" = not set */
+	char   nodes[4096];       /* a --nodes spec, "" = not set */
+	double interval;          /* seconds; 0 = not set */
+	char   columns[256];      /* comma list of column names, "" = not set */
+	bool   no_color;
+};
+
+/* Parse config text into c (zeroed first).  0, or -1 with the first bad
+ * line in *bad_line and a static reason in *why. */
+int config_parse(struct config *c, const char *text, size_t len, int *bad_line,
+                 const char **why);
+/* The config file's path into buf.  0, or -1 when neither
+ * XDG_CONFIG_HOME nor HOME is set. */
+int config_path(char *buf, size_t cap);
+/* Read and parse the file at path (NULL = config_path()).  0 when read,
+ * 1 when there is no such file (c zeroed), -1 with a one-line message in
+ * why (at most cap bytes). */
+int config_load(struct config *c, const char *path, char *why, size_t cap);
+
+#endif

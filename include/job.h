@@ -1,0 +1,62 @@
+/*
+ * job.h — the job's progress: counts finished items (--done) and the job's
+ * size (--todo / --total), locally on a worker thread (so a million-file
+ * count never stalls the screen) or on an SSH node through an extra exec
+ * channel on its existing session, at a cadence that keeps counting under
+ * ~2% of the time, and feeds progress.h.
+ */
+#ifndef DOPTOP_JOB_H
+#define DOPTOP_JOB_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "cli.h"
+#include "progress.h"
+#include "ssh_conn.h"
+
+enum job_target { JT_DONE = 0, JT_TODO, JT_COUNT };
+
+struct job;
+
+/* Split "[DEST:]DIR" into an SSH destination (NULL when none) and a
+ * directory, both malloc'd (caller frees).  A ':' counts only before the
+ * first '/'.  0, or -1 with a reason in *why. */
+int job_split_target(const char *arg, char **dest, char **dir, const char **why);
+
+/* New job from the options (NULL job and 0 when --done is not given).
+ * Returns 0 or -1 with a one-line reason in *why. */
+int job_new(const struct options *o, struct job **out, const char **why);
+void job_free(struct job *j);
+
+/* The SSH destination a target counts on, or NULL for a local count /
+ * no such target.  The app connects to it (or reuses a node's connection)
+ * and hands the connection over with job_set_conn(). */
+const char *job_dest(const struct job *j, enum job_target t);
+void job_set_conn(struct job *j, enum job_target t, struct ssh_conn *c);
+
+/* Descriptor that becomes readable when a local count finishes. */
+int job_wake_fd(const struct job *j);
+/* Start counts that are due and take in finished ones.  now: monotonic
+ * seconds; wall: unix time; nodes_up: any node streaming (for stalls). */
+void job_step(struct job *j, double now, double wall, bool nodes_up);
+/* Monotonic time of the next count due. */
+double job_deadline(const struct job *j);
+
+/* What to show.  Returns false before the first successful count. */
+bool job_view(const struct job *j, struct progress_view *v);
+/* Unix time of the last successful count of done items (0 = never). */
+double job_counted_at(const struct job *j);
+/* "local" or the destination counted on. */
+const char *job_source(const struct job *j);
+/* The last counting error ("" when none), sanitised. */
+const char *job_error(const struct job *j);
+/* The progress state, for the sparkline (borrowed). */
+const struct progress *job_progress(const struct job *j);
+
+/* One --json progress line / one --batch text line / one screen line. */
+void job_json(const struct job *j, FILE *f, double t);
+void job_text(const struct job *j, FILE *f);
+/* Fills buf with the screen's progress line; *frac gets 0..1 or -1. */
+void job_line(const struct job *j, char *buf, size_t cap, double *frac, bool *stalled);
+
+#endif

@@ -1,0 +1,146 @@
+/* config.c — the user's config file (see config.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+
+/* Trim spaces at both ends in place. */
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = 0;
+	return s;
+}
+
+/* Copy a value that must fit; 0 or -1. */
+static int put(char *dst, size_t cap, const char *v)
+{
+	if (strlen(v) >= cap || !v[0])
+		return -1;
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+/* Apply one `key = value` line.  0, or -1 with a reason. */
+static int apply(struct config *c, char *ln, const char **why)
+{
+	char *eq = strchr(ln, '=');
+	if (!eq) {
+		*why = "expected `key = value`";
+		return -1;
+	}
+	*eq = 0;
+	char *k = trim(ln), *v = trim(eq + 1);
+	*why = "value missing or too long";
+	if (strcmp(k, "theme") == 0)
+		return put(c->theme, sizeof c->theme, v);
+	if (strcmp(k, "nodes") == 0)
+		return put(c->nodes, sizeof c->nodes, v);
+	if (strcmp(k, "columns") == 0)
+		return put(c->columns, sizeof c->columns, v);
+	if (strcmp(k, "interval") == 0) {
+		char *end;
+		errno = 0;
+		double d = strtod(v, &end);
+		if (!v[0] || *end || errno || !(d >= 0.1 && d <= 3600)) {
+			*why = "interval must be 0.1 to 3600 seconds";
+			return -1;
+		}
+		c->interval = d;
+		return 0;
+	}
+	if (strcmp(k, "no-color") == 0 || strcmp(k, "no_color") == 0) {
+		if (strcmp(v, "true") && strcmp(v, "yes") && strcmp(v, "1") &&
+		    strcmp(v, "false") && strcmp(v, "no") && strcmp(v, "0")) {
+			*why = "no-color takes true or false";
+			return -1;
+		}
+		c->no_color = !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1");
+		return 0;
+	}
+	*why = "unknown key (theme, nodes, interval, columns, no-color)";
+	return -1;
+}
+
+int config_parse(struct config *c, const char *text, size_t len, int *bad_line,
+                 const char **why)
+{
+	char ln[4200];
+	size_t i = 0;
+	memset(c, 0, sizeof *c);
+	*bad_line = 0;
+	for (int lineno = 1; i < len; lineno++) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+		*bad_line = lineno;
+		if (n >= sizeof ln || memchr(text + i, 0, n)) {
+			*why = n >= sizeof ln ? "line too long" : "NUL byte";
+			return -1;
+		}
+		memcpy(ln, text + i, n);
+		ln[n] = 0;
+		i += n + (nl ? 1 : 0);
+		char *h = strchr(ln, '#');
+		if (h)
+			*h = 0;
+		char *s = trim(ln);
+		if (*s && apply(c, s, why) < 0)
+			return -1;
+	}
+	*bad_line = 0;
+	return 0;
+}
+
+int config_path(char *buf, size_t cap)
+{
+	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int n;
+	if (x && x[0])
+		n = snprintf(buf, cap, "%s/doptop/config", x);
+	else if (home && home[0])
+		n = snprintf(buf, cap, "%s/.config/doptop/config", home);
+	else
+		return -1;
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+int config_load(struct config *c, const char *path, char *why, size_t cap)
+{
+	char p[1024];
+	memset(c, 0, sizeof *c);
+	if (!path) {
+		if (config_path(p, sizeof p) < 0)
+			return 1;
+		path = p;
+	}
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(why, cap, "%.300s: %s", path, strerror(errno));
+		return -1;
+	}
+	char *buf = malloc(CONFIG_FILE_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		snprintf(why, cap, "out of memory");
+		return -1;
+	}
+	size_t len = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+	fclose(f);
+	int bad, rc = 0;
+	const char *r = "";
+	if (len > CONFIG_FILE_MAX) {
+		snprintf(why, cap, "%.300s: larger than %d bytes", path, CONFIG_FILE_MAX);
+		rc = -1;
+	} else if (config_parse(c, buf, len, &bad, &r) < 0) {
+		snprintf(why, cap, "%.300s line %d: %s", path, bad, r);
+		rc = -1;
+	}
+	free(buf);
+	return rc;
+}

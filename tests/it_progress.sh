@@ -1,0 +1,95 @@
+#!/bin/sh
+# it_progress.sh — job progress end to end: a generator writes files at a
+# known rate; doptop's rate, ETA, stall flag, deletions, globs, recursion,
+# and remote counting through a real sshd (hostile path names).
+set -u
+BIN=$(readlink -f "${DOPTOP_BIN:-./build/dbg/doptop}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+GEN="$HERE/it_progress_gen.py"
+. "$HERE/lib/sshd.sh"
+sshd_init || exit 1
+T="$SSHD_DIR/work"
+mkdir -p "$T"
+fails=0
+ok()  { echo "ok   - $1"; }
+bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
+# progress lines of a JSON run, one per line
+plines() { grep '"type":"progress"' "$1"; }
+
+# 1. rate within 10% and ETA within 15% of the truth
+mkdir "$T/out"
+python3 "$GEN" "$T/out" 40 30 >/dev/null &
+gen=$!
+sleep 1
+"$BIN" --done "$T/out" --total 2000 --json -i 1 -c 14 -n local >"$T/rate.json" 2>"$T/err"
+kill $gen 2>/dev/null; wait $gen 2>/dev/null
+plines "$T/rate.json" | tail -n 1 | python3 -c '
+import json, sys
+p = json.loads(sys.stdin.read())
+rate, done, eta = p["rate_per_s"], p["done"], p["eta_s"]
+truth_eta = (2000 - done) / 40.0
+print("rate %.1f/s (truth 40), done %d, eta %s s (truth %.0f)" % (rate, done, eta, truth_eta))
+assert abs(rate - 40) <= 4, rate
+assert eta is not None and abs(eta - truth_eta) <= 0.15 * truth_eta, (eta, truth_eta)
+assert p["percent"] is not None and abs(p["percent"] - done / 20.0) < 0.01
+assert p["source"] == "local" and p["stalled"] is False
+' && ok "rate and ETA within 10%/15%" || bad "rate and ETA: $(plines "$T/rate.json" | tail -n 2)"
+
+# 2. stall: generator stops -> stalled after --stall-after, then recovers
+mkdir "$T/stall"
+python3 "$GEN" "$T/stall" 20 2 >/dev/null
+"$BIN" --done "$T/stall" --stall-after 2 --json -i 0.5 -c 16 -n local >"$T/stall.json" 2>&1 &
+run=$!
+sleep 5.5
+python3 "$GEN" "$T/stall" 20 1 --ext .b >/dev/null
+wait $run
+plines "$T/stall.json" | python3 -c '
+import json, sys
+s = [json.loads(l)["stalled"] for l in sys.stdin]
+print("stalled:", "".join("S" if x else "." for x in s))
+first = s.index(True)
+assert not any(s[:3]), s
+assert s[-1] is False and True in s[first:], s
+' && ok "stalled turns on, then off when files appear" || bad "stall: $(plines "$T/stall.json" | head -n 3)"
+
+# 3. deleting outputs is reported, never a negative rate or a crash
+mkdir "$T/del"
+python3 "$GEN" "$T/del" 100 1 >/dev/null
+"$BIN" --done "$T/del" --json -i 0.5 -c 8 -n local >"$T/del.json" 2>&1 &
+run=$!
+sleep 2; find "$T/del" -type f -name 'out000000[0-4]?.out' -delete
+wait $run; rc=$?
+plines "$T/del.json" | python3 -c '
+import json, sys
+ps = [json.loads(l) for l in sys.stdin]
+assert all(p["rate_per_s"] >= 0 and p["rate_avg_per_s"] >= 0 for p in ps)
+assert any(p["message"] and "down" in p["message"] for p in ps), ps[-1]
+print("message:", ps[-1]["message"])
+' && [ $rc -eq 0 ] && ok "deletion reported" || bad "deletion: rc=$rc $(plines "$T/del.json" | tail -n 1)"
+
+# 4. --done-glob and --recursive count exactly what find counts
+mkdir "$T/shard"
+python3 "$GEN" "$T/shard" 300 1 --shard --ext .jpg >/dev/null
+python3 "$GEN" "$T/shard" 100 1 --shard --ext .txt >/dev/null
+want=$(find "$T/shard" -type f -name '*.jpg' | wc -l)
+"$BIN" --done "$T/shard" --recursive --done-glob '*.jpg' --json -i 0.3 -c 2 -n local | plines /dev/stdin | tail -n 1 >"$T/g"
+got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["done"])' "$T/g")
+[ "$got" = "$want" ] && [ "$want" -gt 250 ] && ok "--recursive --done-glob: $got" || bad "--recursive --done-glob: got $got want $want"
+
+# 5. a missing directory is a message on the progress line, not a crash
+"$BIN" --done "$T/nope" --json -i 0.3 -c 2 -n local >"$T/miss.json" 2>&1; rc=$?
+plines "$T/miss.json" | tail -n 1 | grep -q '"error":"[^"]*' && [ $rc -eq 0 ] && ok "missing dir reported" || bad "missing dir rc=$rc $(cat "$T/miss.json" | tail -n 2)"
+
+# 6. remote counting through sshd: a hostile directory name is quoted, not run
+sshd_start count || exit 1
+sshd_add_host storage "$SSHD_PORT"
+evil="$T/it's a \"dir\" \$(touch PWNED) \`touch PWNED2\` x"
+mkdir "$evil"
+python3 "$GEN" "$evil" 500 0.2 >/dev/null
+want=$(find "$evil" -maxdepth 1 -type f | wc -l)
+"$BIN" -F "$SSHD_DIR/ssh_config" --done "storage:$evil" --json -i 0.5 -c 8 -n local >"$T/remote.json" 2>"$T/err"
+got=$(plines "$T/remote.json" | tail -n 1 | python3 -c 'import json,sys; p=json.loads(sys.stdin.read()); print(p["done"], p["source"])')
+[ "$got" = "$want storage" ] && [ -z "$(find "$T" /root -maxdepth 2 -name 'PWNED*' 2>/dev/null)" ] && ok "remote count with a hostile name: $got" || bad "remote count: got '$got' want '$want storage' $(tail -n 2 "$T/remote.json")"
+
+echo "it_progress: $fails failed"
+[ "$fails" -eq 0 ]
