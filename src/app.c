@@ -341,8 +341,10 @@ static void step_conns(struct app *a, struct pollfd *pf, size_t *map, nfds_t n, 
 		return;
 	for (nfds_t k = first; k < n; k++)
 		rev[map[k]] = pf[k].revents;
+	/* Every connection every pass: a step with nothing to do returns at
+	 * once, and libssh2 may hold buffered data that poll() cannot see. */
 	for (size_t i = 0; i < a->nconns; i++)
-		if (a->conns[i] && (rev[i] || ssh_conn_deadline(a->conns[i]) <= now))
+		if (a->conns[i])
 			ssh_conn_step(a->conns[i], now, rev[i]);
 	free(rev);
 	sync_states(a, now);
@@ -570,9 +572,11 @@ static int loop_replay(struct app *a)
 
 static void app_free(struct app *a)
 {
-	job_free(a->job);
+	/* Connections first: freeing one calls its pending aux callbacks,
+	 * which land in the job. */
 	for (size_t i = 0; a->conns && i < a->nconns; i++)
 		ssh_conn_free(a->conns[i]);
+	job_free(a->job);
 	if (a->conns)
 		ssh_conn_global_exit();
 	free(a->conns);

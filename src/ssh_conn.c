@@ -26,6 +26,7 @@
 #include <libssh2.h>
 #include "ssh_conn.h"
 #include "ssh_auth.h"
+#include "ssh_aux.h"
 #include "ssh_config.h"
 #include "known_hosts.h"
 #include "probe.h"
@@ -35,21 +36,8 @@
 #define CONN_BACKOFF_MAX 30.0           /* seconds, the 1 s .. 30 s */
 #define CONN_SLOW_RETRY  30.0           /* unresolvable host */
 #define CONN_FATAL_RETRY 300.0          /* auth-failed / hostkey: re-check rarely, never in a loop */
-#define CONN_AUX_MAX     8
-#define CONN_AUX_MAX_CAP (4u << 20)
 
 enum phase { PH_WAIT, PH_CONNECT, PH_HANDSHAKE, PH_AUTH, PH_OPEN, PH_EXEC, PH_STREAM };
-enum aux_phase { AUX_OPEN, AUX_EXEC, AUX_READ, AUX_CLOSE };
-
-struct aux {
-	struct aux *next;
-	LIBSSH2_CHANNEL *ch;
-	enum aux_phase phase;
-	char *cmd, *out;
-	size_t len, cap;
-	ssh_aux_fn fn;
-	void *arg;
-};
 
 struct ssh_conn {
 	char *name, *host, *user, *config_file, *identity;
@@ -74,8 +62,7 @@ struct ssh_conn {
 	LIBSSH2_CHANNEL *ch;
 	struct fparse *fp;
 	char *cmd;
-	struct aux *aux;
-	int naux;
+	struct ssh_aux *aux;
 
 	enum phase phase;
 	short want;
@@ -124,23 +111,6 @@ static void conn_set_state(struct ssh_conn *c, enum conn_state st, const char *w
 	snprintf(c->why, sizeof c->why, "%s", why ? why : "");
 }
 
-/* Finish every pending aux command with status -1 and free it. */
-static void conn_aux_cancel(struct ssh_conn *c)
-{
-	while (c->aux) {
-		struct aux *a = c->aux;
-		c->aux = a->next;
-		c->naux--;
-		if (a->ch)
-			libssh2_channel_free(a->ch);
-		if (a->fn)
-			a->fn(a->arg, -1, a->out, a->len);
-		free(a->cmd);
-		free(a->out);
-		free(a);
-	}
-}
-
 /* Wait up to ms for the socket to be ready in libssh2's direction. */
 static void conn_wait_io(struct ssh_conn *c, int ms)
 {
@@ -173,7 +143,7 @@ static void conn_polite_close(struct ssh_conn *c)
 /* Drop the connection: channel, session and socket. */
 static void conn_teardown(struct ssh_conn *c, bool polite)
 {
-	conn_aux_cancel(c);
+	ssh_aux_cancel(&c->aux);
 	if (c->sess && c->fd >= 0 && polite)
 		conn_polite_close(c);
 	/* After shutdown() every libssh2 write fails at once instead of
@@ -565,76 +535,6 @@ static int conn_read_probe(struct ssh_conn *c)
 	return 0;
 }
 
-/* Advance one aux command; 1 when it finished (fn called), 0 pending. */
-static int conn_aux_step(struct ssh_conn *c, struct aux *a)
-{
-	char buf[8192];
-	ssize_t n;
-	int rc;
-	switch (a->phase) {
-	case AUX_OPEN:
-		a->ch = libssh2_channel_open_session(c->sess);
-		if (!a->ch)
-			return libssh2_session_last_errno(c->sess) == LIBSSH2_ERROR_EAGAIN ? 0 : 1;
-		a->phase = AUX_EXEC;
-		/* fall through */
-	case AUX_EXEC:
-		rc = libssh2_channel_exec(a->ch, a->cmd);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (rc != 0)
-			return 1;
-		a->phase = AUX_READ;
-		/* fall through */
-	case AUX_READ:
-		while ((n = libssh2_channel_read(a->ch, buf, sizeof buf)) > 0) {
-			size_t take = (size_t)n < a->cap - a->len ? (size_t)n : a->cap - a->len;
-			memcpy(a->out + a->len, buf, take);
-			a->len += take;
-		}
-		while (libssh2_channel_read_stderr(a->ch, buf, sizeof buf) > 0)
-			;
-		if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
-			return 1;
-		if (!libssh2_channel_eof(a->ch))
-			return 0;
-		a->phase = AUX_CLOSE;
-		/* fall through */
-	case AUX_CLOSE:
-		rc = libssh2_channel_close(a->ch);
-		return rc == LIBSSH2_ERROR_EAGAIN ? 0 : 2;
-	}
-	return 1;
-}
-
-/* Advance every aux command; finished ones call fn and are freed.
- * Returns true when any of them made libssh2 read from the socket. */
-static bool conn_aux_run(struct ssh_conn *c)
-{
-	struct aux **pp = &c->aux;
-	bool any = c->aux != NULL;
-	while (*pp) {
-		struct aux *a = *pp;
-		int rc = conn_aux_step(c, a);
-		if (rc == 0) {
-			pp = &a->next;
-			continue;
-		}
-		*pp = a->next;
-		c->naux--;
-		int status = rc == 2 ? libssh2_channel_get_exit_status(a->ch) : -1;
-		if (a->ch)
-			libssh2_channel_free(a->ch);
-		a->out[a->len] = '\0';
-		if (a->fn)
-			a->fn(a->arg, status, a->out, a->len);
-		free(a->cmd);
-		free(a->out);
-		free(a);
-	}
-	return any;
-}
-
 /* Streaming: data, keepalives, stale and dead timers. */
 static void conn_step_stream(struct ssh_conn *c)
 {
@@ -644,7 +544,7 @@ static void conn_step_stream(struct ssh_conn *c)
 		return;
 	/* aux channels may pull probe data off the socket into libssh2's
 	 * queue, where poll() cannot see it: read the probe once more. */
-	if (conn_aux_run(c) && conn_read_probe(c) < 0)
+	if (ssh_aux_run(&c->aux, c->sess) && conn_read_probe(c) < 0)
 		return;
 	if (c->now >= c->next_keepalive) {
 		int next = 0;
@@ -843,27 +743,8 @@ int ssh_conn_aux_exec(struct ssh_conn *c, const char *cmd, size_t cap,
 {
 	if (c->phase != PH_STREAM || !c->got_frame)
 		return -1;
-	if (c->naux >= CONN_AUX_MAX)
-		return -2;
-	if (cap > CONN_AUX_MAX_CAP)
-		cap = CONN_AUX_MAX_CAP;
-	struct aux *a = calloc(1, sizeof *a);
-	if (!a)
-		return -3;
-	a->cmd = strdup(cmd);
-	a->out = malloc(cap + 1);
-	if (!a->cmd || !a->out) {
-		free(a->cmd);
-		free(a->out);
-		free(a);
-		return -3;
-	}
-	a->cap = cap;
-	a->fn = fn;
-	a->arg = arg;
-	a->next = c->aux;
-	c->aux = a;
-	c->naux++;
-	c->again = true;   /* start it on the next pass of the loop */
-	return 0;
+	int rc = ssh_aux_add(&c->aux, cmd, cap, fn, arg);
+	if (rc == 0)
+		c->again = true;   /* start it on the next pass of the loop */
+	return rc;
 }

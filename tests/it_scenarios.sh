@@ -59,16 +59,16 @@ install_tools() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >/dev/null
 }
 
-# Wait up to 20 s for the machine to be quiet (busy < 15% over 1 s), so a
+# Wait up to $1 s for the machine to be quiet (busy < 15% over 1 s), so a
 # previous load's tail (swapoff, unmount) is not measured.  Never fails.
 wait_quiet() {
-	"$PY" - <<'PY'
-import time
+	"$PY" - "$1" <<'PY'
+import sys, time
 def snap():
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
     return v[3] + v[4], sum(v[:8])
-for _ in range(20):
+for _ in range(int(sys.argv[1])):
     i0, t0 = snap(); time.sleep(1); i1, t1 = snap()
     if t1 > t0 and 100.0 * (1 - (i1 - i0) / (t1 - t0)) < 15:
         break
@@ -134,7 +134,8 @@ PY
 run_one() {
 	local name="$1" want_v="$2" want_c="$3" out rc
 	out="$WORK/$name"
-	wait_quiet
+	# idle and underused need the machine to ourselves: wait longer
+	case $name in idle|single) wait_quiet 60 ;; *) wait_quiet 20 ;; esac
 	CURRENT="$name"
 	"$LOADS/$name.sh" start >"$out.start" 2>&1
 	rc=$?

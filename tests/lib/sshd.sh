@@ -21,10 +21,12 @@
 #   sshd_cleanup                   stop everything this file started, by PID,
 #                                  and remove $SSHD_DIR (the trap calls it)
 #
-# The remote side runs root's login shell for exec channels; Debian's bash
-# sources ~/.bashrc for sshd-started shells.  The probe parser ignores
-# anything before its first frame marker, so rc-file noise is harmless;
-# the harness does not try to change root's environment.
+# The remote side runs root's login shell for exec channels, and Debian's
+# bash sources ~/.bashrc when started by sshd -- unless SHLVL says it is
+# nested.  Here root's .bashrc runs pyenv init (~1.3 s per session), so the
+# sshd config sets "SetEnv SHLVL=1": bash -c then skips ~/.bashrc and the
+# remote environment is clean and fast.  (Real nodes keep their rc files;
+# the probe parser ignores anything before its first frame marker.)
 
 SSHD_DIR=""
 SSHD_PIDS=""
@@ -72,6 +74,7 @@ PrintLastLog no
 X11Forwarding no
 AllowTcpForwarding no
 MaxStartups 1000:30:1000
+SetEnv SHLVL=1
 LogLevel INFO
 CFG
 	[ -n "$_cmd" ] && printf 'ForceCommand %s\n' "$_cmd" >> "$_cfg"
