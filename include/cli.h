@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "config.h"
 #include "nodespec.h"
 
 struct options {
@@ -30,6 +31,7 @@ struct options {
 	/* screen */
 	const char *theme;
 	bool   no_color;
+	struct config cfg;          /* the config file (command line wins) */
 };
 
 /* Parse argv into o.  Returns 0 to run, 1 when done (--help/--version/

@@ -14,6 +14,7 @@
 #include "local.h"
 #include "model.h"
 #include "out_batch.h"
+#include "procs.h"
 #include "parse.h"
 #include "record.h"
 #include "ssh_conn.h"
@@ -52,6 +53,9 @@ struct app {
 	bool   dirty;
 	long   blocks;                /* blocks written (batch/json) */
 	double start, wall0;          /* monotonic and unix time at start */
+	struct procs_local *procs;    /* local top-processes reader, on demand */
+	int    procs_for;             /* node whose processes were fetched last */
+	double next_procs;            /* monotonic time of the next fetch */
 };
 
 static volatile sig_atomic_t g_stop, g_winch;
@@ -287,6 +291,42 @@ static void tick(struct app *a, double now)
 	emit(a, a->wall0 + (a->next_tick - a->start), a->next_tick);
 }
 
+/* A remote node's ps output arrived: parse it for the detail view. */
+static void on_procs(void *arg, int status, const char *out, size_t len)
+{
+	struct node_ctx *c = arg;
+	struct proc_row rows[PROCS_MAX];
+	if (status < 0 || !out)       /* the connection dropped first */
+		return;
+	int n = procs_parse_ps(out, len, rows, PROCS_MAX);
+	if (c->a->tui) {
+		tui_set_procs(c->a->tui, c->idx, rows, n);
+		c->a->dirty = true;
+	}
+}
+
+/* While a detail view is open, refresh its node's top processes every 2 s. */
+static void fetch_procs(struct app *a, double now)
+{
+	int d = a->tui ? tui_detail_node(a->tui) : -1;
+	if (d < 0 || (d == a->procs_for && now < a->next_procs))
+		return;
+	a->procs_for = d;
+	a->next_procs = now + 2.0;
+	if (a->m.nodes[d].spec->local) {
+		struct proc_row rows[PROCS_MAX];
+		if (!a->procs && !(a->procs = procs_local_new()))
+			return;
+		int n = procs_local_read(a->procs, rows, PROCS_MAX);
+		if (n >= 0) {
+			tui_set_procs(a->tui, (size_t)d, rows, n);
+			a->dirty = true;
+		}
+	} else if (a->conns && a->conns[d]) {
+		ssh_conn_aux_exec(a->conns[d], PROCS_REMOTE_CMD, PROCS_OUT_MAX, on_procs, &a->ctx[d]);
+	}
+}
+
 static void draw(struct app *a, double now, double shown_wall)
 {
 	struct tui_info info = {
@@ -388,11 +428,15 @@ static int loop(struct app *a)
 			tui_resize(a->tui);
 			a->dirty = true;
 		}
+		if (a->screen)
+			fetch_procs(a, now);
 		if (a->screen && a->dirty && now - a->last_draw >= REDRAW_MIN_S)
 			draw(a, now, wall());
 		double deadline = a->next_tick;
 		if (a->screen && a->dirty)
 			deadline = fmin(deadline, a->last_draw + REDRAW_MIN_S);
+		if (a->screen && tui_detail_node(a->tui) >= 0)
+			deadline = fmin(deadline, a->next_procs);
 		nfds_t n = fill_pollfds(a, pf, map, &deadline);
 		double wait = deadline - mono();
 		int ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
@@ -582,6 +626,7 @@ static void app_free(struct app *a)
 	free(a->conns);
 	free(a->ctx);
 	local_free(a->local);
+	procs_local_free(a->procs);
 	recorder_close(a->rec);
 	replay_close(a->rp);
 	free(a->frame_buf);
@@ -603,6 +648,7 @@ int app_run(struct options *o)
 	const char *why = "";
 	memset(&a, 0, sizeof a);
 	a.o = o;
+	a.procs_for = -1;
 	a.screen = !o->batch && !o->json && isatty(STDOUT_FILENO);
 	if (o->replay && open_replay(&a) < 0)
 		return o->nodes.n ? 2 : 1;
@@ -644,6 +690,7 @@ int app_run(struct options *o)
 	a.dirty = true;
 	int rc = a.rp ? loop_replay(&a) : loop(&a);
 	tui_free(a.tui);
+	a.tui = NULL;   /* pending aux callbacks (processes) must not draw */
 	app_free(&a);
 	return rc;
 }

@@ -20,13 +20,17 @@ static const struct thresholds {
 	/* system share of busy time (sys/(user+sys)) for syscall-heavy.
 	 * dd bs=1: 69%; stress-ng --fork: 98%; CPU-bound work: < 10%. */
 	double sys_share_enter, sys_share_stay;
-	/* forks/s per core that make process creation the cause.
-	 * stress-ng --fork: ~3.9k/s on 2 cores; a busy shell script ~50/s. */
+	/* forks/s per core that make process creation the cause, when the
+	 * kernel share dominates.  stress-ng --fork: ~3.9k/s on 2 cores on a
+	 * fast VM, but only 150-500/s on this 2-core VM (docs/measurements.md);
+	 * a busy build or shell script forks 25-65/s per core. */
 	double fork_per_core;
 	/* IPC storm: context switches/s per core, CPU pressure and a kernel
-	 * share.  ProcessPoolExecutor(16).map over tiny items: ~50k/s per
-	 * core, cpu some ~42%, system 27 of 71 busy; plain CPU-bound work
-	 * switches < 2k/s per core, sshfs direct_io waits ~2-5k/s per core. */
+	 * share.  ProcessPoolExecutor(16).map over tiny items: 17-50k/s per
+	 * core (35k/s on 2 cores here, 100k/s elsewhere), cpu some 42-50%,
+	 * system 28 of 76 busy; falls to ~8k/s per core when other work
+	 * competes.  CPU-bound work switches < 2k/s per core, even with 16
+	 * threads on 2 cores; sshfs direct_io waits ~1-2k/s per core. */
 	double ipc_ctxt_per_core, ipc_psi_cpu, ipc_sys_share;
 	/* Waiting on I/O: iowait share, or I/O pressure, or blocked tasks
 	 * per core.  Throttled reader: iowait ~80%, io some ~90%. */
@@ -47,8 +51,8 @@ static const struct thresholds {
 } T = {
 	.full_enter = 90, .full_stay = 80,
 	.sys_share_enter = 50, .sys_share_stay = 40,
-	.fork_per_core = 300,
-	.ipc_ctxt_per_core = 15000, .ipc_psi_cpu = 15, .ipc_sys_share = 20,
+	.fork_per_core = 60,
+	.ipc_ctxt_per_core = 8000, .ipc_psi_cpu = 25, .ipc_sys_share = 20,
 	.iowait_enter = 10, .iowait_stay = 5, .psi_io_enter = 20, .psi_io_stay = 10,
 	.blocked_per_core = 0.5,
 	.psi_mem = 10, .swap_pages = 256, .refault_pages = 5000,
@@ -236,12 +240,13 @@ struct judgement classify_raw(const struct rates *r, struct judgement cur)
 		return io_kind(r);
 	if (ipc_storm(r))
 		return J(V_SYSCALL_HEAVY, C_IPC);
-	if (has(r, RP_PROCS) && r->forks_per_s / cores >= T.fork_per_core && sys_dom)
-		return J(V_SYSCALL_HEAVY, C_FORK);
 	/* sshfs with direct_io or FUSE waits: plain idle, no iowait, but the
-	 * network carries data and the disks are quiet. */
+	 * network carries data and the disks are quiet (netdirect: idle 66%,
+	 * iowait 0, 1.0 MB/s on the link). */
 	if (network_busy(r))
 		return J(V_IO_STARVED, C_NETWORK);
+	if (has(r, RP_PROCS) && r->forks_per_s / cores >= T.fork_per_core && sys_dom)
+		return J(V_SYSCALL_HEAVY, C_FORK);
 	if (r->cpu.steal >= T.steal && busy >= th(false, T.full_enter, T.full_stay) - r->cpu.steal)
 		return J(V_CPU_BOUND, C_STEAL);
 	double busy_cores = busy * cores / 100.0;

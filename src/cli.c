@@ -198,6 +198,10 @@ int cli_parse(int argc, char **argv, struct options *o)
 	opterr = 0;
 	optind = 1;
 	int c, rc;
+	bool interval_set = false;
+	char cwhy[256];
+	if (config_load(&o->cfg, NULL, cwhy, sizeof cwhy) < 0)
+		return fail(cwhy, NULL, NULL);
 	while ((c = getopt_long(argc, argv, ":n:i:bc:F:l:p:I:hV", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
@@ -213,12 +217,22 @@ int cli_parse(int argc, char **argv, struct options *o)
 			return fail("missing value for", argv[optind - 1], NULL);
 		if ((rc = apply(c, optarg, o)) != 0)
 			return rc;
+		interval_set |= c == 'i';
 	}
 	if (optind < argc)
 		return fail("unexpected argument", argv[optind], NULL);
 	if ((rc = check(o)) != 0)
 		return rc;
 	const char *why = NULL;
+	/* The config file fills in what the command line left unset. */
+	if (!interval_set && o->cfg.interval > 0)
+		o->interval = o->cfg.interval;
+	if (!o->theme && o->cfg.theme[0])
+		o->theme = o->cfg.theme;
+	o->no_color |= o->cfg.no_color;
+	if (o->nodes.n == 0 && !o->replay && o->cfg.nodes[0] &&
+	    nodespec_add(&o->nodes, o->cfg.nodes, &why) < 0)
+		return fail("bad nodes in the config file", o->cfg.nodes, why);
 	if (o->nodes.n == 0 && !o->replay && nodespec_add(&o->nodes, "local", &why) < 0)
 		return fail("internal error", NULL, why);
 	if (o->list_nodes) {

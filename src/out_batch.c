@@ -90,7 +90,7 @@ static void json_node(FILE *f, const struct node *nd, double t, double now)
 	fprintf(f, "\"verdict\":\"%s\",\"cause\":\"%s\",\"advice\":", verdict_name(j.verdict),
 	        cause_name(j.cause));
 	out_json_string(f, classify_advice(j));
-	fprintf(f, ",\"since_s\":%.0f,\"reconnects\":%u,\"restarted\":%s,\"probe\":\"%s\",\"why\":",
+	fprintf(f, ",\"since_s\":%.3f,\"reconnects\":%u,\"restarted\":%s,\"probe\":\"%s\",\"why\":",
 	        nd->since > 0 ? now - nd->since : 0, nd->reconnects,
 	        nd->restarted ? "true" : "false",
 	        nd->spec->local ? "local" : nd->fallback_sh ? "sh" : "bash");

@@ -322,7 +322,7 @@ int theme_load(struct theme *t, const char *name, char *why, size_t cap)
 	int nd = theme_dirs(dirs);
 	for (int d = 0; d < nd; d++) {
 		size_t len;
-		snprintf(path, sizeof path, "%s/%s.theme", dirs[d], name);
+		snprintf(path, sizeof path, "%.500s/%.40s.theme", dirs[d], name);
 		char *text = slurp(path, &len);
 		if (!text)
 			continue;

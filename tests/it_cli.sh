@@ -98,6 +98,22 @@ PY
 "$BIN" -c 1 -i 0.2 >"$T/pipe" 2>&1 </dev/null
 grep -q '^NODE ' "$T/pipe" && ok "not a terminal -> batch" || bad "not a terminal -> batch"
 
+# the config file fills in what the command line leaves unset; bad -> exit 2
+mkdir -p "$T/xdg/doptop"
+printf '# mine\ninterval = 0.3\nnodes = local,cfgnode-01..02\n' >"$T/xdg/doptop/config"
+XDG_CONFIG_HOME="$T/xdg" "$BIN" --list-nodes | tr '\n' ' ' | grep -qx 'local cfgnode-01 cfgnode-02 ' && ok "config: nodes" || bad "config: nodes"
+XDG_CONFIG_HOME="$T/xdg" "$BIN" --list-nodes -n other | grep -qx other && ok "config: --nodes wins" || bad "config: --nodes wins"
+XDG_CONFIG_HOME="$T/xdg" "$BIN" --json -c 3 -n local | python3 -c '
+import json, sys
+ts = [json.loads(l)["t"] for l in sys.stdin if "\"type\":\"node\"" in l]
+d = [b - a for a, b in zip(ts, ts[1:])]
+assert len(d) == 2 and all(abs(x - 0.3) < 0.01 for x in d), d
+' && ok "config: interval" || bad "config: interval"
+printf 'interval = fast\n' >"$T/xdg/doptop/config"
+expect_err_env() { XDG_CONFIG_HOME="$T/xdg" "$BIN" --once >/dev/null 2>"$T/err"; }
+expect_err_env; rc=$?
+[ $rc -eq 2 ] && grep -q "config line 1" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ] && ok "config: bad value -> exit 2" || bad "config: bad value rc=$rc $(cat "$T/err")"
+
 # SIGTERM ends a batch run promptly with exit 0
 "$BIN" -b -i 0.2 >/dev/null 2>&1 &
 pid=$!

@@ -67,6 +67,17 @@ static const struct fig figs[] = {
 	{ "idle, 64 cores", 64, 0.2, 0.3, 0, 0, 99.5, 0, 3000, 1, 0, 0, 0, 0, 0, 0, 2e3, 0, V_IDLE, C_NONE },
 	{ "idle, no PSI", 2, 0.5, 0.5, 0, 0, 99, 0, 150, 1, 0, -1, 0, 0, 0, 0, 500, 0, V_IDLE, C_NONE },
 	{ "fork storm, half the cores", 4, 3, 45, 0, 0, 52, 2500, 8000, 3, 0, 10, 0, 0, 0, 0, 1e3, 0, V_SYSCALL_HEAVY, C_FORK },
+	/* medians measured on this 2-core VM (docs/measurements.md, run 2) */
+	{ "measured: stress-ng --cpu 2", 2, 92, 8, 0, 0, 0, 21, 643, 3.5, 0, 20, 0, 0, 0, 0, 0, 0, V_CPU_BOUND, C_NONE },
+	{ "measured: dd bs=1 x2", 2, 40, 60, 0, 0, 0, 52, 958, 4.5, 0, 71, 0, 0, 0, 0, 0, 0, V_SYSCALL_HEAVY, C_SYSCALL },
+	{ "measured: stress-ng --fork 2", 2, 40, 60, 0, 0, 0, 194, 1724, 8.5, 0, 93, 0, 0, 0, 0, 0, 0, V_SYSCALL_HEAVY, C_FORK },
+	{ "measured: ProcessPoolExecutor", 2, 48, 28, 0, 0, 24, 0, 35054, 7, 0, 50, 0, 0, 0, 0, 0, 0, V_SYSCALL_HEAVY, C_IPC },
+	{ "measured: throttled reader", 2, 4.5, 6.6, 89, 0, 0, 18, 358, 1.5, 4, 2.5, 99.9, 0, 2.1e6, 32, 0, 0, V_IO_STARVED, C_DISK },
+	{ "measured: sshfs", 2, 15, 15, 47, 0, 9, 33, 2265, 2, 4, 8, 87, 0, 0, 0, 999e3, 0, V_IO_STARVED, C_NETWORK },
+	{ "measured: sshfs direct_io", 2, 12, 23, 0, 0, 66, 65, 2437, 1, 0, 18, 0, 0, 0, 0, 1.0e6, 0, V_IO_STARVED, C_NETWORK },
+	{ "measured: cpu + throttled reader", 2, 96, 4, 0, 0, 0, 23, 581, 3, 1, 17, 47, 0, 2.1e6, 32, 0, 0, V_CPU_BOUND, C_NONE },
+	{ "measured: single busy process", 2, 55, 11, 0, 0, 35, 34, 586, 2, 0, 5, 0, 0, 0, 0, 0, 0, V_UNDERUSED, C_NONE },
+	{ "measured: swap thrash (cgroup)", 2, 43, 55, 0, 0, 0.5, 35, 1401, 4, 0, 38, 0.3, 34, 325e3, 38, 0, 83, V_IO_STARVED, C_MEMORY },
 	{ "write-heavy disk, no iowait (async)", 2, 5, 10, 2, 0, 83, 0, 900, 1, 0, 1, 5, 0, 8e7, 400, 1e3, 0, V_IO_STARVED, C_DISK },
 };
 
@@ -86,6 +97,25 @@ static void test_figures(void **state)
 		}
 	}
 	assert_int_equal(bad, 0);
+}
+
+/* Page-cache thrash: refaults and a little memory pressure, lots of disk
+ * reads; measured: mem some 9%, 495k refaults/s, iowait 28%. */
+static void test_cache_thrash(void **state)
+{
+	(void)state;
+	struct fig f = { "cachethrash", 2, 20, 43, 28, 0, 6, 64, 3439, 2.5, 1.5, 26, 52, 9,
+	                 2.0e9, 885, 0, 0, V_IO_STARVED, C_MEMORY };
+	struct rates r = mk(&f);
+	r.refault_per_s = 495000;
+	struct judgement j = classify_raw(&r, (struct judgement){ 0, 0 });
+	assert_int_equal(j.verdict, V_IO_STARVED);
+	assert_int_equal(j.cause, C_MEMORY);
+	/* the same without refaults is a disk problem */
+	r.refault_per_s = 0;
+	r.psi_mem_some = 0;
+	j = classify_raw(&r, (struct judgement){ 0, 0 });
+	assert_int_equal(j.cause, C_DISK);
 }
 
 static void test_unknown_without_cpu(void **state)
@@ -164,6 +194,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_figures),
+		cmocka_unit_test(test_cache_thrash),
 		cmocka_unit_test(test_unknown_without_cpu),
 		cmocka_unit_test(test_hysteresis),
 		cmocka_unit_test(test_enter_exit),
