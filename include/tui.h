@@ -26,6 +26,11 @@ struct tui_info {                /* what the header shows besides the model */
 /* Start the screen on the terminal.  theme: a name or NULL; no_color also
  * when NO_COLOR is set.  NULL with a one-line reason in *why. */
 struct tui *tui_new(const char *theme, bool no_color, const char **why);
+/* Show only these columns (comma list of names: name, state, busy, user,
+ * system, iowait, steal, load, forks, ctxt, disk-read, disk-write, util,
+ * net-rx, net-tx, psi-io, verdict, advice); name and verdict always show.
+ * 0, or -1 with a one-line reason in *why. */
+int tui_set_columns(struct tui *t, const char *list, const char **why);
 /* Restore the terminal and free. */
 void tui_free(struct tui *t);
 /* Read pending keys and mouse events.  Returns 1 when the user quits. */

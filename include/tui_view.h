@@ -53,6 +53,7 @@ struct tui {
 	/* geometry of the last table draw, for the mouse */
 	int   head_y, body_y, body_h;
 	int   colx[NCOLS], colw[NCOLS];
+	bool  hidden[NCOLS];        /* left out by the config's "columns" */
 	/* detail view */
 	int   detail;               /* model index, -1 none */
 	int   dscroll;

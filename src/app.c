@@ -687,6 +687,13 @@ int app_run(struct options *o)
 		app_free(&a);
 		return 1;
 	}
+	if (a.tui && o->cfg.columns[0] && tui_set_columns(a.tui, o->cfg.columns, &why) < 0) {
+		tui_free(a.tui);
+		fprintf(stderr, "doptop: bad columns in the config file: %s\n", why);
+		a.tui = NULL;
+		app_free(&a);
+		return 2;
+	}
 	a.dirty = true;
 	int rc = a.rp ? loop_replay(&a) : loop(&a);
 	tui_free(a.tui);

@@ -303,6 +303,33 @@ static void verdict_line(const struct tui *t, int y, const struct cluster *c)
 	tui_put(y, 0, COLS, tui_attr(t, tui_verdict_elem(d.verdict)) | A_BOLD, line, false);
 }
 
+int tui_set_columns(struct tui *t, const char *list, const char **why)
+{
+	bool want[NCOLS] = { false };
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", list);
+	for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		int c;
+		for (c = 0; c < NCOLS; c++)
+			if ((cols[c].sort && strcasecmp(tok, cols[c].sort) == 0) ||
+			    strcasecmp(tok, cols[c].title) == 0)
+				break;
+		if (c == NCOLS) {
+			*why = "unknown column (name, state, busy, user, system, iowait, steal, "
+			       "load, forks, ctxt, disk-read, disk-write, util, net-rx, net-tx, "
+			       "psi-io, verdict, advice)";
+			return -1;
+		}
+		want[c] = true;
+	}
+	/* The node's name and verdict are what the table is for. */
+	want[COL_NAME] = want[COL_VERDICT] = true;
+	for (int c = 0; c < NCOLS; c++)
+		t->hidden[c] = !want[c];
+	return 0;
+}
+
 /* Choose the columns that fit: drop by priority; advice takes the rest. */
 static void layout(struct tui *t, const struct model *m)
 {
@@ -314,7 +341,7 @@ static void layout(struct tui *t, const struct model *m)
 	namew = namew > NAME_MAX_W ? NAME_MAX_W : namew;
 	bool show[NCOLS];
 	for (int c = 0; c < NCOLS; c++)
-		show[c] = true;
+		show[c] = !t->hidden[c];
 	for (int drop = 10; drop >= 1; drop--) {
 		int used = 0;
 		for (int c = 0; c < NCOLS; c++)

@@ -227,5 +227,18 @@ else
 	ok "NO_COLOR survives t"
 fi
 
+# 11. the config file's "columns" picks the table's columns
+mkdir -p "$T/xdg/doptop"
+printf 'columns = user, system, net-rx\n' >"$T/xdg/doptop/config"
+session 200 20 "XDG_CONFIG_HOME=$T/xdg TERM=screen-256color $BIN -i 0.3; echo EXIT=\$?; sleep 30"
+wait_for '^local .*[0-9]' 10
+grep '^NODE' "$T/pane" | grep -q 'USR%.*SYS%.*NETRX.*VERDICT' && ! grep '^NODE' "$T/pane" | grep -q 'LOAD\|DSK_R' \
+	&& ok "config columns" || bad "config columns: $(grep '^NODE' "$T/pane")"
+tm send-keys -t t q
+wait_for 'EXIT=0' 5 || bad "exit after config columns"
+printf 'columns = user, bogus\n' >"$T/xdg/doptop/config"
+session 120 20 "XDG_CONFIG_HOME=$T/xdg TERM=screen-256color $BIN -i 0.3; echo EXIT=\$?; sleep 30"
+wait_for 'EXIT=2' 5 && grep -q 'unknown column' "$T/pane" && ok "bad column: exit 2" || bad "bad column: $(cat "$T/pane")"
+
 echo "it_tui: $fails failed"
 [ "$fails" -eq 0 ]

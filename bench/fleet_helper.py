@@ -1,0 +1,413 @@
+#!/usr/bin/env python3
+"""bench/fleet_helper.py — the measuring half of bench/fleet.sh.
+
+Given a client ssh_config with aliases node000.. (set up by fleet.sh), it
+measures in one run:
+
+doptop (`doptop -F CFG -n node000..NNN --json -i 1`, per fleet size N)
+  stream_s   seconds from spawning doptop until every node is "up" (has
+             sent its first frame).  Per node: arrival time of its first
+             "up" JSON line minus that line's since_s, so 1 ms resolution
+             despite one line per interval; the latest node counts.
+  cpu%       doptop's utime+stime (/proc/PID/stat) over a steady-state
+             window (after every node is up plus a warm-up), % of one core.
+  RSS        VmRSS at the end of the window; RSS/node subtracts a 1-node
+             run measured in this run: (RSS_N - RSS_1) / (N - 1).
+  wire B/ns  /proc/PID/io rchar delta over the window / node-samples:
+             bytes doptop read from its sockets (SSH packets: ciphertext,
+             MAC, padding, window adjusts, keepalive replies).
+  frame B    payload of one probe frame, from a --record file of a 1-node
+             run (sum of record lengths / frames).
+  machine%   whole-machine busy CPU (/proc/stat) over the window, % of one
+             core: sshd + probe shells + doptop, i.e. the simulated nodes.
+
+pdsh (`pdsh -R ssh -f 64 -w node[000-NNN] 'cat /proc/stat ...'`, per size)
+  wall and CPU of one round: pdsh plus all its ssh children (os.wait4
+  rusage, which covers every descendant pdsh waited for).
+
+Prints the tables, the CPU-per-node-sample ratio pdsh/doptop and OK/MISS
+against the issue's targets.  Exit 0 even on a MISS, 1 when the benchmark
+itself broke (doptop died, no node came up, pdsh failed).  Every process it
+starts is its own process group, listed in DIR/children for fleet.sh's
+trap, and stopped here by PID on exit or SIGTERM.
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+PROBE_FILES = ("/proc/stat /proc/diskstats /proc/net/dev /proc/loadavg "
+               "/proc/meminfo /proc/vmstat /proc/pressure/cpu /proc/pressure/io "
+               "/proc/pressure/memory")
+TARGET_N = 500
+TARGETS = {"stream_s": 5.0, "cpu_pct": 5.0, "rss_node_kib": 100.0, "ratio": 100.0}
+
+LIVE = []          # Popen objects still running (stopped by stop_all)
+ARGS = None
+
+
+def mono():
+    """The monotonic clock in seconds."""
+    return time.monotonic()
+
+
+def spawn(cmd, **kw):
+    """Start cmd as its own process group and remember it for cleanup."""
+    p = subprocess.Popen(cmd, start_new_session=True, **kw)
+    LIVE.append(p)
+    with open(os.path.join(ARGS.dir, "children"), "a") as f:
+        f.write("%d\n" % p.pid)
+    return p
+
+
+def stop(p, sig=signal.SIGTERM):
+    """Stop one started process group by its pid; wait for the leader."""
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+    if p in LIVE:
+        LIVE.remove(p)
+
+
+def stop_all(*_):
+    """Stop everything still running (exit path and SIGTERM handler)."""
+    for p in list(LIVE):
+        stop(p)
+    if _:
+        sys.exit(130)
+
+
+def read(path):
+    """Whole file as text, or '' when it vanished."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def proc_cpu_s(pid):
+    """utime+stime of pid in seconds."""
+    s = read("/proc/%d/stat" % pid)
+    f = s[s.rindex(")") + 2:].split()
+    return (int(f[11]) + int(f[12])) / CLK_TCK
+
+
+def proc_kv(pid, name, key):
+    """An integer 'key: value' field of /proc/PID/<name> (status, io)."""
+    for line in read("/proc/%d/%s" % (pid, name)).splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def machine_busy_s():
+    """Whole-machine non-idle CPU seconds (all cores) from /proc/stat."""
+    f = [int(x) for x in read("/proc/stat").splitlines()[0].split()[1:9]]
+    return (sum(f) - f[3] - f[4]) / CLK_TCK
+
+
+def descendants(roots):
+    """Pids below any of roots (a /proc scan)."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            s = read("/proc/%s/stat" % d)
+            if s:
+                ppid = int(s[s.rindex(")") + 2:].split()[1])
+                kids.setdefault(ppid, []).append(int(d))
+    out, todo = [], list(roots)
+    while todo:
+        for c in kids.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def wait_drained(timeout=30):
+    """Wait until the sshds have no per-connection children left."""
+    end = mono() + timeout
+    while mono() < end:
+        if not descendants(ARGS.sshd_pids):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def spec(n):
+    """doptop node spec for node000..node(n-1)."""
+    return "node000" if n == 1 else "node000..%03d" % (n - 1)
+
+
+class Watch:
+    """Reads doptop's JSON lines on a thread: first-up time per node and
+    the number of node lines with numbers (state up, cpu present)."""
+
+    def __init__(self, p, t0):
+        self.p, self.t0 = p, t0
+        self.up_at = {}
+        self.states = {}
+        self.good_lines = 0
+        self.lines = 0
+        self.err = None
+        self.th = threading.Thread(target=self.run, daemon=True)
+        self.th.start()
+
+    def run(self):
+        """Thread body: parse until EOF."""
+        try:
+            for raw in self.p.stdout:
+                t = mono() - self.t0
+                if not raw.startswith(b'{"type":"node"'):
+                    continue
+                d = json.loads(raw)
+                self.lines += 1
+                name, st = d["node"], d["state"]
+                self.states[name] = (st, d.get("why", ""))
+                if st == "up":
+                    if d["cpu"] is not None:
+                        self.good_lines += 1
+                    if name not in self.up_at:
+                        self.up_at[name] = t - d["since_s"]
+        except Exception as e:  # noqa: BLE001 — reported as a broken run
+            self.err = repr(e)
+
+
+def run_doptop(n, warm, window):
+    """One doptop run over n nodes; a dict of measurements or an error."""
+    if not wait_drained():
+        return {"n": n, "error": "sshd children from the last run did not exit"}
+    cmd = [ARGS.bin, "-F", ARGS.config, "-n", spec(n), "--json", "-i", "1"]
+    errf = open(os.path.join(ARGS.dir, "doptop_%d.err" % n), "wb")
+    t0 = mono()
+    p = spawn(cmd, stdout=subprocess.PIPE, stderr=errf)
+    w = Watch(p, t0)
+    deadline = t0 + max(30.0, 0.2 * n)
+    while len(w.up_at) < n and mono() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    r = {"n": n, "up": len(w.up_at)}
+    r["stream_s"] = max(w.up_at.values()) if len(w.up_at) == n else None
+    r["stream_median_s"] = sorted(w.up_at.values())[len(w.up_at) // 2] if w.up_at else None
+    if p.poll() is not None or not w.up_at:
+        r["error"] = "doptop exited (rc %s) or no node came up; states: %s" % (
+            p.poll(), sorted(set(s for s, _ in w.states.values())))
+        stop(p)
+        return r
+    if len(w.up_at) < n:
+        down = [(k, v) for k, v in w.states.items() if v[0] != "up"][:3]
+        r["note"] = "only %d/%d up after %.0f s, e.g. %s" % (len(w.up_at), n, deadline - t0, down)
+    time.sleep(warm)
+    pid = p.pid
+    c0, b0, m0, g0, s0 = proc_cpu_s(pid), proc_kv(pid, "io", "rchar"), mono(), w.good_lines, machine_busy_s()
+    time.sleep(window)
+    c1, b1, m1, g1, s1 = proc_cpu_s(pid), proc_kv(pid, "io", "rchar"), mono(), w.good_lines, machine_busy_s()
+    r["rss_kib"] = proc_kv(pid, "status", "VmRSS")
+    r["hwm_kib"] = proc_kv(pid, "status", "VmHWM")
+    r["alive"] = p.poll() is None
+    stop(p)
+    errf.close()
+    dt = m1 - m0
+    r["window_s"] = dt
+    r["cpu_s"] = c1 - c0
+    r["cpu_pct"] = 100.0 * (c1 - c0) / dt
+    r["machine_pct"] = 100.0 * (s1 - s0) / dt
+    r["node_samples"] = n * dt           # one frame per node per 1 s interval
+    r["good_lines"] = g1 - g0
+    r["wire_B_ns"] = (b1 - b0) / r["node_samples"]
+    r["cpu_us_ns"] = 1e6 * (c1 - c0) / r["node_samples"]
+    if not r["alive"]:
+        r["error"] = "doptop died during the window"
+    if w.err:
+        r["error"] = "bad JSON from doptop: " + w.err
+    return r
+
+
+def frame_bytes():
+    """Average probe frame payload, from --record of a short 1-node run."""
+    rec = os.path.join(ARGS.dir, "one.rec")
+    p = spawn([ARGS.bin, "-F", ARGS.config, "-n", "node000", "--record", rec,
+               "--json", "-i", "0.25", "-c", "8"],
+              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        p.wait(timeout=30)
+    finally:
+        stop(p)
+    total = frames = 0
+    with open(rec, "rb") as f:
+        f.readline()
+        while True:
+            h = f.readline()
+            if not h:
+                break
+            ln = int(h.split()[3])
+            f.seek(ln, 1)
+            total += ln
+            frames += 1
+    return (total / frames if frames else None), frames
+
+
+def run_pdsh(n):
+    """One pdsh round over n nodes: wall, CPU (pdsh + ssh children), output."""
+    if not wait_drained():
+        return {"n": n, "error": "sshd children did not exit"}
+    env = dict(os.environ, PDSH_SSH_ARGS_APPEND="-F %s" % ARGS.config)
+    out = os.path.join(ARGS.dir, "pdsh_%d.out" % n)
+    cmd = ["pdsh", "-R", "ssh", "-f", "64", "-w", "node[000-%03d]" % (n - 1),
+           "cat " + PROBE_FILES]
+    s0 = machine_busy_s()
+    t0 = mono()
+    with open(out, "wb") as fo:
+        p = spawn(cmd, stdout=fo, stderr=subprocess.STDOUT, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+    wall = mono() - t0
+    s1 = machine_busy_s()
+    LIVE.remove(p)
+    hosts = set()
+    size = 0
+    with open(out, "rb") as f:
+        for line in f:
+            size += len(line)
+            hosts.add(line.split(b":", 1)[0])
+    r = {"n": n, "wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime,
+         "machine_s": s1 - s0, "out_B_node": size / n, "hosts": len(hosts)}
+    r["cpu_us_ns"] = 1e6 * r["cpu_s"] / n
+    if p.returncode != 0 or len(hosts) != n:
+        r["error"] = "pdsh rc %d, %d/%d hosts answered: %s" % (
+            p.returncode, len(hosts), n, read(out)[:300])
+    return r
+
+
+def ok(v, limit, higher=False):
+    """OK/MISS of v against limit."""
+    if v is None:
+        return "MISS"
+    return "OK" if (v >= limit if higher else v <= limit) else "MISS"
+
+
+def fmt(v, spec_="%.2f"):
+    """A number or '-'."""
+    return "-" if v is None else spec_ % v
+
+
+def main():
+    """Run everything, print the tables and the verdicts."""
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--sizes", default="50 200 500")
+    ap.add_argument("--pdsh-sizes", default="50 200")
+    ap.add_argument("--window", type=float, default=10.0)
+    ap.add_argument("--warm", type=float, default=3.0)
+    ap.add_argument("--sshd-pids", default="")
+    ap.add_argument("--dir", required=True)
+    ARGS = ap.parse_args()
+    ARGS.sshd_pids = [int(x) for x in ARGS.sshd_pids.split()]
+    sizes = [int(x) for x in ARGS.sizes.split()]
+    psizes = [int(x) for x in ARGS.pdsh_sizes.split() if int(x) <= max(sizes)]
+    signal.signal(signal.SIGTERM, stop_all)
+    broken = []
+    t_start = mono()
+
+    fb, nframes = frame_bytes()
+    base = run_doptop(1, ARGS.warm, 3.0)
+    if base.get("error"):
+        broken.append("1-node run: " + base["error"])
+    rows = []
+    for n in sizes:
+        r = run_doptop(n, ARGS.warm, ARGS.window)
+        if r.get("error"):
+            broken.append("N=%d: %s" % (n, r["error"]))
+        if "rss_kib" in r and "rss_kib" in base and n > 1:
+            r["rss_node_kib"] = (r["rss_kib"] - base["rss_kib"]) / (n - 1)
+        rows.append(r)
+        print("  doptop N=%d done (%.0f s into the run)%s" % (
+            n, mono() - t_start, "  " + r["note"] if r.get("note") else ""), flush=True)
+    prow = {}
+    for n in psizes:
+        r = run_pdsh(n)
+        if r.get("error"):
+            broken.append("pdsh N=%d: %s" % (n, r["error"]))
+        prow[n] = r
+        print("  pdsh N=%d done (%.0f s into the run)" % (n, mono() - t_start), flush=True)
+
+    print()
+    print("doptop --json -i 1, steady state over %.0f s after all up + %.0f s warm-up" % (
+        ARGS.window, ARGS.warm))
+    print("  probe frame payload: %s B (mean of %d recorded frames, 1 node)" % (fmt(fb, "%.0f"), nframes))
+    print("  1-node baseline RSS: %s KiB" % base.get("rss_kib", "-"))
+    hdr = "%6s %9s %9s %8s %9s %12s %11s %12s %9s"
+    print(hdr % ("nodes", "stream_s", "median_s", "cpu%core", "RSS_KiB", "RSS/node_KiB",
+                 "wire_B/ns", "cpu_us/ns", "machine%"))
+    for r in rows:
+        print(hdr % (r["n"], fmt(r.get("stream_s")), fmt(r.get("stream_median_s")),
+                     fmt(r.get("cpu_pct")), r.get("rss_kib", "-"),
+                     fmt(r.get("rss_node_kib"), "%.1f"), fmt(r.get("wire_B_ns"), "%.0f"),
+                     fmt(r.get("cpu_us_ns"), "%.1f"), fmt(r.get("machine_pct"), "%.0f")))
+    print("  ns = node-sample (one node, one 1 s interval); wire = rchar of doptop;")
+    print("  machine%% = all CPU on this %d-core box (sshds, probe shells, doptop)" % os.cpu_count())
+    print()
+    print("pdsh -R ssh -f 64 'cat %s', one round" % PROBE_FILES)
+    hdr2 = "%6s %8s %8s %12s %10s %9s %9s"
+    print(hdr2 % ("nodes", "wall_s", "cpu_s", "cpu_us/ns", "out_B/ns", "machine_s", "1 Hz?"))
+    for n, r in prow.items():
+        print(hdr2 % (n, fmt(r.get("wall_s")), fmt(r.get("cpu_s")), fmt(r.get("cpu_us_ns"), "%.0f"),
+                      fmt(r.get("out_B_node"), "%.0f"), fmt(r.get("machine_s")),
+                      "yes" if r.get("wall_s", 9) <= 1.0 else "no"))
+    print()
+    print("CPU per node-sample, pdsh / doptop (client side only):")
+    ratios = {}
+    for r in rows:
+        pr = prow.get(r["n"])
+        if pr and r.get("cpu_us_ns") and pr.get("cpu_us_ns"):
+            ratios[r["n"]] = pr["cpu_us_ns"] / r["cpu_us_ns"]
+            print("  N=%d: %.0f us vs %.1f us -> %.0fx" % (
+                r["n"], pr["cpu_us_ns"], r["cpu_us_ns"], ratios[r["n"]]))
+    print()
+    tn = TARGET_N if TARGET_N in sizes else max(sizes)
+    big = next(r for r in rows if r["n"] == tn)
+    rn = min(ratios, key=ratios.get) if ratios else None  # worst size
+    print("Targets (at N=%d%s):" % (tn, "" if tn == TARGET_N else ", the largest size run; issue says 500"))
+    print("  all nodes streaming within %.0f s : %8s s  %s" % (
+        TARGETS["stream_s"], fmt(big.get("stream_s")), ok(big.get("stream_s"), TARGETS["stream_s"])))
+    print("  dashboard under %.0f%% of one core: %8s %%  %s" % (
+        TARGETS["cpu_pct"], fmt(big.get("cpu_pct")), ok(big.get("cpu_pct"), TARGETS["cpu_pct"])))
+    print("  own memory under %.0f KiB/node   : %8s KiB %s" % (
+        TARGETS["rss_node_kib"], fmt(big.get("rss_node_kib"), "%.1f"),
+        ok(big.get("rss_node_kib"), TARGETS["rss_node_kib"])))
+    print("  CPU/node-sample >= %.0fx below pdsh: %8s x  %s%s" % (
+        TARGETS["ratio"], fmt(ratios.get(rn) if rn else None, "%.0f"),
+        ok(ratios.get(rn) if rn else None, TARGETS["ratio"], higher=True),
+        "  (at N=%d)" % rn if rn else ""))
+    print("fleet bench: %.0f s" % (mono() - t_start))
+    if broken:
+        print("BENCHMARK BROKEN:")
+        for b in broken:
+            print("  " + b)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        rc = main()
+    finally:
+        stop_all()
+    sys.exit(rc)
