@@ -16,8 +16,8 @@ export LOAD_STATE="${LOAD_STATE:-/tmp/doptop-it-loads.$$}"
 export LOAD_TIMEOUT=300	# a load outlives a killed test by 5 minutes at most
 # the system python: a pyenv shim costs seconds of forks on a busy machine
 PY="${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}"
-SETTLE="${SETTLE:-3}"
-COUNT="${COUNT:-8}"
+SETTLE="${SETTLE:-2}"
+COUNT="${COUNT:-6}"
 WORK="$(mktemp -d /tmp/doptop-it-scen.XXXXXX)" || exit 1
 CURRENT=""
 

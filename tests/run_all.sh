@@ -9,12 +9,16 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 for t in build/dbg/tests/test_*; do
 	[ -x "$t" ] || continue
 	echo "== $t"
+	s=$(date +%s)
 	if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $t"; fi
+	echo "-- $t: $(( $(date +%s) - s )) s"
 done
 for t in tests/it_*.sh; do
 	[ -f "$t" ] || continue
 	echo "== $t"
+	s=$(date +%s)
 	if timeout 600 sh "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $t"; fi
+	echo "-- $t: $(( $(date +%s) - s )) s"
 done
 [ -n "$failed" ] && echo "FAILED:$failed"
 echo "$pass passed, $fail failed"
