@@ -4,18 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "kvline.h"
 
 /* Trim spaces at both ends in place. */
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = 0;
-	return s;
-}
-
 /* Copy a value that must fit; 0 or -1. */
 static int put(char *dst, size_t cap, const char *v)
 {
@@ -34,7 +25,7 @@ static int apply(struct config *c, char *ln, const char **why)
 		return -1;
 	}
 	*eq = 0;
-	char *k = trim(ln), *v = trim(eq + 1);
+	char *k = kvline_trim(ln), *v = kvline_trim(eq + 1);
 	*why = "value missing or too long";
 	if (strcmp(k, "theme") == 0)
 		return put(c->theme, sizeof c->theme, v);
@@ -69,30 +60,15 @@ static int apply(struct config *c, char *ln, const char **why)
 int config_parse(struct config *c, const char *text, size_t len, int *bad_line,
                  const char **why)
 {
-	char ln[4200];
+	char ln[4200], *s;
 	size_t i = 0;
+	int lineno = 0, r;
 	memset(c, 0, sizeof *c);
-	*bad_line = 0;
-	for (int lineno = 1; i < len; lineno++) {
-		const char *nl = memchr(text + i, '\n', len - i);
-		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
-		*bad_line = lineno;
-		if (n >= sizeof ln || memchr(text + i, 0, n)) {
-			*why = n >= sizeof ln ? "line too long" : "NUL byte";
-			return -1;
-		}
-		memcpy(ln, text + i, n);
-		ln[n] = 0;
-		i += n + (nl ? 1 : 0);
-		char *h = strchr(ln, '#');
-		if (h)
-			*h = 0;
-		char *s = trim(ln);
+	while ((r = kvline_next(text, len, &i, ln, sizeof ln, &lineno, &s, why)) > 0)
 		if (*s && apply(c, s, why) < 0)
-			return -1;
-	}
-	*bad_line = 0;
-	return 0;
+			break;
+	*bad_line = r == 0 ? 0 : lineno;
+	return r == 0 ? 0 : -1;
 }
 
 int config_path(char *buf, size_t cap)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "theme.h"
+#include "kvline.h"
 
 #ifndef DOPTOP_DATADIR
 #define DOPTOP_DATADIR "/usr/local/share/doptop"
@@ -175,16 +176,6 @@ static int parse_style(char *val, struct theme_style *st)
 }
 
 /* Trim spaces at both ends in place. */
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = 0;
-	return s;
-}
-
 /* Apply one non-comment line.  0, or -1 with a reason. */
 static int parse_line(struct theme *t, char *ln, const char **why)
 {
@@ -194,7 +185,7 @@ static int parse_line(struct theme *t, char *ln, const char **why)
 		return -1;
 	}
 	*eq = 0;
-	char *key = trim(ln), *val = trim(eq + 1);
+	char *key = kvline_trim(ln), *val = kvline_trim(eq + 1);
 	if (strcmp(key, "colors") == 0 || strcmp(key, "colours") == 0) {
 		if (strcmp(val, "none") != 0) {
 			*why = "colors takes only `none`";
@@ -225,7 +216,8 @@ int theme_parse(struct theme *t, const char *name, const char *text, size_t len,
 	/* A first pass for `colors = none`, so mono files start from mono. */
 	for (size_t k = 0; k + 6 <= len; k++)
 		if (text[k] == 'c' && (k == 0 || text[k - 1] == '\n') &&
-		    (strncmp(text + k, "colors", 6) == 0 || strncmp(text + k, "colours", 7) == 0)) {
+		    (strncmp(text + k, "colors", 6) == 0 ||
+		     (k + 7 <= len && strncmp(text + k, "colours", 7) == 0))) {
 			const char *e = memchr(text + k, '\n', len - k);
 			size_t n = e ? (size_t)(e - (text + k)) : len - k;
 			if (n < 64 && memmem(text + k, n, "none", 4))
@@ -233,29 +225,15 @@ int theme_parse(struct theme *t, const char *name, const char *text, size_t len,
 		}
 	theme_builtin(&tmp, mono ? "mono" : "default");
 	snprintf(tmp.name, sizeof tmp.name, "%s", name ? name : "custom");
-	for (int lineno = 1; i < len; lineno++) {
-		const char *nl = memchr(text + i, '\n', len - i);
-		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
-		if (n >= sizeof ln || memchr(text + i, 0, n)) {
-			*bad_line = lineno;
-			*why = n >= sizeof ln ? "line too long" : "NUL byte";
-			theme_builtin(t, "default");
-			return -1;
-		}
-		memcpy(ln, text + i, n);
-		ln[n] = 0;
-		i += n + (nl ? 1 : 0);
-		char *h = strchr(ln, '#');
-		if (h)
-			*h = 0;
-		char *s = trim(ln);
-		if (!*s)
-			continue;
-		if (parse_line(&tmp, s, why) < 0) {
-			*bad_line = lineno;
-			theme_builtin(t, "default");
-			return -1;
-		}
+	int lineno = 0, r;
+	char *s;
+	while ((r = kvline_next(text, len, &i, ln, sizeof ln, &lineno, &s, why)) > 0)
+		if (*s && parse_line(&tmp, s, why) < 0)
+			break;
+	if (r != 0) {
+		*bad_line = lineno;
+		theme_builtin(t, "default");
+		return -1;
 	}
 	*t = tmp;
 	return 0;

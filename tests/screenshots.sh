@@ -1,0 +1,160 @@
+#!/bin/sh
+# tests/screenshots.sh — screenshots/*.png from the recorded session
+# tests/data/fleet.rec.gz (made by tests/make_recordings.sh), run by
+# `make screenshots`.
+#
+# Each shot: the recording is cut at AT seconds (mid syscall phase, one node
+# down), replayed with --speed 0 (the screen then holds the last picture) in
+# a tmux of COLSxROWS on its own socket; keys are sent; the pane is captured
+# with colours (capture-pane -e), turned into HTML by aha, and rendered to PNG
+# by headless Chromium.  Exits 1 if a tool is missing or a shot is missing
+# or blank.  Needs: tmux, aha, chromium, python3, a UTF-8 locale (C.UTF-8).
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${DOPTOP_BIN:-$ROOT/doptop}
+REC=$ROOT/tests/data/fleet.rec.gz
+OUT=${SCREENSHOTS_DIR:-$ROOT/screenshots}
+COLS=160
+ROWS=45
+AT=28.5          # seconds into the recording
+FONT_PX=14       # DejaVu Sans Mono: one cell is 0.602 em wide
+LINE_PX=17
+PAD=14
+SOCK="doptop-shots-$$"
+T=$(mktemp -d /tmp/doptop-shots.XXXXXX) || exit 1
+
+tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+# Stop our tmux server (by its socket) and remove the temp dir.
+cleanup() {
+	tm kill-server 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+die() { echo "screenshots: $*" >&2; exit 1; }
+
+for tool in tmux aha chromium; do
+	command -v "$tool" >/dev/null || die "$tool missing (apt-get install -y $tool)"
+done
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3) || die "python3 missing"
+[ -x "$BIN" ] || die "$BIN missing (make doptop)"
+[ -f "$REC" ] || die "$REC missing (tests/make_recordings.sh)"
+mkdir -p "$OUT" || die "cannot create $OUT"
+
+# The recording up to AT seconds after its first frame, whole records only.
+"$PY" - "$REC" "$AT" "$T/at.rec" <<'EOF' || die "cannot cut $REC"
+import gzip, sys
+src, at, dst = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+with gzip.open(src, "rb") as f, open(dst, "wb") as out:
+    out.write(f.readline())
+    t0 = None
+    while True:
+        head = f.readline()
+        if not head:
+            break
+        p = head.split()
+        if len(p) != 4 or p[0] != b"F":
+            sys.exit("bad record header %r" % head[:60])
+        t, body = float(p[2]), f.read(int(p[3]))
+        t0 = t if t0 is None else t0
+        if t - t0 > at:
+            break
+        out.write(head + body)
+EOF
+
+# Width and height of the page in pixels for COLS x ROWS cells.
+W=$(( (COLS * FONT_PX * 602 + 999) / 1000 + 2 * PAD ))
+H=$(( ROWS * LINE_PX + 2 * PAD ))
+
+# A fresh tmux server (kill-server returns before the old one is gone).
+session() {
+	tm kill-server 2>/dev/null
+	i=0
+	while tm has-session 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+	tm new-session -d -s shot -x "$COLS" -y "$ROWS" "$1" || die "cannot start tmux"
+}
+
+# Capture the pane (with colours) into $1 once it shows $2 and stops changing.
+capture() {
+	i=0 prev=""
+	while [ $i -lt 100 ]; do
+		sleep 0.2
+		i=$((i + 1))
+		tm capture-pane -e -N -p -t shot >"$1" 2>/dev/null || continue
+		grep -q -- "$2" "$1" || continue
+		cur=$(cksum <"$1")
+		[ "$cur" = "$prev" ] && return 0
+		prev=$cur
+	done
+	die "pane never showed '$2' and settled: $(tm capture-pane -p -t shot 2>/dev/null | head -3)"
+}
+
+# The page around aha's spans: a dark terminal palette close to htop's.
+page() {
+	cat <<HTML
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>doptop</title><style>
+html, body { margin: 0; padding: 0; background: #15171c; overflow: hidden; }
+pre { margin: 0; padding: ${PAD}px; color: #d4d4d4; background: #15171c;
+      font-family: "DejaVu Sans Mono", monospace; font-size: ${FONT_PX}px;
+      line-height: ${LINE_PX}px; white-space: pre; }
+.bold { font-weight: bold; }
+.underline { text-decoration: underline; }
+.italic { font-style: italic; }
+.highlighted { filter: none; }
+.reset { color: #d4d4d4; } .bg-reset { background-color: #15171c; }
+.inverted { color: #15171c; } .bg-inverted { background-color: #d4d4d4; }
+.dimgray { color: #000000; } .red { color: #e05252; } .green { color: #5fd75f; }
+.yellow { color: #e5c34b; } .blue { color: #5f8fff; } .purple { color: #c678dd; }
+.cyan { color: #4fc1d0; } .white { color: #d4d4d4; }
+.highlighted.dimgray { color: #7a7f8a; } .highlighted.red { color: #ff7070; }
+.highlighted.green { color: #8cf28c; } .highlighted.yellow { color: #ffe270; }
+.highlighted.blue { color: #8aabff; } .highlighted.purple { color: #e29bff; }
+.highlighted.cyan { color: #7fe6f2; } .highlighted.white { color: #ffffff; }
+.bg-black { background-color: #000000; } .bg-red { background-color: #c94040; }
+.bg-green { background-color: #5fd75f; } .bg-yellow { background-color: #e5c34b; }
+.bg-blue { background-color: #3f6fd8; } .bg-purple { background-color: #a65fc0; }
+.bg-cyan { background-color: #4fc1d0; } .bg-white { background-color: #d4d4d4; }
+</style></head><body><pre>
+HTML
+	aha --stylesheet --no-header -f "$1" 2>/dev/null
+	printf '</pre></body></html>\n'
+}
+
+# Check a PNG: it exists, has the expected size and is not one flat colour
+# (a flat 1300x800 PNG compresses to a few KB; a screen of text does not).
+check_png() {
+	[ -s "$1" ] || die "$1 missing"
+	dims=$(od -An -tu1 -j16 -N8 "$1" | awk '{ print $3 * 256 + $4 "x" $7 * 256 + $8 }')
+	[ "$dims" = "${W}x${H}" ] || die "$1 is $dims, want ${W}x${H}"
+	[ "$(wc -c <"$1")" -ge 30000 ] || die "$1 looks blank ($(wc -c <"$1") bytes)"
+}
+
+# shot NAME MARKER KEYS ENV ARGS: replay in tmux, send KEYS, wait for MARKER
+# on the screen, capture, render to $OUT/NAME.png.
+shot() {
+	name=$1 marker=$2 keys=$3 envs=$4 args=$5
+	session "env TERM=screen-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $envs $BIN --replay $T/at.rec --speed 0 $args; sleep 30"
+	# keys are read once the replay reached its end; the first one also
+	# makes the screen draw
+	for k in $keys; do
+		tm send-keys -t shot "$k"
+		sleep 0.3
+	done
+	capture "$T/$name.ans" "$marker"
+	page "$T/$name.ans" >"$T/$name.html"
+	rm -f "$OUT/$name.png"
+	timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--hide-scrollbars --force-device-scale-factor=1 --user-data-dir="$T/chromium" \
+		--screenshot="$OUT/$name.png" --window-size="$W,$H" "file://$T/$name.html" \
+		>"$T/chromium.log" 2>&1 || die "chromium failed on $name: $(tail -3 "$T/chromium.log")"
+	check_png "$OUT/$name.png"
+	echo "screenshots: $OUT/$name.png ($(wc -c <"$OUT/$name.png") bytes)"
+}
+
+shot main   "adhoc-preemptible-005" "Home"  ""  ""
+shot detail "Why this verdict"      "Enter" ""  ""
+shot help   "this help"             "h"     ""  ""
+shot mono   "adhoc-preemptible-005" "Home"  ""  "--theme mono"
