@@ -13,9 +13,11 @@ doptop (`doptop -F CFG -n node000..NNN --json -i 1`, per fleet size N)
              window (after every node is up plus a warm-up), % of one core.
   RSS        VmRSS at the end of the window; RSS/node subtracts a 1-node
              run measured in this run: (RSS_N - RSS_1) / (N - 1).
-  wire B/ns  /proc/PID/io rchar delta over the window / node-samples:
-             bytes doptop read from its sockets (SSH packets: ciphertext,
-             MAC, padding, window adjusts, keepalive replies).
+  wire B/ns  TCP bytes doptop received over the window / node-samples:
+             sum of tcp_info bytes_received (`ss -tinp`) over doptop's
+             sockets, i.e. whole SSH packets (ciphertext, MAC, padding,
+             keepalive replies).  (/proc/PID/io rchar does not count recv().)
+             sent B/ns likewise for bytes_sent (window adjusts, keepalives).
   frame B    payload of one probe frame, from a --record file of a 1-node
              run (sum of record lengths / frames).
   machine%   whole-machine busy CPU (/proc/stat) over the window, % of one
@@ -117,6 +119,24 @@ def proc_kv(pid, name, key):
     return 0
 
 
+def sock_bytes(pid):
+    """(received, sent) TCP bytes over pid's sockets, from `ss -tinp`."""
+    out = subprocess.run(["ss", "-tinpH"], capture_output=True, text=True).stdout
+    rx = tx = 0
+    mine = False
+    for line in out.splitlines():
+        if not line.startswith(("\t", " ")):
+            mine = ("pid=%d," % pid) in line
+            continue
+        if mine:
+            for f in line.split():
+                if f.startswith("bytes_received:"):
+                    rx += int(f.split(":")[1])
+                elif f.startswith("bytes_sent:"):
+                    tx += int(f.split(":")[1])
+    return rx, tx
+
+
 def machine_busy_s():
     """Whole-machine non-idle CPU seconds (all cores) from /proc/stat."""
     f = [int(x) for x in read("/proc/stat").splitlines()[0].split()[1:9]]
@@ -214,9 +234,11 @@ def run_doptop(n, warm, window):
         r["note"] = "only %d/%d up after %.0f s, e.g. %s" % (len(w.up_at), n, deadline - t0, down)
     time.sleep(warm)
     pid = p.pid
-    c0, b0, m0, g0, s0 = proc_cpu_s(pid), proc_kv(pid, "io", "rchar"), mono(), w.good_lines, machine_busy_s()
+    b0 = sock_bytes(pid)
+    c0, m0, g0, s0 = proc_cpu_s(pid), mono(), w.good_lines, machine_busy_s()
     time.sleep(window)
-    c1, b1, m1, g1, s1 = proc_cpu_s(pid), proc_kv(pid, "io", "rchar"), mono(), w.good_lines, machine_busy_s()
+    c1, m1, g1, s1 = proc_cpu_s(pid), mono(), w.good_lines, machine_busy_s()
+    b1 = sock_bytes(pid)
     r["rss_kib"] = proc_kv(pid, "status", "VmRSS")
     r["hwm_kib"] = proc_kv(pid, "status", "VmHWM")
     r["alive"] = p.poll() is None
@@ -229,7 +251,8 @@ def run_doptop(n, warm, window):
     r["machine_pct"] = 100.0 * (s1 - s0) / dt
     r["node_samples"] = n * dt           # one frame per node per 1 s interval
     r["good_lines"] = g1 - g0
-    r["wire_B_ns"] = (b1 - b0) / r["node_samples"]
+    r["wire_B_ns"] = (b1[0] - b0[0]) / r["node_samples"]
+    r["sent_B_ns"] = (b1[1] - b0[1]) / r["node_samples"]
     r["cpu_us_ns"] = 1e6 * (c1 - c0) / r["node_samples"]
     if not r["alive"]:
         r["error"] = "doptop died during the window"
@@ -353,15 +376,16 @@ def main():
         ARGS.window, ARGS.warm))
     print("  probe frame payload: %s B (mean of %d recorded frames, 1 node)" % (fmt(fb, "%.0f"), nframes))
     print("  1-node baseline RSS: %s KiB" % base.get("rss_kib", "-"))
-    hdr = "%6s %9s %9s %8s %9s %12s %11s %12s %9s"
+    hdr = "%6s %9s %9s %8s %9s %12s %10s %10s %10s %9s"
     print(hdr % ("nodes", "stream_s", "median_s", "cpu%core", "RSS_KiB", "RSS/node_KiB",
-                 "wire_B/ns", "cpu_us/ns", "machine%"))
+                 "wire_B/ns", "sent_B/ns", "cpu_us/ns", "machine%"))
     for r in rows:
         print(hdr % (r["n"], fmt(r.get("stream_s")), fmt(r.get("stream_median_s")),
                      fmt(r.get("cpu_pct")), r.get("rss_kib", "-"),
                      fmt(r.get("rss_node_kib"), "%.1f"), fmt(r.get("wire_B_ns"), "%.0f"),
+                     fmt(r.get("sent_B_ns"), "%.0f"),
                      fmt(r.get("cpu_us_ns"), "%.1f"), fmt(r.get("machine_pct"), "%.0f")))
-    print("  ns = node-sample (one node, one 1 s interval); wire = rchar of doptop;")
+    print("  ns = node-sample (one node, one 1 s interval); wire/sent = TCP bytes in/out of doptop;")
     print("  machine%% = all CPU on this %d-core box (sshds, probe shells, doptop)" % os.cpu_count())
     print()
     print("pdsh -R ssh -f 64 'cat %s', one round" % PROBE_FILES)

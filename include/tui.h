@@ -21,6 +21,8 @@ struct tui_info {                /* what the header shows besides the model */
 	bool   stalled;
 	double progress_frac;        /* 0..1, or < 0 when unknown */
 	const char *source;          /* "live" or "replay FILE" */
+	const double *rate_hist;     /* job's files/s history, oldest first, or NULL */
+	size_t nrate_hist;
 };
 
 /* Start the screen on the terminal.  theme: a name or NULL; no_color also

@@ -11,6 +11,7 @@
 #include "model.h"
 #include "procs.h"
 #include "theme.h"
+#include "progress.h"
 #include "tui.h"
 
 /* Table columns in display order; also the sort keys (COL_BAR sorts by
@@ -50,6 +51,7 @@ struct tui {
 	struct model snapm;
 	struct tui_info snapi;
 	char  snap_progress[256];
+	double snap_rates[PROGRESS_HIST];
 	/* geometry of the last table draw, for the mouse */
 	int   head_y, body_y, body_h;
 	int   colx[NCOLS], colw[NCOLS];

@@ -334,9 +334,12 @@ static void draw(struct app *a, double now, double shown_wall)
 		.progress = NULL, .progress_frac = -1, .source = a->rp ? "replay" : "live",
 	};
 	char line[512];
+	double hist[PROGRESS_HIST];
 	if (a->job) {
 		job_line(a->job, line, sizeof line, &info.progress_frac, &info.stalled);
 		info.progress = line;
+		info.nrate_hist = progress_history(job_progress(a->job), hist, PROGRESS_HIST);
+		info.rate_hist = hist;
 	}
 	tui_draw(a->tui, &a->m, &info);
 	a->last_draw = now;

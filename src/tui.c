@@ -393,6 +393,12 @@ void tui_draw(struct tui *t, const struct model *m, const struct tui_info *in)
 				snprintf(t->snap_progress, sizeof t->snap_progress, "%s", in->progress);
 				t->snapi.progress = t->snap_progress;
 			}
+			/* the caller's history buffer does not outlive this call */
+			size_t n = in->nrate_hist < PROGRESS_HIST ? in->nrate_hist : PROGRESS_HIST;
+			if (in->rate_hist)
+				memcpy(t->snap_rates, in->rate_hist, n * sizeof *in->rate_hist);
+			t->snapi.rate_hist = in->rate_hist ? t->snap_rates : NULL;
+			t->snapi.nrate_hist = in->rate_hist ? n : 0;
 		}
 		m = &t->snapm;
 		in = &t->snapi;

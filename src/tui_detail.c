@@ -129,6 +129,32 @@ static void spark(struct page *p, const struct node *nd, enum hist_series s,
 	}
 }
 
+/* The job's files/s history as a one-row sparkline (not per node: the
+ * count is the whole job's). */
+static void rate_spark(struct page *p, const double *h, size_t nh)
+{
+	const struct tui *t = p->t;
+	int y = line_y(p);
+	p->vy++;
+	if (y < 0 || nh == 0)
+		return;
+	int w = COLS - LABEL_W, n = (int)nh < w ? (int)nh : w;
+	double mx = 0;
+	for (int k = 0; k < n; k++)
+		if (h[nh - 1 - (size_t)k] > mx)
+			mx = h[nh - 1 - (size_t)k];
+	char lab[48];
+	snprintf(lab, sizeof lab, "%-11s %5.1f", "job files/s", h[nh - 1]);
+	tui_put(y, 0, LABEL_W, tui_attr(t, TE_LABEL), lab, true);
+	for (int k = 0; k < n && mx > 0; k++) {
+		double v = h[nh - (size_t)n + (size_t)k];
+		int lv = (int)(v / mx * 8 + 0.5);
+		if (v > 0 && lv == 0)
+			lv = 1;
+		level_cell(t, y, LABEL_W + (w - n) + k, lv, tui_attr(t, TE_GRAPH_B));
+	}
+}
+
 /* Per-core bars, as many columns as fit. */
 static void core_bars(struct page *p, const struct rates *r)
 {
@@ -243,6 +269,8 @@ void tui_detail_draw(struct tui *t, const struct model *m, const struct tui_info
 		spark(&p, nd, H_PSI_CPU, "psi cpu %", false, TE_GRAPH_B);
 		spark(&p, nd, H_FORKS, "forks/s", false, TE_GRAPH_A);
 	}
+	if (in->rate_hist && in->nrate_hist > 0)
+		rate_spark(&p, in->rate_hist, in->nrate_hist);
 	explain(&p, nd);
 	procs_table(&p, t->detail);
 	/* Do not scroll past the end of the page. */

@@ -14,8 +14,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${DOPTOP_BIN:-$ROOT/doptop}
 REC=$ROOT/tests/data/fleet.rec.gz
 OUT=${SCREENSHOTS_DIR:-$ROOT/screenshots}
-COLS=160
-ROWS=45
+COLS=160         # terminal size; rows per shot below
 AT=28.5          # seconds into the recording
 FONT_PX=14       # DejaVu Sans Mono: one cell is 0.602 em wide
 LINE_PX=17
@@ -63,16 +62,15 @@ with gzip.open(src, "rb") as f, open(dst, "wb") as out:
         out.write(head + body)
 EOF
 
-# Width and height of the page in pixels for COLS x ROWS cells.
+# Width of the page in pixels for COLS cells (height: per shot).
 W=$(( (COLS * FONT_PX * 602 + 999) / 1000 + 2 * PAD ))
-H=$(( ROWS * LINE_PX + 2 * PAD ))
 
 # A fresh tmux server (kill-server returns before the old one is gone).
 session() {
 	tm kill-server 2>/dev/null
 	i=0
 	while tm has-session 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
-	tm new-session -d -s shot -x "$COLS" -y "$ROWS" "$1" || die "cannot start tmux"
+	tm new-session -d -s shot -x "$COLS" -y "$2" "$1" || die "cannot start tmux"
 }
 
 # Capture the pane (with colours) into $1 once it shows $2 and stops changing.
@@ -131,11 +129,12 @@ check_png() {
 	[ "$(wc -c <"$1")" -ge 30000 ] || die "$1 looks blank ($(wc -c <"$1") bytes)"
 }
 
-# shot NAME MARKER KEYS ENV ARGS: replay in tmux, send KEYS, wait for MARKER
-# on the screen, capture, render to $OUT/NAME.png.
+# shot NAME ROWS MARKER KEYS ENV ARGS: replay in a COLSxROWS tmux, send KEYS,
+# wait for MARKER on the screen, capture, render to $OUT/NAME.png.
 shot() {
-	name=$1 marker=$2 keys=$3 envs=$4 args=$5
-	session "env TERM=screen-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $envs $BIN --replay $T/at.rec --speed 0 $args; sleep 30"
+	name=$1 rows=$2 marker=$3 keys=$4 envs=$5 args=$6
+	H=$(( rows * LINE_PX + 2 * PAD ))
+	session "env TERM=screen-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $envs $BIN --replay $T/at.rec --speed 0 $args; sleep 30" "$rows"
 	# keys are read once the replay reached its end; the first one also
 	# makes the screen draw
 	for k in $keys; do
@@ -154,7 +153,8 @@ shot() {
 	echo "screenshots: $OUT/$name.png ($(wc -c <"$OUT/$name.png") bytes)"
 }
 
-shot main   "adhoc-preemptible-005" "Home"  ""  ""
-shot detail "Why this verdict"      "Enter" ""  ""
-shot help   "this help"             "h"     ""  ""
-shot mono   "adhoc-preemptible-005" "Home"  ""  "--theme mono"
+# (the selection exists once the table was drawn: Home first, then Enter)
+shot main   20 "adhoc-preemptible-005" "Home"       "" ""
+shot detail 45 "Why this verdict"      "Home Enter" "" ""
+shot help   30 "this help"             "h"          "" ""
+shot mono   20 "adhoc-preemptible-005" "Home"       "" "--theme mono"
