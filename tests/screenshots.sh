@@ -16,7 +16,8 @@ REC=$ROOT/tests/data/fleet.rec.gz
 OUT=${SCREENSHOTS_DIR:-$ROOT/screenshots}
 COLS=160         # terminal size; rows per shot below
 AT=28.5          # seconds into the recording
-FONT_PX=14       # DejaVu Sans Mono: one cell is 0.602 em wide
+CELL_PX=9        # one cell: DejaVu Sans Mono's advance is 0.60205 em, so
+FONT_PX=14.95    # this size makes cells a whole 9 px (no seams in graphs)
 LINE_PX=17
 PAD=14
 SOCK="doptop-shots-$$"
@@ -63,7 +64,7 @@ with gzip.open(src, "rb") as f, open(dst, "wb") as out:
 EOF
 
 # Width of the page in pixels for COLS cells (height: per shot).
-W=$(( (COLS * FONT_PX * 602 + 999) / 1000 + 2 * PAD ))
+W=$(( COLS * CELL_PX + 2 * PAD ))
 
 # A fresh tmux server (kill-server returns before the old one is gone).
 session() {
@@ -88,6 +89,67 @@ capture() {
 	die "pane never showed '$2' and settled: $(tm capture-pane -p -t shot 2>/dev/null | head -3)"
 }
 
+# Rewrite a capture's SGR sequences as one canonical sequence per change,
+# reverse video resolved into explicit colours: aha drops reverse when a
+# colour reset follows it (ncurses sends "7m" then "39m" "49m").  Swapped
+# default colours become 30 (the page background) and 47 (the text colour).
+cat >"$T/sgr.py" <<'EOF'
+import re, sys
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+TO_BG = {"3": "4", "9": "10", "38;5;": "48;5;", "38;2;": "48;2;"}
+TO_FG = {v: k for k, v in TO_BG.items()}
+
+def apply(st, params):
+    p = [int(x) if x else 0 for x in params.split(";")] if params else [0]
+    i = 0
+    while i < len(p):
+        c = p[i]
+        if c == 0:
+            st.update(bold=False, ul=False, rev=False, fg=None, bg=None)
+        elif c in (1, 22):
+            st["bold"] = c == 1
+        elif c in (4, 24):
+            st["ul"] = c == 4
+        elif c in (7, 27):
+            st["rev"] = c == 7
+        elif 30 <= c <= 37 or 90 <= c <= 97:
+            st["fg"] = (str(c // 10), str(c % 10))
+        elif 40 <= c <= 47:
+            st["bg"] = ("4", str(c - 40))
+        elif 100 <= c <= 107:
+            st["bg"] = ("10", str(c - 100))
+        elif c in (39, 49):
+            st["fg" if c == 39 else "bg"] = None
+        elif c in (38, 48) and i + 2 < len(p) and p[i + 1] == 5:
+            st["fg" if c == 38 else "bg"] = ("%d;5;" % c, str(p[i + 2]))
+            i += 2
+        elif c in (38, 48) and i + 4 < len(p) and p[i + 1] == 2:
+            st["fg" if c == 38 else "bg"] = ("%d;2;" % c, "%d;%d;%d" % tuple(p[i + 2:i + 5]))
+            i += 4
+        i += 1
+
+def canon(st):
+    fg, bg = st["fg"], st["bg"]
+    if st["rev"]:
+        fg, bg = ((TO_FG[bg[0]], bg[1]) if bg else ("3", "0"),
+                  (TO_BG[fg[0]], fg[1]) if fg else ("4", "7"))
+    out = ["0"] + (["1"] if st["bold"] else []) + (["4"] if st["ul"] else [])
+    out += ["".join(c) for c in (fg, bg) if c]
+    return "\x1b[" + ";".join(out) + "m"
+
+st = dict(bold=False, ul=False, rev=False, fg=None, bg=None)
+shown = canon(st)
+parts = SGR.split(sys.stdin.read())
+out = [parts[0]]
+for k in range(1, len(parts), 2):
+    apply(st, parts[k])
+    if canon(st) != shown:
+        shown = canon(st)
+        out.append(shown)
+    out.append(parts[k + 1])
+sys.stdout.write("".join(out))
+EOF
+
 # The page around aha's spans: a dark terminal palette close to htop's.
 page() {
 	cat <<HTML
@@ -103,7 +165,7 @@ pre { margin: 0; padding: ${PAD}px; color: #d4d4d4; background: #15171c;
 .highlighted { filter: none; }
 .reset { color: #d4d4d4; } .bg-reset { background-color: #15171c; }
 .inverted { color: #15171c; } .bg-inverted { background-color: #d4d4d4; }
-.dimgray { color: #000000; } .red { color: #e05252; } .green { color: #5fd75f; }
+.dimgray { color: #15171c; } .red { color: #e05252; } .green { color: #5fd75f; }
 .yellow { color: #e5c34b; } .blue { color: #5f8fff; } .purple { color: #c678dd; }
 .cyan { color: #4fc1d0; } .white { color: #d4d4d4; }
 .highlighted.dimgray { color: #7a7f8a; } .highlighted.red { color: #ff7070; }
@@ -116,7 +178,7 @@ pre { margin: 0; padding: ${PAD}px; color: #d4d4d4; background: #15171c;
 .bg-cyan { background-color: #4fc1d0; } .bg-white { background-color: #d4d4d4; }
 </style></head><body><pre>
 HTML
-	aha --stylesheet --no-header -f "$1" 2>/dev/null
+	"$PY" "$T/sgr.py" <"$1" | aha --stylesheet --no-header 2>/dev/null
 	printf '</pre></body></html>\n'
 }
 
