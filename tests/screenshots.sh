@@ -14,16 +14,15 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${DOPTOP_BIN:-$ROOT/doptop}
 REC=$ROOT/tests/data/fleet.rec.gz
 OUT=${SCREENSHOTS_DIR:-$ROOT/screenshots}
-COLS=160         # terminal size; rows per shot below
 AT=28.5          # seconds into the recording
 CELL_PX=9        # one cell: DejaVu Sans Mono's advance is 0.60205 em, so
 FONT_PX=14.95    # this size makes cells a whole 9 px (no seams in graphs)
 LINE_PX=17
 PAD=14
-SOCK="doptop-shots-$$"
+
 T=$(mktemp -d /tmp/doptop-shots.XXXXXX) || exit 1
 
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+tm() { tmux -S "$T/tmux.sock" -f /dev/null "$@"; }
 # Stop our tmux server (by its socket) and remove the temp dir.
 cleanup() {
 	tm kill-server 2>/dev/null
@@ -63,15 +62,12 @@ with gzip.open(src, "rb") as f, open(dst, "wb") as out:
         out.write(head + body)
 EOF
 
-# Width of the page in pixels for COLS cells (height: per shot).
-W=$(( COLS * CELL_PX + 2 * PAD ))
-
 # A fresh tmux server (kill-server returns before the old one is gone).
 session() {
 	tm kill-server 2>/dev/null
 	i=0
 	while tm has-session 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
-	tm new-session -d -s shot -x "$COLS" -y "$2" "$1" || die "cannot start tmux"
+	tm new-session -d -s shot -x "$2" -y "$3" "$1" || die "cannot start tmux"
 }
 
 # Capture the pane (with colours) into $1 once it shows $2 and stops changing.
@@ -191,12 +187,13 @@ check_png() {
 	[ "$(wc -c <"$1")" -ge 30000 ] || die "$1 looks blank ($(wc -c <"$1") bytes)"
 }
 
-# shot NAME ROWS MARKER KEYS ENV ARGS: replay in a COLSxROWS tmux, send KEYS,
-# wait for MARKER on the screen, capture, render to $OUT/NAME.png.
+# shot NAME COLS ROWS MARKER KEYS ENV ARGS: replay in a COLSxROWS tmux, send
+# KEYS, wait for MARKER on the screen, capture, render to $OUT/NAME.png.
 shot() {
-	name=$1 rows=$2 marker=$3 keys=$4 envs=$5 args=$6
+	name=$1 cols=$2 rows=$3 marker=$4 keys=$5 envs=$6 args=$7
+	W=$(( cols * CELL_PX + 2 * PAD ))
 	H=$(( rows * LINE_PX + 2 * PAD ))
-	session "env TERM=screen-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $envs $BIN --replay $T/at.rec --speed 0 $args; sleep 30" "$rows"
+	session "env TERM=screen-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $envs $BIN --replay $T/at.rec --speed 0 $args; sleep 30" "$cols" "$rows"
 	# keys are read once the replay reached its end; the first one also
 	# makes the screen draw
 	for k in $keys; do
@@ -216,7 +213,7 @@ shot() {
 }
 
 # (the selection exists once the table was drawn: Home first, then Enter)
-shot main   20 "adhoc-preemptible-005" "Home"       "" ""
-shot detail 45 "Why this verdict"      "Home Enter" "" ""
-shot help   30 "this help"             "h"          "" ""
-shot mono   20 "adhoc-preemptible-005" "Home"       "" "--theme mono"
+shot main   160 16 "adhoc-preemptible-005" "Home"       "" ""
+shot detail 160 36 "Why this verdict"      "Home Enter" "" ""
+shot help    96 22 "this help"             "h"          "" ""
+shot mono   160 16 "adhoc-preemptible-005" "Home"       "" "--theme mono"
