@@ -76,6 +76,17 @@ want=$(find "$T/shard" -type f -name '*.jpg' | wc -l)
 got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["done"])' "$T/g")
 [ "$got" = "$want" ] && [ "$want" -gt 250 ] && ok "--recursive --done-glob: $got" || bad "--recursive --done-glob: got $got want $want"
 
+# 4b. --todo counts the inputs as the total
+mkdir "$T/in" "$T/half"
+python3 "$GEN" "$T/in" 400 0.5 >/dev/null
+python3 "$GEN" "$T/half" 200 0.5 >/dev/null
+"$BIN" --done "$T/half" --todo "$T/in" --json -i 0.3 -c 3 -n local | plines /dev/stdin | tail -n 1 >"$T/todo"
+python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["total"] == 200 and p["done"] == 100 and abs(p["percent"] - 50) < 0.01, p
+' "$T/todo" && ok "--todo sets the total" || bad "--todo: $(cat "$T/todo")"
+
 # 5. a missing directory is a message on the progress line, not a crash
 "$BIN" --done "$T/nope" --json -i 0.3 -c 2 -n local >"$T/miss.json" 2>&1; rc=$?
 plines "$T/miss.json" | tail -n 1 | grep -q '"error":"[^"]*' && [ $rc -eq 0 ] && ok "missing dir reported" || bad "missing dir rc=$rc $(cat "$T/miss.json" | tail -n 2)"

@@ -179,12 +179,14 @@ HTML
 }
 
 # Check a PNG: it exists, has the expected size and is not one flat colour
-# (a flat 1300x800 PNG compresses to a few KB; a screen of text does not).
+# (a flat 1400x300 PNG compresses to 2 KB; a screen of text to 50 KB or
+# more).  A bad one is removed, so screenshots/ never keeps it.
 check_png() {
 	[ -s "$1" ] || die "$1 missing"
 	dims=$(od -An -tu1 -j16 -N8 "$1" | awk '{ print $3 * 256 + $4 "x" $7 * 256 + $8 }')
-	[ "$dims" = "${W}x${H}" ] || die "$1 is $dims, want ${W}x${H}"
-	[ "$(wc -c <"$1")" -ge 30000 ] || die "$1 looks blank ($(wc -c <"$1") bytes)"
+	size=$(wc -c <"$1")
+	[ "$dims" = "${W}x${H}" ] || { rm -f "$1"; die "$1 is $dims, want ${W}x${H}"; }
+	[ "$size" -ge 20000 ] || { rm -f "$1"; die "$1 looks blank ($size bytes)"; }
 }
 
 # shot NAME COLS ROWS MARKER KEYS ENV ARGS: replay in a COLSxROWS tmux, send
