@@ -28,6 +28,7 @@ struct node {
 	double   since;                 /* monotonic time the state began */
 	unsigned reconnects;
 	bool     restarted;             /* boot time changed: came back after a restart */
+	uint64_t btime;                 /* boot time last seen, kept across reconnects */
 	bool     fallback_sh;           /* node has no bash: POSIX sh probe (forks) */
 	double   last_frame;            /* monotonic time of the last sample, 0 = never */
 

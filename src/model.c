@@ -37,16 +37,43 @@ void model_free(struct model *m)
 	m->n = 0;
 }
 
+/* Length of a valid UTF-8 sequence at p (2-4 bytes) that is not a C1
+ * control (U+0080-U+009F), or 0. */
+static size_t utf8_ok(const unsigned char *p)
+{
+	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || p[0] >= 0xf5)
+		return 0;
+	for (size_t k = 1; k < n; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	if (p[0] == 0xc2 && p[1] < 0xa0)
+		return 0;
+	return n;
+}
+
 char *model_sanitize(char *dst, size_t cap, const char *src)
 {
 	size_t j = 0;
 	if (cap == 0)
 		return dst;
-	for (size_t i = 0; src && src[i] && j + 1 < cap; i++) {
-		unsigned char c = (unsigned char)src[i];
-		/* C0, DEL and the C1 range (0x80-0x9f can be a CSI on some
-		 * terminals): never pass them through. */
-		dst[j++] = (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) ? '?' : (char)c;
+	const unsigned char *p = (const unsigned char *)(src ? src : "");
+	while (*p && j + 1 < cap) {
+		if (*p >= 0x20 && *p < 0x7f) {
+			dst[j++] = (char)*p++;
+			continue;
+		}
+		/* C0, DEL, C1 (which some terminals read as CSI) and broken
+		 * UTF-8 never pass; whole valid characters do. */
+		size_t n = *p >= 0x80 ? utf8_ok(p) : 0;
+		if (n == 0 || j + n >= cap) {
+			dst[j++] = '?';
+			p++;
+			continue;
+		}
+		memcpy(dst + j, p, n);
+		j += n;
+		p += n;
 	}
 	dst[j] = 0;
 	return dst;
@@ -83,6 +110,13 @@ bool model_ingest(struct model *m, size_t i, const struct sample *s, double now)
 	struct node *nd = &m->nodes[i];
 	bool fresh = false;
 	nd->last_frame = now;
+	/* A new boot time, even across a reconnect (the baseline is dropped
+	 * while a node is down), means the node restarted: preempted? */
+	if ((s->have & SP_STAT) && s->btime) {
+		if (nd->btime && s->btime != nd->btime)
+			nd->restarted = true;
+		nd->btime = s->btime;
+	}
 	if (nd->have_prev) {
 		struct rates r;
 		if (rates_compute(&nd->prev, s, &r) == 0) {

@@ -35,6 +35,8 @@ die() { echo "screenshots: $*" >&2; exit 1; }
 for tool in tmux aha chromium; do
 	command -v "$tool" >/dev/null || die "$tool missing (apt-get install -y $tool)"
 done
+fc-list 2>/dev/null | grep -q "DejaVu Sans Mono" ||
+	die "font DejaVu Sans Mono missing (apt-get install -y fonts-dejavu-core)"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || die "python3 missing"
 [ -x "$BIN" ] || die "$BIN missing (make doptop)"
@@ -197,7 +199,8 @@ shot() {
 	H=$(( rows * LINE_PX + 2 * PAD ))
 	session "env TERM=screen-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $envs $BIN --replay $T/at.rec --speed 0 $args; sleep 30" "$cols" "$rows"
 	# keys are read once the replay reached its end; the first one also
-	# makes the screen draw
+	# makes the screen draw (with --speed 0 the last picture is drawn only
+	# on the next input event)
 	for k in $keys; do
 		tm send-keys -t shot "$k"
 		sleep 0.3
@@ -205,7 +208,7 @@ shot() {
 	capture "$T/$name.ans" "$marker"
 	page "$T/$name.ans" >"$T/$name.html"
 	rm -f "$OUT/$name.png"
-	timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--hide-scrollbars --force-device-scale-factor=1 --user-data-dir="$T/chromium" \
 		--screenshot="$OUT/$name.png" --window-size="$W,$H" "file://$T/$name.html" \
