@@ -13,6 +13,7 @@
 #
 # Env: FLEET_SIZES (default "50 200 500"), FLEET_PDSH_SIZES (default "50 200"),
 # FLEET_PER_SSHD (default 100), FLEET_WINDOW (steady-state seconds, default 10),
+# FLEET_UP_TIMEOUT (seconds to wait for all nodes up, default 60),
 # DOPTOP (binary, default ./doptop).
 cd "$(dirname "$0")/.." || exit 1
 BIN=$(readlink -f "${DOPTOP:-./doptop}")
@@ -80,7 +81,7 @@ echo "fleet: $max aliases on $nsshd sshd(s) (pids$pids), ulimit -n $(ulimit -n),
 
 python3 bench/fleet_helper.py --bin "$BIN" --config "$CFG" --sizes "$SIZES" \
 	--pdsh-sizes "${FLEET_PDSH_SIZES:-50 200}" --window "${FLEET_WINDOW:-10}" \
-	--sshd-pids "$pids" --dir "$SSHD_DIR" &
+	--up-timeout "${FLEET_UP_TIMEOUT:-60}" --sshd-pids "$pids" --dir "$SSHD_DIR" &
 HELPER_PID=$!
 wait "$HELPER_PID"
 rc=$?

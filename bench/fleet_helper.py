@@ -182,6 +182,7 @@ class Watch:
     def __init__(self, p, t0):
         self.p, self.t0 = p, t0
         self.up_at = {}
+        self.failed = set()      # nodes seen down before their first up
         self.states = {}
         self.good_lines = 0
         self.lines = 0
@@ -200,6 +201,8 @@ class Watch:
                 self.lines += 1
                 name, st = d["node"], d["state"]
                 self.states[name] = (st, d.get("why", ""))
+                if st == "down" and name not in self.up_at:
+                    self.failed.add(name)
                 if st == "up":
                     if d["cpu"] is not None:
                         self.good_lines += 1
@@ -215,13 +218,17 @@ def run_doptop(n, warm, window):
         return {"n": n, "error": "sshd children from the last run did not exit"}
     cmd = [ARGS.bin, "-F", ARGS.config, "-n", spec(n), "--json", "-i", "1"]
     errf = open(os.path.join(ARGS.dir, "doptop_%d.err" % n), "wb")
+    sb0 = machine_busy_s()
     t0 = mono()
     p = spawn(cmd, stdout=subprocess.PIPE, stderr=errf)
     w = Watch(p, t0)
-    deadline = t0 + max(30.0, 0.2 * n)
+    deadline = t0 + ARGS.up_timeout
     while len(w.up_at) < n and mono() < deadline and p.poll() is None:
         time.sleep(0.05)
-    r = {"n": n, "up": len(w.up_at)}
+    r = {"n": n, "up": len(w.up_at), "failed_first": len(w.failed)}
+    if p.poll() is None:
+        r["setup_cpu_s"] = proc_cpu_s(p.pid)
+        r["setup_machine_pct"] = 100.0 * (machine_busy_s() - sb0) / (mono() - t0)
     r["stream_s"] = max(w.up_at.values()) if len(w.up_at) == n else None
     r["stream_median_s"] = sorted(w.up_at.values())[len(w.up_at) // 2] if w.up_at else None
     if p.poll() is not None or not w.up_at:
@@ -249,8 +256,10 @@ def run_doptop(n, warm, window):
     r["cpu_s"] = c1 - c0
     r["cpu_pct"] = 100.0 * (c1 - c0) / dt
     r["machine_pct"] = 100.0 * (s1 - s0) / dt
-    r["node_samples"] = n * dt           # one frame per node per 1 s interval
+    # node-samples: node lines with numbers (state up) printed in the window,
+    # one per node per 1 s interval; n * dt when every node is up.
     r["good_lines"] = g1 - g0
+    r["node_samples"] = max(1, r["good_lines"])
     r["wire_B_ns"] = (b1[0] - b0[0]) / r["node_samples"]
     r["sent_B_ns"] = (b1[1] - b0[1]) / r["node_samples"]
     r["cpu_us_ns"] = 1e6 * (c1 - c0) / r["node_samples"]
@@ -283,6 +292,42 @@ def frame_bytes():
             total += ln
             frames += 1
     return (total / frames if frames else None), frames
+
+
+def listeners_children_cpu_s():
+    """CPU of the sshds' reaped descendants (cutime+cstime), all listeners."""
+    t = 0.0
+    for pid in ARGS.sshd_pids:
+        s = read("/proc/%d/stat" % pid)
+        f = s[s.rindex(")") + 2:].split()
+        t += (int(f[13]) + int(f[14])) / CLK_TCK
+    return t
+
+
+def setup_cost(n=20):
+    """Per-connection CPU of a short n-node doptop run (-c 3): doptop's own
+    (wait4 rusage) and the sshd side (listeners' reaped children: sshd,
+    the probe shell), which bounds how many nodes per second this box can
+    bring up."""
+    if not wait_drained():
+        return {}
+    c0 = listeners_children_cpu_s()
+    out = os.path.join(ARGS.dir, "setup.json")
+    with open(out, "wb") as fo:
+        p = spawn([ARGS.bin, "-F", ARGS.config, "-n", spec(n), "--json", "-i", "1", "-c", "3"],
+                  stdout=fo, stderr=subprocess.DEVNULL)
+        _, _, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    LIVE.remove(p)
+    up = set()
+    with open(out, "rb") as f:
+        for line in f:
+            if b'"state":"up"' in line:
+                up.add(json.loads(line)["node"])
+    wait_drained()
+    c1 = listeners_children_cpu_s()
+    return {"n": n, "up": len(up), "sshd_ms": 1000.0 * (c1 - c0) / n,
+            "doptop_ms": 1000.0 * (ru.ru_utime + ru.ru_stime) / n}
 
 
 def run_pdsh(n):
@@ -339,6 +384,7 @@ def main():
     ap.add_argument("--pdsh-sizes", default="50 200")
     ap.add_argument("--window", type=float, default=10.0)
     ap.add_argument("--warm", type=float, default=3.0)
+    ap.add_argument("--up-timeout", type=float, default=60.0)
     ap.add_argument("--sshd-pids", default="")
     ap.add_argument("--dir", required=True)
     ARGS = ap.parse_args()
@@ -350,6 +396,7 @@ def main():
     t_start = mono()
 
     fb, nframes = frame_bytes()
+    cost = setup_cost()
     base = run_doptop(1, ARGS.warm, 3.0)
     if base.get("error"):
         broken.append("1-node run: " + base["error"])
@@ -376,15 +423,29 @@ def main():
         ARGS.window, ARGS.warm))
     print("  probe frame payload: %s B (mean of %d recorded frames, 1 node)" % (fmt(fb, "%.0f"), nframes))
     print("  1-node baseline RSS: %s KiB" % base.get("rss_kib", "-"))
-    hdr = "%6s %9s %9s %8s %9s %12s %10s %10s %10s %9s"
-    print(hdr % ("nodes", "stream_s", "median_s", "cpu%core", "RSS_KiB", "RSS/node_KiB",
-                 "wire_B/ns", "sent_B/ns", "cpu_us/ns", "machine%"))
+    if cost:
+        print("  setup cost per connection (%d-node run, %d up): doptop %.1f ms CPU, "
+              "sshd side %.1f ms CPU -> at most ~%.0f nodes/s on %d cores" % (
+                  cost["n"], cost["up"], cost["doptop_ms"], cost["sshd_ms"],
+                  1000.0 * os.cpu_count() / (cost["doptop_ms"] + cost["sshd_ms"]), os.cpu_count()))
+    print("bring-up (time 0 = doptop spawned; 'retried' = nodes seen down before first up)")
+    hdr = "%6s %8s %9s %9s %8s %14s %10s"
+    print(hdr % ("nodes", "up", "stream_s", "median_s", "retried", "doptop_ms/node", "machine%"))
     for r in rows:
-        print(hdr % (r["n"], fmt(r.get("stream_s")), fmt(r.get("stream_median_s")),
-                     fmt(r.get("cpu_pct")), r.get("rss_kib", "-"),
+        sc = r.get("setup_cpu_s")
+        print(hdr % (r["n"], "%d/%d" % (r.get("up", 0), r["n"]), fmt(r.get("stream_s")),
+                     fmt(r.get("stream_median_s")), r.get("failed_first", "-"),
+                     fmt(1000.0 * sc / r["n"] if sc is not None else None, "%.1f"),
+                     fmt(r.get("setup_machine_pct"), "%.0f")))
+    print("steady state")
+    hdr = "%6s %8s %9s %12s %10s %10s %10s %9s"
+    print(hdr % ("nodes", "cpu%core", "RSS_KiB", "RSS/node_KiB", "wire_B/ns", "sent_B/ns",
+                 "cpu_us/ns", "machine%"))
+    for r in rows:
+        print(hdr % (r["n"], fmt(r.get("cpu_pct")), r.get("rss_kib", "-"),
                      fmt(r.get("rss_node_kib"), "%.1f"), fmt(r.get("wire_B_ns"), "%.0f"),
-                     fmt(r.get("sent_B_ns"), "%.0f"),
-                     fmt(r.get("cpu_us_ns"), "%.1f"), fmt(r.get("machine_pct"), "%.0f")))
+                     fmt(r.get("sent_B_ns"), "%.0f"), fmt(r.get("cpu_us_ns"), "%.1f"),
+                     fmt(r.get("machine_pct"), "%.0f")))
     print("  ns = node-sample (one node, one 1 s interval); wire/sent = TCP bytes in/out of doptop;")
     print("  machine%% = all CPU on this %d-core box (sshds, probe shells, doptop)" % os.cpu_count())
     print()

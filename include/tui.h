@@ -46,7 +46,8 @@ bool tui_frozen(const struct tui *t);
 /* The model index of the node shown in the detail view, or -1 when no
  * detail view is open (the loop fetches processes for it every ~2 s). */
 int tui_detail_node(const struct tui *t);
-/* Hand the screen a node's top processes (copied; at most PROCS_MAX kept).
+/* Hand the screen a node's top processes (copied; at most PROCS_MAX kept;
+ * n < 0: the list cannot be had, e.g. when replaying a recording).
  * Call tui_draw afterwards (mark the screen dirty). */
 void tui_set_procs(struct tui *t, size_t node, const struct proc_row *rows, int n);
 

@@ -53,6 +53,7 @@ struct app {
 	bool   dirty;
 	long   blocks;                /* blocks written (batch/json) */
 	double start, wall0;          /* monotonic and unix time at start */
+	double replay_t;              /* replay: the recording's time now */
 	struct procs_local *procs;    /* local top-processes reader, on demand */
 	int    procs_for;             /* node whose processes were fetched last */
 	double next_procs;            /* monotonic time of the next fetch */
@@ -313,6 +314,11 @@ static void fetch_procs(struct app *a, double now)
 		return;
 	a->procs_for = d;
 	a->next_procs = now + 2.0;
+	if (a->rp) {
+		tui_set_procs(a->tui, (size_t)d, NULL, -1);
+		a->dirty = true;
+		return;
+	}
 	if (a->m.nodes[d].spec->local) {
 		struct proc_row rows[PROCS_MAX];
 		if (!a->procs && !(a->procs = procs_local_new()))
@@ -342,7 +348,7 @@ static void draw(struct app *a, double now, double shown_wall)
 		info.rate_hist = hist;
 	}
 	tui_draw(a->tui, &a->m, &info);
-	a->last_draw = now;
+	a->last_draw = mono();
 	a->dirty = false;
 }
 
@@ -543,8 +549,9 @@ static bool replay_wait(struct app *a, double until)
 			return true;
 		struct pollfd pf[2] = { { .fd = g_wake[0], .events = POLLIN },
 		                        { .fd = STDIN_FILENO, .events = POLLIN } };
-		int ms = (int)ceil((until - now) * 1000);
-		if (poll(pf, a->screen ? 2 : 1, ms > 100 ? 100 : ms) > 0) {
+		double w = (until - now) * 1000;   /* until may be "forever" */
+		int ms = w > 100 ? 100 : (int)ceil(w);
+		if (poll(pf, a->screen ? 2 : 1, ms) > 0) {
 			char buf[64];
 			if (pf[0].revents & POLLIN)
 				while (read(g_wake[0], buf, sizeof buf) > 0)
@@ -555,8 +562,12 @@ static bool replay_wait(struct app *a, double until)
 				a->dirty = true;
 			}
 		}
+		if (a->screen)
+			fetch_procs(a, mono());
+		/* the model's clock is the recording's: "down 3m12s" and the
+		 * header's time are as they were then */
 		if (a->screen && a->dirty && mono() - a->last_draw >= REDRAW_MIN_S)
-			draw(a, mono(), a->next_tick);
+			draw(a, a->replay_t, a->replay_t);
 	}
 }
 
@@ -598,6 +609,7 @@ static int loop_replay(struct app *a)
 			if (a->o->count && a->blocks >= a->o->count)
 				return 0;
 		}
+		a->replay_t = t;
 		if (parse_frame(raw, len, &s) < 0) {
 			model_set_state(&a->m, (size_t)idx, CS_DOWN, "corrupt frame in the recording", t);
 			continue;

@@ -199,12 +199,11 @@ int tui_detail_node(const struct tui *t)
 
 void tui_set_procs(struct tui *t, size_t node, const struct proc_row *rows, int n)
 {
-	if (n < 0)
-		n = 0;
 	if (n > PROCS_MAX)
 		n = PROCS_MAX;
-	memcpy(t->procs, rows, (size_t)n * sizeof *rows);
-	t->nprocs = n;
+	if (n > 0)
+		memcpy(t->procs, rows, (size_t)n * sizeof *rows);
+	t->nprocs = n < 0 ? -1 : n;
 	t->procs_node = (int)node;
 }
 

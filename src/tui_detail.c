@@ -185,6 +185,10 @@ static void procs_table(struct page *p, int node)
 		text(p, tui_attr(t, TE_DIM), "  fetching...");
 		return;
 	}
+	if (t->nprocs < 0) {
+		text(p, tui_attr(t, TE_DIM), "  not in the recording (processes are fetched live only)");
+		return;
+	}
 	if (t->nprocs == 0) {
 		text(p, tui_attr(t, TE_DIM), "  no processes reported");
 		return;

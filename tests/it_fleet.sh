@@ -141,5 +141,32 @@ i=0; while [ $i -lt 50 ] && [ -n "$(sshd_tree "$PID0")" ]; do sleep 0.1; i=$((i 
 "$BIN" --replay "$T/f.rec" --speed 0 --json >"$T/r2.json" 2>&1
 cmp -s "$T/r1.json" "$T/r2.json" && [ "$(grep -c '"state":"up"' "$T/r1.json")" -ge 9 ] && ok "fleet record/replay deterministic" || bad "fleet replay"
 
+# 9. the screen, with a hostile process name on a node: the detail view's
+#    process list shows it sanitised, and the terminal never receives it
+/usr/bin/python3 -c '
+import time
+open("/proc/self/comm", "w").write("\x1b]2;pwned\x07\x1b[2J")
+end = time.time() + 40
+while time.time() < end:
+    pass
+' &
+hostile=$!
+TM="tmux -L doptop-fleet-$$ -f /dev/null"
+$TM new-session -d -s t -x 200 -y 70 "TERM=screen-256color $BIN -F $CFG -n adhoc-preemptible-000 -i 0.5; echo EXIT=\$?; sleep 30"
+i=0; while [ $i -lt 100 ] && ! $TM capture-pane -p -t t | grep -q '^adhoc-preemptible-000 *up'; do sleep 0.1; i=$((i + 1)); done
+$TM send-keys -t t Enter
+i=0; while [ $i -lt 80 ] && ! $TM capture-pane -p -t t | grep -q 'pwned'; do sleep 0.1; i=$((i + 1)); done
+$TM capture-pane -p -t t >"$T/pane"
+title=$($TM display -p -t t '#{pane_title}')
+grep -Eq '[.?]\]2;pwned[.?]{2}\[2J' "$T/pane" && ok "hostile process name shown sanitised" || bad "hostile process name: $(grep -i pwn "$T/pane")"
+[ "$title" != "pwned" ] && grep -q '^PID\|PID ' "$T/pane" && ok "the terminal never got the escape (title '$title')" || bad "pane title '$title'"
+$TM send-keys -t t q
+sleep 0.3
+$TM send-keys -t t q
+i=0; while [ $i -lt 50 ] && ! $TM capture-pane -p -t t | grep -q 'EXIT=0'; do sleep 0.1; i=$((i + 1)); done
+$TM capture-pane -p -t t | grep -q 'EXIT=0' && ok "screen over SSH exits 0" || bad "screen exit: $($TM capture-pane -p -t t | tail -3)"
+$TM kill-server 2>/dev/null
+kill $hostile 2>/dev/null; wait $hostile 2>/dev/null
+
 echo "it_fleet: $fails failed"
 [ "$fails" -eq 0 ]
