@@ -43,7 +43,7 @@ static void level_cell(const struct tui *t, int y, int x, int lv, attr_t a)
 	if (t->utf8) {
 		cchar_t cc;
 		wchar_t w[2] = { blocks[lv], 0 };
-		setcchar(&cc, w, a, 0, NULL);
+		setcchar(&cc, w, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);  /* the pair must go separately */
 		mvadd_wch(y, x, &cc);
 	} else {
 		attron(a);
