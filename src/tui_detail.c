@@ -92,7 +92,7 @@ static void cpu_graph(struct page *p, const struct node *nd, int h)
 			int s = 0;
 			while (s < 3 && b[s] <= mid)
 				s++;
-			level_cell(t, y, LABEL_W + (w - n) + k, fill, tui_attr(t, el[s]));
+			level_cell(t, y, LABEL_W + k, fill, tui_attr(t, el[s]));
 		}
 	}
 }
@@ -125,7 +125,7 @@ static void spark(struct page *p, const struct node *nd, enum hist_series s,
 		int lv = (int)(v / mx * 8 + 0.5);
 		if (v > 0 && lv == 0)
 			lv = 1;
-		level_cell(t, y, LABEL_W + (w - n) + k, lv, tui_attr(t, el));
+		level_cell(t, y, LABEL_W + k, lv, tui_attr(t, el));
 	}
 }
 
@@ -151,7 +151,7 @@ static void rate_spark(struct page *p, const double *h, size_t nh)
 		int lv = (int)(v / mx * 8 + 0.5);
 		if (v > 0 && lv == 0)
 			lv = 1;
-		level_cell(t, y, LABEL_W + (w - n) + k, lv, tui_attr(t, TE_GRAPH_B));
+		level_cell(t, y, LABEL_W + k, lv, tui_attr(t, TE_GRAPH_B));
 	}
 }
 
@@ -263,7 +263,7 @@ void tui_detail_draw(struct tui *t, const struct model *m, const struct tui_info
 		core_bars(&p, &nd->r);
 	}
 	if (nd->hist_n > 0) {
-		text(&p, tui_attr(t, TE_TITLE), "History (newest right, one column per interval)");
+		text(&p, tui_attr(t, TE_TITLE), "History (oldest left, newest right, one column per interval)");
 		cpu_graph(&p, nd, 4);
 		spark(&p, nd, H_DISK_R, "disk read", true, TE_GRAPH_A);
 		spark(&p, nd, H_DISK_W, "disk write", true, TE_GRAPH_B);
