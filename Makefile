@@ -27,7 +27,7 @@ DBGOBJ   = $(SRC:src/%.c=build/dbg/%.o)
 DBGLIB   = $(LIBSRC:src/%.c=build/dbg/%.o)
 TESTBIN  = $(TESTSRC:tests/%.c=build/dbg/tests/%)
 
-.PHONY: all run test unit itest bench fuzz install uninstall clean screenshots deps
+.PHONY: all run test bench fuzz install uninstall clean screenshots
 
 all: doptop
 
@@ -51,18 +51,16 @@ build/dbg/tests/%: tests/%.c $(DBGLIB) $(wildcard include/*.h) | build/dbg/tests
 build/rel build/dbg build/dbg/tests:
 	mkdir -p $@
 
-# README step 1: install what is missing (as root), build, watch this machine.
-run: deps doptop
+# README step 1 (after `sh .ci/deps run`): build, watch this machine.
+run: doptop
 	./doptop
 
-deps:
-	@sh .ci/deps
-
-# README step 2: the whole suite, unit + integration, under ASan+UBSan.
-test: deps build/dbg/doptop $(TESTBIN)
+# README step 2 (after `sh .ci/deps test`): the whole suite, unit +
+# integration, under ASan+UBSan.
+test: build/dbg/doptop $(TESTBIN)
 	@sh tests/run_all.sh
 
-bench: deps doptop
+bench: doptop
 	@sh bench/run.sh
 
 fuzz: build/fuzz/fuzz_parse
