@@ -60,7 +60,11 @@ static const char usage[] =
 "Verdicts: cpu-bound, syscall-heavy, io-starved, underused, idle, unknown.\n"
 "Causes: none, steal, syscall, fork, ipc, disk, network, memory.\n"
 "States: up, connecting, stale, down, auth-failed, hostkey-mismatch, unreachable.\n"
-"Keys on the screen: q quit, h help.  See doptop(1).\n";
+"Keys: arrows move, Enter details, / filter, s sort, r reverse, g group,\n"
+"space freeze, t theme, h help, q quit.\n"
+"Config: $XDG_CONFIG_HOME/doptop/config (nodes, interval, theme, columns,\n"
+"no-color); the command line wins.  Exit: 0 ok, 1 runtime error, 2 bad usage.\n"
+"See doptop(1).\n";
 
 enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_REPLAY, O_SPEED,
        O_DONE, O_DONE_FROM, O_DONE_GLOB, O_RECURSIVE, O_TOTAL, O_TODO, O_STALL,
