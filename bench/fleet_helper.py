@@ -438,15 +438,18 @@ def main():
                      fmt(1000.0 * sc / r["n"] if sc is not None else None, "%.1f"),
                      fmt(r.get("setup_machine_pct"), "%.0f")))
     print("steady state")
-    hdr = "%6s %8s %9s %12s %10s %10s %10s %9s"
-    print(hdr % ("nodes", "cpu%core", "RSS_KiB", "RSS/node_KiB", "wire_B/ns", "sent_B/ns",
-                 "cpu_us/ns", "machine%"))
+    hdr = "%6s %8s %8s %9s %12s %10s %10s %10s %9s"
+    print(hdr % ("nodes", "up_avg", "cpu%core", "RSS_KiB", "RSS/node_KiB", "wire_B/ns",
+                 "sent_B/ns", "cpu_us/ns", "machine%"))
     for r in rows:
-        print(hdr % (r["n"], fmt(r.get("cpu_pct")), r.get("rss_kib", "-"),
+        print(hdr % (r["n"], fmt(r["good_lines"] / r["window_s"] if r.get("window_s") else None, "%.0f"),
+                     fmt(r.get("cpu_pct")), r.get("rss_kib", "-"),
                      fmt(r.get("rss_node_kib"), "%.1f"), fmt(r.get("wire_B_ns"), "%.0f"),
                      fmt(r.get("sent_B_ns"), "%.0f"), fmt(r.get("cpu_us_ns"), "%.1f"),
                      fmt(r.get("machine_pct"), "%.0f")))
-    print("  ns = node-sample (one node, one 1 s interval); wire/sent = TCP bytes in/out of doptop;")
+    print("  up_avg = nodes streaming during the window (when < nodes, the rest were still")
+    print("  connecting: the row is not a clean steady state); ns = node-sample (one node,")
+    print("  one 1 s interval); wire/sent = TCP bytes in/out of doptop;")
     print("  machine%% = all CPU on this %d-core box (sshds, probe shells, doptop)" % os.cpu_count())
     print()
     print("pdsh -R ssh -f 64 'cat %s', one round" % PROBE_FILES)

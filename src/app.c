@@ -39,8 +39,11 @@ struct app {
 	struct ssh_conn **conns;      /* per node (NULL for local), then one per
 	                               * extra counting destination */
 	size_t nconns;
+	size_t next_start;            /* next node whose connection to open */
+	struct ssh_opts so;
 	struct node_list extra;       /* counting destinations that are not nodes */
 	struct job *job;              /* --done, or NULL */
+	size_t job_node[JT_COUNT];    /* 1 + node counted on, 0 = none */
 	struct node_ctx *ctx;
 	struct tui *tui;
 	struct recorder *rec;         /* --record, or NULL */
@@ -50,6 +53,7 @@ struct app {
 	bool   screen;
 	double next_tick;             /* monotonic time of the next interval */
 	double last_draw;
+	double last_pass;             /* monotonic time of the last loop pass */
 	bool   dirty;
 	long   blocks;                /* blocks written (batch/json) */
 	double start, wall0;          /* monotonic and unix time at start */
@@ -163,8 +167,9 @@ static int start_job_conns(struct app *a, const struct ssh_opts *so, const char 
 		for (i = 0; i < a->m.n; i++)
 			if (strcmp(a->m.nodes[i].spec->name, dest) == 0)
 				break;
-		if (i < a->m.n && a->conns[i]) {
-			job_set_conn(a->job, (enum job_target)t, a->conns[i]);
+		if (i < a->m.n && !a->m.nodes[i].spec->local) {
+			/* the node's own connection, once it is opened */
+			a->job_node[t] = i + 1;
 			continue;
 		}
 		if (nodespec_add(&a->extra, dest, why) < 0)
@@ -177,6 +182,34 @@ static int start_job_conns(struct app *a, const struct ssh_opts *so, const char 
 			return -1;
 		}
 		job_set_conn(a->job, (enum job_target)t, a->conns[k]);
+	}
+	return 0;
+}
+
+/* At most this many first connections in flight at once.  Starting 500
+ * handshakes together made most of them time out and retry (a node's sshd
+ * spends ~100 ms of CPU per login here); 48 at a time brought 200 nodes
+ * up with no retry (bench/fleet.sh). */
+#define MAX_CONNECTING 48
+
+/* Open connections for the next remote nodes while fewer than
+ * MAX_CONNECTING are still on their first connect.  0, or -1 on OOM. */
+static int start_more(struct app *a)
+{
+	if (a->next_start >= a->m.n)
+		return 0;
+	int busy = 0;
+	for (size_t i = 0; i < a->next_start; i++)
+		if (a->conns[i] && ssh_conn_state(a->conns[i]) == CS_CONNECTING)
+			busy++;
+	for (; a->next_start < a->m.n && busy < MAX_CONNECTING; a->next_start++) {
+		size_t i = a->next_start;
+		if (a->m.nodes[i].spec->local)
+			continue;
+		a->conns[i] = ssh_conn_new(&a->o->nodes.v[i], &a->so, on_frame, &a->ctx[i]);
+		if (!a->conns[i])
+			return -1;
+		busy++;
 	}
 	return 0;
 }
@@ -214,17 +247,14 @@ static int start_sources(struct app *a, const char **why)
 		*why = "out of memory";
 		return -1;
 	}
-	for (size_t i = 0; i < a->m.n; i++) {
-		if (a->m.nodes[i].spec->local)
-			continue;
+	a->so = so;
+	for (size_t i = 0; i < a->m.n; i++)
 		a->ctx[i] = (struct node_ctx){ a, i };
-		a->conns[i] = ssh_conn_new(&a->o->nodes.v[i], &so, on_frame, &a->ctx[i]);
-		if (!a->conns[i]) {
-			*why = "out of memory";
-			return -1;
-		}
+	if (start_more(a) < 0) {
+		*why = "out of memory";
+		return -1;
 	}
-	return start_job_conns(a, &so, why);
+	return start_job_conns(a, &a->so, why);
 }
 
 /* Mirror each connection's state into the model. */
@@ -390,13 +420,21 @@ static void step_conns(struct app *a, struct pollfd *pf, size_t *map, nfds_t n, 
 		return;
 	for (nfds_t k = first; k < n; k++)
 		rev[map[k]] = pf[k].revents;
-	/* Every connection every pass: a step with nothing to do returns at
-	 * once, and libssh2 may hold buffered data that poll() cannot see. */
+	/* Only connections with I/O or a due deadline: stepping all of them
+	 * on every pass made the loop O(n^2) in recv() calls (bench/fleet.sh:
+	 * 26% of a core at 200 nodes, 99% of recv() returning EAGAIN).  A
+	 * connection that left data buffered in libssh2 sets its deadline to
+	 * "now" (ssh_conn.h), so it is stepped again on the next pass. */
 	for (size_t i = 0; i < a->nconns; i++)
-		if (a->conns[i])
+		if (a->conns[i] && (rev[i] || ssh_conn_deadline(a->conns[i]) <= now))
 			ssh_conn_step(a->conns[i], now, rev[i]);
 	free(rev);
 	sync_states(a, now);
+	if (start_more(a) < 0)
+		g_stop = SIGTERM;
+	for (int t = 0; a->job && t < JT_COUNT; t++)
+		if (a->job_node[t])
+			job_set_conn(a->job, (enum job_target)t, a->conns[a->job_node[t] - 1]);
 }
 
 /* Start due counts and take in finished ones. */
@@ -409,6 +447,28 @@ static void step_job(struct app *a, double now)
 	job_step(a->job, now, wall(), up);
 	if (job_counted_at(a->job) != before)
 		a->dirty = true;
+}
+
+/* Passes are at least this far apart when only connections woke us, so
+ * frames from many nodes are handled in one pass instead of one pass
+ * each (poll over 500 descriptors per frame cost ~4% of a core).  Keys
+ * and signals still wake the loop at once. */
+#define PASS_GAP_S 0.05
+
+/* Wait out the rest of the gap, then collect every descriptor's events. */
+static int coalesce(struct app *a, struct pollfd *pf, nfds_t n, int r, double now)
+{
+	nfds_t nuser = a->screen ? 2 : 1;
+	if (r <= 0 || a->nconns < 16 || now - a->last_pass >= PASS_GAP_S)
+		return r;
+	for (nfds_t k = 0; k < nuser; k++)
+		if (pf[k].revents)
+			return r;
+	int ms = (int)ceil((PASS_GAP_S - (now - a->last_pass)) * 1000);
+	if (poll(pf, nuser, ms) < 0 && errno != EINTR)
+		return r;
+	int r2 = poll(pf, n, 0);
+	return r2 < 0 ? r : r2;
 }
 
 static int loop(struct app *a)
@@ -453,6 +513,9 @@ static int loop(struct app *a)
 		if (r < 0 && errno != EINTR)
 			break;
 		now = mono();
+		r = coalesce(a, pf, n, r, now);
+		now = mono();
+		a->last_pass = now;
 		if (r > 0 && (pf[0].revents & POLLIN)) {
 			char buf[64];
 			while (read(g_wake[0], buf, sizeof buf) > 0)
