@@ -30,6 +30,11 @@ struct cpu_split {
 	double user, system, iowait, steal, idle;  /* percent, sum 100 */
 };
 
+/* One core's split, as floats (display only; half the size). */
+struct cpu_splitf {
+	float user, system, iowait, steal, idle;
+};
+
 struct rates {
 	unsigned have;
 	double   dt;                 /* seconds between the samples */
@@ -37,7 +42,7 @@ struct rates {
 	int      cores;
 	struct cpu_split cpu;        /* shares of all cores' time */
 	int      ncpu;               /* per-core splits valid for [0, ncpu) */
-	struct cpu_split percpu[SAMPLE_MAX_CPUS];
+	struct cpu_splitf percpu[SAMPLE_MAX_CPUS];
 	double   forks_per_s, ctxt_per_s;
 	double   procs_running, procs_blocked, dstate;
 	double   load1;
@@ -53,6 +58,9 @@ struct rates {
  * valid, -1 when the interval is unusable (no time passed, clock went back,
  * or the CPU counters went backwards: restart the baseline). */
 int rates_compute(const struct sample *prev, const struct sample *cur, struct rates *out);
+
+/* Core i's split (i < ncpu). */
+struct cpu_split rates_core(const struct rates *r, int i);
 
 /* Percent busy = 100 - idle - iowait. */
 double rates_busy(const struct cpu_split *c);

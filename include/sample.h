@@ -37,6 +37,14 @@ struct cpu_times {
 	uint64_t user, nice, system, idle, iowait, irq, softirq, steal;
 };
 
+/* One CPU's ticks, kept in 32 bits: per-CPU lines only feed the per-core
+ * bars, and deltas are taken modulo 2^32, so a wrap (after 497 days at
+ * USER_HZ=100) costs nothing while halving the biggest array per node
+ * (bench/fleet.sh: memory per node). */
+struct cpu_ticks32 {
+	uint32_t user, nice, system, idle, iowait, irq, softirq, steal;
+};
+
 /* One whole disk from /proc/diskstats (partitions/loop/ram never stored). */
 struct disk_counters {
 	char     name[SAMPLE_DISK_NAME];
@@ -52,7 +60,7 @@ struct sample {
 	/* /proc/stat */
 	struct cpu_times cpu;               /* the aggregate "cpu" line */
 	int      ncpu;                      /* number of "cpuN" lines, capped */
-	struct cpu_times percpu[SAMPLE_MAX_CPUS];
+	struct cpu_ticks32 percpu[SAMPLE_MAX_CPUS];
 	uint64_t ctxt, processes, btime;
 	uint64_t procs_running, procs_blocked;
 
@@ -78,6 +86,9 @@ struct sample {
 	/* tasks in D state (uninterruptible), when the source counts them */
 	uint64_t dstate;
 };
+
+/* Store CPU i's ticks (narrowed to 32 bits, see struct cpu_ticks32). */
+void sample_set_cpu(struct sample *s, int i, const struct cpu_times *c);
 
 /* Reset a sample to "nothing present". */
 void sample_clear(struct sample *s);

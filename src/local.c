@@ -115,7 +115,9 @@ static int sample_stat(struct local_sampler *l, struct sample *s)
 		int id = STAT_VAL(SI_ID, s_int, st, 0);
 		if (id < 0 || id >= SAMPLE_MAX_CPUS)
 			continue;
-		ticks_of(st, &s->percpu[id]);
+		struct cpu_times ct;
+		ticks_of(st, &ct);
+		sample_set_cpu(s, id, &ct);
 		if (id + 1 > s->ncpu)
 			s->ncpu = id + 1;
 	}

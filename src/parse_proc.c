@@ -216,9 +216,10 @@ int parse_proc_stat(const char *text, size_t len, struct sample *s)
 		if (is_cpun(t)) {
 			if (s->ncpu >= SAMPLE_MAX_CPUS)
 				continue;
-			if ((rc = parse_cpu_line(&line, &s->percpu[s->ncpu])) < 0)
+			struct cpu_times ct;
+			if ((rc = parse_cpu_line(&line, &ct)) < 0)
 				return rc;
-			s->ncpu++;
+			sample_set_cpu(s, s->ncpu++, &ct);
 			continue;
 		}
 		for (i = 0; i < sizeof(key) / sizeof(key[0]); i++) {

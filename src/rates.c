@@ -45,6 +45,34 @@ static bool cpu_split_of(const struct cpu_times *a, const struct cpu_times *b,
 	return true;
 }
 
+/* A core's split from 32-bit ticks: deltas modulo 2^32 (see sample.h). */
+static void core_split(const struct cpu_ticks32 *a, const struct cpu_ticks32 *b,
+                       struct cpu_splitf *out)
+{
+	uint32_t u = (b->user - a->user) + (b->nice - a->nice);
+	uint32_t s = (b->system - a->system) + (b->irq - a->irq) + (b->softirq - a->softirq);
+	uint32_t w = b->iowait - a->iowait, st = b->steal - a->steal, i = b->idle - a->idle;
+	double tot = (double)u + s + w + st + i;
+	/* an idle tick count that "wraps" by going back a little (a per-cpu
+	 * iowait quirk) gives a huge delta: show nothing rather than nonsense */
+	if (tot <= 0 || tot > 1e8) {
+		memset(out, 0, sizeof *out);
+		return;
+	}
+	out->user = (float)(100.0 * u / tot);
+	out->system = (float)(100.0 * s / tot);
+	out->iowait = (float)(100.0 * w / tot);
+	out->steal = (float)(100.0 * st / tot);
+	out->idle = (float)(100.0 * i / tot);
+}
+
+struct cpu_split rates_core(const struct rates *r, int i)
+{
+	const struct cpu_splitf *f = &r->percpu[i];
+	struct cpu_split c = { f->user, f->system, f->iowait, f->steal, f->idle };
+	return c;
+}
+
 double rates_busy(const struct cpu_split *c)
 {
 	double b = 100.0 - c->idle - c->iowait;
@@ -171,8 +199,7 @@ int rates_compute(const struct sample *a, const struct sample *b, struct rates *
 	if (a->ncpu == b->ncpu) {
 		r->ncpu = b->ncpu;
 		for (int i = 0; i < b->ncpu; i++)
-			if (!cpu_split_of(&a->percpu[i], &b->percpu[i], &r->percpu[i]))
-				memset(&r->percpu[i], 0, sizeof r->percpu[i]);
+			core_split(&a->percpu[i], &b->percpu[i], &r->percpu[i]);
 	}
 	double f, c;
 	if (delta(a->processes, b->processes, &f) && delta(a->ctxt, b->ctxt, &c)) {

@@ -100,3 +100,16 @@ bool sample_disk_is_whole(const char *name)
 		return false;
 	return true;
 }
+
+void sample_set_cpu(struct sample *s, int i, const struct cpu_times *c)
+{
+	struct cpu_ticks32 *t = &s->percpu[i];
+	t->user = (uint32_t)c->user;
+	t->nice = (uint32_t)c->nice;
+	t->system = (uint32_t)c->system;
+	t->idle = (uint32_t)c->idle;
+	t->iowait = (uint32_t)c->iowait;
+	t->irq = (uint32_t)c->irq;
+	t->softirq = (uint32_t)c->softirq;
+	t->steal = (uint32_t)c->steal;
+}

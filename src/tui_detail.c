@@ -164,7 +164,8 @@ static void core_bars(struct page *p, const struct rates *r)
 		int y = line_y(p);
 		p->vy++;
 		for (int c = 0; y >= 0 && c < ncol && i + c < r->ncpu; c++) {
-			const struct cpu_split *s = &r->percpu[i + c];
+			struct cpu_split core = rates_core(r, i + c);
+			const struct cpu_split *s = &core;
 			int x = c * cw;
 			snprintf(lab, sizeof lab, "%3d", i + c);
 			tui_put(y, x, 4, tui_attr(p->t, TE_LABEL), lab, true);

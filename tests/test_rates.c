@@ -138,6 +138,32 @@ static void test_disk_appears(void **state)
 	assert_false(r.have & RP_PSI);
 }
 
+/* Per-core ticks are 32-bit: a wrap is just modular arithmetic. */
+static void test_core_wrap(void **state)
+{
+	(void)state;
+	struct sample a, b;
+	struct rates r;
+	base(&a, 1);
+	base(&b, 2);
+	a.cpu = (struct cpu_times){ 100, 0, 100, 100, 0, 0, 0, 0 };
+	b.cpu = (struct cpu_times){ 400, 0, 150, 150, 0, 0, 0, 0 };
+	struct cpu_times c0 = { 0xffffff00u, 0, 10, 500, 0, 0, 0, 0 };
+	struct cpu_times c1 = { 0x100u, 0, 10, 500, 0, 0, 0, 0 };   /* +512 user */
+	struct cpu_times c1b = { 0x100u, 0, 10, 1012, 0, 0, 0, 0 }; /* +512 idle */
+	sample_set_cpu(&a, 0, &c0);
+	sample_set_cpu(&b, 0, &c1);
+	sample_set_cpu(&a, 1, &c1);
+	sample_set_cpu(&b, 1, &c1b);
+	assert_int_equal(rates_compute(&a, &b, &r), 0);
+	assert_int_equal(r.ncpu, 2);
+	struct cpu_split c = rates_core(&r, 0);
+	assert_float_equal(c.user, 100.0, 1e-4);
+	c = rates_core(&r, 1);
+	assert_float_equal(c.idle, 100.0, 1e-4);
+	assert_float_equal(c.user, 0.0, 1e-4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_reboot),
 		cmocka_unit_test(test_first_sample),
 		cmocka_unit_test(test_disk_appears),
+		cmocka_unit_test(test_core_wrap),
 	};
 	return cmocka_run_group_tests_name("rates", tests, NULL, NULL);
 }
