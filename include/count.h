@@ -12,6 +12,12 @@
  * names starting with '.', whose name matches the optional glob (fnmatch with
  * no flags, the same rule as find -name).  Recursive mode descends into
  * subdirectories (never through symlinks) down to COUNT_MAX_DEPTH levels.
+ *
+ * Threads: a big flat (non-recursive) directory on ext4 is read by two
+ * threads, each over half of ext4's directory hash space (see count.c).
+ * The environment variable DOPTOP_COUNT_THREADS, read by counter_new(), is
+ * for tests and benchmarks: "1" never splits, "2" splits every flat ext4
+ * directory whatever its size; unset or anything else: automatic.
  */
 #ifndef DOPTOP_COUNT_H
 #define DOPTOP_COUNT_H
@@ -40,9 +46,11 @@ struct count_stats {
 	unsigned dirs_skipped;  /* directories whose cached count was reused */
 	unsigned dirs_uncached; /* read dirs that did not fit in the cache */
 	uint64_t stat_calls;    /* fstatat calls for DT_UNKNOWN entries */
+	unsigned dirs_split;    /* dirs read by two threads (ext4 hash split) */
 };
 
 /* A counter for dir (copied).  glob may be NULL (every regular file).
+ * Reads DOPTOP_COUNT_THREADS (see above) once, here.
  * Allocates no directory buffer until the first count.  Returns NULL when
  * out of memory or dir is NULL/empty.  Caller frees with counter_free(). */
 struct counter *counter_new(const char *dir, const char *glob, bool recursive);

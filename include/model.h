@@ -76,6 +76,10 @@ void model_cluster(const struct model *m, struct cluster *c);
 /* Value of a series k steps back (0 = newest); false past the history. */
 bool model_hist(const struct node *nd, enum hist_series s, unsigned back, float *out);
 
+/* Length (2-4) of the valid UTF-8 character at p that is not a C1
+ * control, or 0 (an invalid or control byte). */
+size_t model_utf8_len(const char *p);
+
 /* Copy a remote string for display: control characters and escape
  * sequences become '?', so nothing from a node reaches the terminal raw.
  * Always NUL-terminates; returns dst. */

@@ -15,6 +15,14 @@ enum conn_state {
 	CS_UNREACHABLE,      /* name does not resolve / no route; retried slowly */
 };
 
+/* How long a streaming node may stay silent before it is "stale", and
+ * (by default, without ServerAlive settings) before it is "down": ~3
+ * intervals but at least 3 s, so scheduling noise on a busy node at a
+ * short interval is no alarm; then 10 more intervals, at least 15 s.
+ * Live connections and replays use the same figures. */
+double node_stale_after(double interval);
+double node_dead_after(double interval);
+
 /* The contract word for a state: "up", "connecting", "stale", "down",
  * "auth-failed", "hostkey-mismatch", "unreachable". */
 const char *conn_state_name(enum conn_state s);

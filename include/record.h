@@ -20,8 +20,8 @@
 #include <stddef.h>
 
 #define RECORD_FORMAT_VERSION 1
-#define RECORD_MAX_NODES      4096   /* hard cap on nodes= in a header */
-#define RECORD_MAX_HEADER     (256 * 1024)
+#define RECORD_MAX_NODES      10000  /* as many as --nodes takes */
+#define RECORD_MAX_HEADER     (3 * 1024 * 1024)  /* 10,000 names of 255 bytes */
 
 enum record_err {
 	REC_EIO     = -1,  /* open/read/write failed (see errno) */

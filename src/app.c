@@ -574,8 +574,12 @@ static int open_replay(struct app *a)
 			return -1;
 		}
 	}
-	if (replay_interval(a->rp) >= 0.1)
-		o->interval = replay_interval(a->rp);
+	double iv = replay_interval(a->rp);
+	if (!(iv >= 0.1 && iv <= 3600)) {
+		fprintf(stderr, "doptop: cannot replay '%s': interval %g out of range\n", o->replay, iv);
+		return -1;
+	}
+	o->interval = iv;
 	return 0;
 }
 
@@ -588,9 +592,9 @@ static void replay_age(struct app *a, double t)
 		struct node *nd = &a->m.nodes[i];
 		if (nd->state != CS_UP && nd->state != CS_STALE)
 			continue;
-		if (t - nd->last_frame > 10 * iv)
+		if (t - nd->last_frame >= node_dead_after(iv))
 			model_set_state(&a->m, i, CS_DOWN, "no frame in the recording", t);
-		else if (t - nd->last_frame > 3 * iv)
+		else if (t - nd->last_frame >= node_stale_after(iv))
 			model_set_state(&a->m, i, CS_STALE, "no frame for 3 intervals", t);
 	}
 }
@@ -666,11 +670,17 @@ static int loop_replay(struct app *a)
 			return 0;
 		/* A frame belongs to the nearest tick: live, the local frame of
 		 * tick k is read at that tick, so it is shown in block k. */
-		while (t >= a->next_tick + a->o->interval / 2) {
+		while (!g_stop && t >= a->next_tick + a->o->interval / 2) {
 			replay_tick(a, a->next_tick);
 			a->next_tick += a->o->interval;
 			if (a->o->count && a->blocks >= a->o->count)
 				return 0;
+			/* A gap in the recording (doptop was not running): one
+			 * block shows it, then jump, as the live loop skips
+			 * missed ticks. */
+			double behind = t - a->next_tick;
+			if (behind > 10 * a->o->interval)
+				a->next_tick += floor(behind / a->o->interval) * a->o->interval;
 		}
 		a->replay_t = t;
 		if (parse_frame(raw, len, &s) < 0) {

@@ -269,13 +269,15 @@ struct judgement classify_step(struct classifier *c, const struct rates *r)
 	struct judgement j = classify_raw(r, c->stable);
 	if (j.verdict == V_UNKNOWN)
 		return c->stable;
-	if (c->stable.verdict == V_UNKNOWN ||
-	    (j.verdict == c->stable.verdict && j.cause == c->stable.cause)) {
+	/* The hold counts the verdict alone: a cause that flickers between
+	 * two values (disk/network) must not keep an old verdict on screen;
+	 * the cause follows the latest interval of the held verdict. */
+	if (c->stable.verdict == V_UNKNOWN || j.verdict == c->stable.verdict) {
 		c->stable = j;
 		c->pending_n = 0;
 		return c->stable;
 	}
-	if (j.verdict == c->pending.verdict && j.cause == c->pending.cause)
+	if (j.verdict == c->pending.verdict)
 		c->pending_n++;
 	else {
 		c->pending = j;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "model.h"
 
 static const char usage[] =
 "Usage: doptop [options]\n"
@@ -100,9 +101,13 @@ static const struct option longopts[] = {
 	{ 0, 0, 0, 0 },
 };
 
-/* One-line error, exit code 2. */
+/* One-line error, exit code 2.  The argument is echoed sanitised: an
+ * escape sequence typed by mistake (or pasted) never reaches the terminal. */
 static int fail(const char *what, const char *arg, const char *why)
 {
+	char clean[512];
+	if (arg)
+		arg = model_sanitize(clean, sizeof clean, arg);
 	fprintf(stderr, "doptop: %s%s%s%s%s%s\n", what, arg ? " '" : "", arg ? arg : "",
 	        arg ? "'" : "", why && why[0] ? ": " : "", why ? why : "");
 	return 2;
@@ -225,6 +230,8 @@ int cli_parse(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return fail("unexpected argument", argv[optind], NULL);
+	if (o->once)
+		o->count = 1;      /* --once wins over -c, whatever the order */
 	if ((rc = check(o)) != 0)
 		return rc;
 	const char *why = NULL;

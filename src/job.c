@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,7 +47,7 @@ struct job {
 	bool    have;                 /* at least one good done count */
 	int     wake[2];
 	pthread_t worker;
-	bool    worker_started, quit;
+	bool    worker_started, quit, busy;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool    want[JT_COUNT];       /* local counts requested from the worker */
@@ -57,7 +58,8 @@ int job_split_target(const char *arg, char **dest, char **dir, const char **why)
 	const char *colon = strchr(arg, ':');
 	const char *slash = strchr(arg, '/');
 	*dest = *dir = NULL;
-	if (colon && (!slash || colon < slash)) {
+	/* "out:2024" that exists here is a local directory, not a host. */
+	if (colon && (!slash || colon < slash) && access(arg, F_OK) != 0) {
 		if (colon == arg) {
 			*why = "empty destination before ':'";
 			return -1;
@@ -93,6 +95,7 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		j->want[k] = false;
+		j->busy = true;
 		struct target *t = &j->t[k];
 		pthread_mutex_unlock(&j->mu);
 		uint64_t n = 0;
@@ -100,6 +103,7 @@ static void *worker_main(void *arg)
 		const char *why = NULL;
 		int rc = counter_count(t->counter, &n, &took, &why);
 		pthread_mutex_lock(&j->mu);
+		j->busy = false;
 		t->rc = rc;
 		t->n = n;
 		t->took = took;
@@ -162,7 +166,14 @@ int job_new(const struct options *o, struct job **out, const char **why)
 		job_free(j);
 		return -1;
 	}
-	if (pthread_create(&j->worker, NULL, worker_main, j) != 0) {
+	/* The worker takes no signals: SIGINT/SIGWINCH belong to the loop,
+	 * and one landing in a FUSE read would turn it into EINTR. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int prc = pthread_create(&j->worker, NULL, worker_main, j);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (prc != 0) {
 		*why = "cannot start the counting thread";
 		job_free(j);
 		return -1;
@@ -179,8 +190,16 @@ void job_free(struct job *j)
 	if (j->worker_started) {
 		pthread_mutex_lock(&j->mu);
 		j->quit = true;
+		bool busy = j->busy;
 		pthread_cond_signal(&j->cv);
 		pthread_mutex_unlock(&j->mu);
+		if (busy) {
+			/* A count in flight may hang for good on a dead sshfs
+			 * mount: never wait for it at exit; the process ends
+			 * and takes the thread (and what it uses) along. */
+			pthread_detach(j->worker);
+			return;
+		}
 		pthread_join(j->worker, NULL);
 	}
 	for (int i = 0; i < JT_COUNT; i++) {

@@ -228,6 +228,23 @@ int local_sample(struct local_sampler *l, struct sample *s)
 	return 0;
 }
 
+/* Remove /proc/stat's "intr" line in place (it can pass the parser's
+ * line cap on machines with many IRQs, and nothing uses it; the probe
+ * drops it too).  Returns the new length. */
+static size_t drop_intr(char *t, size_t n)
+{
+	for (size_t i = 0; i < n; ) {
+		char *nl = memchr(t + i, '\n', n - i);
+		size_t end = nl ? (size_t)(nl - t) + 1 : n;
+		if (end - i >= 5 && memcmp(t + i, "intr ", 5) == 0) {
+			memmove(t + i, t + end, n - end);
+			return n - (end - i);
+		}
+		i = end;
+	}
+	return n;
+}
+
 /* Append "%tag\n" and a file's text to buf; false when it does not fit. */
 static bool frame_part(char *buf, size_t cap, size_t *len, const char *tag, const char *path)
 {
@@ -240,6 +257,8 @@ static bool frame_part(char *buf, size_t cap, size_t *len, const char *tag, cons
 		*len -= (size_t)n;   /* absent (e.g. no PSI): drop the section */
 		return true;
 	}
+	if (strcmp(tag, "stat") == 0)
+		m = drop_intr(buf + *len, (size_t)m);
 	*len += (size_t)m;
 	if (*len + 1 >= cap)
 		return false;

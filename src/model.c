@@ -17,6 +17,16 @@ const char *conn_state_name(enum conn_state s)
 	return "down";
 }
 
+double node_stale_after(double interval)
+{
+	return 3 * interval > 3 ? 3 * interval : 3;
+}
+
+double node_dead_after(double interval)
+{
+	return node_stale_after(interval) + (10 * interval > 15 ? 10 * interval : 15);
+}
+
 int model_init(struct model *m, const struct node_spec *specs, size_t n)
 {
 	m->n = n;
@@ -39,8 +49,9 @@ void model_free(struct model *m)
 
 /* Length of a valid UTF-8 sequence at p (2-4 bytes) that is not a C1
  * control (U+0080-U+009F), or 0. */
-static size_t utf8_ok(const unsigned char *p)
+size_t model_utf8_len(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
 	if (n == 0 || p[0] >= 0xf5)
 		return 0;
@@ -65,7 +76,7 @@ char *model_sanitize(char *dst, size_t cap, const char *src)
 		}
 		/* C0, DEL, C1 (which some terminals read as CSI) and broken
 		 * UTF-8 never pass; whole valid characters do. */
-		size_t n = *p >= 0x80 ? utf8_ok(p) : 0;
+		size_t n = *p >= 0x80 ? model_utf8_len((const char *)p) : 0;
 		if (n == 0 || j + n >= cap) {
 			dst[j++] = '?';
 			p++;
@@ -113,8 +124,8 @@ bool model_ingest(struct model *m, size_t i, const struct sample *s, double now)
 	/* A new boot time, even across a reconnect (the baseline is dropped
 	 * while a node is down), means the node restarted: preempted? */
 	if ((s->have & SP_STAT) && s->btime) {
-		if (nd->btime && s->btime != nd->btime)
-			nd->restarted = true;
+		if (nd->btime && (s->btime > nd->btime + 60 || nd->btime > s->btime + 60))
+			nd->restarted = true;   /* see rates.c: a clock step is not a boot */
 		nd->btime = s->btime;
 	}
 	if (nd->have_prev) {

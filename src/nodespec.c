@@ -240,11 +240,38 @@ static int add_item(struct expand *ex, const char *item)
 	return expand_host(ex, user, host, port, item);
 }
 
+/* A node file larger than this is not a node list. */
+#define NODESPEC_MAX_FILE (4u << 20)
+
+/* Read one line (without its newline) into buf.  1 for a line, 0 at the
+ * end, -1 read error, -2 NUL byte, -3 line too long, -4 file too large. */
+static int read_line(FILE *f, char *buf, size_t cap, size_t *total)
+{
+	size_t n = 0;
+	int ch;
+	while ((ch = getc(f)) != EOF) {
+		if (++*total > NODESPEC_MAX_FILE)
+			return -4;
+		if (ch == '\n')
+			break;
+		if (ch == 0)
+			return -2;
+		if (n + 1 >= cap)
+			return -3;
+		buf[n++] = (char)ch;
+	}
+	buf[n] = 0;
+	if (ch == EOF && ferror(f))
+		return -1;
+	return ch == EOF && n == 0 ? 0 : 1;
+}
+
 /* Add every spec in an @FILE: one spec (or comma list) a line, '#' comments. */
 static int add_file(struct expand *ex, const char *path, int depth)
 {
 	char line[NODESPEC_MAX_LINE + 2];
-	int rc = 0;
+	size_t total = 0;
+	int rc = 0, got = 0;
 
 	if (depth >= NODESPEC_MAX_DEPTH)
 		return fail(ex, "@FILE nested too deep", path);
@@ -254,16 +281,14 @@ static int add_file(struct expand *ex, const char *path, int depth)
 		snprintf(what, sizeof(what), "cannot read node file (%s)", strerror(errno));
 		return fail(ex, what, path);
 	}
-	while (rc == 0 && fgets(line, sizeof(line), f)) {
-		size_t n = strlen(line);
-		if (n > NODESPEC_MAX_LINE && line[n - 1] != '\n') {
-			rc = fail(ex, "line too long in node file", path);
-			break;
-		}
+	/* A bounded line reader: a NUL byte or a line past the cap ends it
+	 * (fgets would spin forever on /dev/zero, getline would grow without
+	 * bound), and so does a file past NODESPEC_MAX_FILE (/dev/urandom). */
+	while (rc == 0 && (got = read_line(f, line, sizeof line, &total)) > 0) {
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
-		n = strlen(line);
+		size_t n = strlen(line);
 		while (n > 0 && isspace((unsigned char)line[n - 1]))
 			line[--n] = '\0';
 		char *s = line;
@@ -272,8 +297,10 @@ static int add_file(struct expand *ex, const char *path, int depth)
 		if (*s)
 			rc = add_spec(ex, s, depth + 1);
 	}
-	if (rc == 0 && ferror(f))
-		rc = fail(ex, "error reading node file", path);
+	if (rc == 0 && got < 0)
+		rc = fail(ex, got == -2 ? "not a text file (NUL byte)" : got == -3 ?
+		          "line too long in node file" : got == -4 ? "node file too large" :
+		          "error reading node file", path);
 	fclose(f);
 	return rc;
 }

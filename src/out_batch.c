@@ -3,18 +3,25 @@
 #include <string.h>
 #include <time.h>
 #include "format.h"
+#include "model.h"
 #include "out_batch.h"
 
 void out_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		size_t n;
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(f, "\\u%04x", *p);
-		else
+		else if (*p < 0x80)
 			fputc(*p, f);
+		else if ((n = model_utf8_len((const char *)p)) > 0) {
+			fwrite(p, 1, n, f);       /* a whole valid character */
+			p += n - 1;
+		} else
+			fputs("\\ufffd", f);    /* JSON must be valid UTF-8 */
 	}
 	fputc('"', f);
 }

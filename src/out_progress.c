@@ -5,6 +5,7 @@
 #include <time.h>
 #include "format.h"
 #include "job.h"
+#include "model.h"
 #include "out_batch.h"
 
 void job_json(const struct job *j, FILE *f, double t)
@@ -93,7 +94,8 @@ void job_text(const struct job *j, FILE *f)
 	char buf[512];
 	double frac;
 	summary(j, buf, sizeof buf, &frac);
-	fprintf(f, "progress %s %s\n", job_source(j), buf);
+	char src[128];
+	fprintf(f, "progress %s %s\n", model_sanitize(src, sizeof src, job_source(j)), buf);
 }
 
 void job_line(const struct job *j, char *buf, size_t cap, double *frac, bool *stalled)

@@ -188,7 +188,9 @@ int rates_compute(const struct sample *a, const struct sample *b, struct rates *
 	r->t = b->wall;
 	if (!(r->dt > 0.001))
 		return -1;
-	if (a->btime && b->btime && a->btime != b->btime) {
+	/* btime is derived from the wall clock and moves by a second or so
+	 * when the clock is stepped: only a real jump is a reboot. */
+	if (a->btime && b->btime && (a->btime > b->btime + 60 || b->btime > a->btime + 60)) {
 		r->restarted = true;
 		return -1;
 	}

@@ -229,12 +229,11 @@ static int conn_load_config(struct ssh_conn *c)
 	c->port = c->spec_port ? c->spec_port : c->opt_port ? c->opt_port
 	        : c->cfg.port > 0 ? c->cfg.port : 22;
 	c->connect_timeout = c->cfg.connect_timeout > 0 ? c->cfg.connect_timeout : 10;
-	/* stale after ~3 intervals (the issue); at least 3 s so a busy node
-	 * at a short interval is not flagged by scheduling noise. */
-	c->stale_after = conn_max(3 * c->interval, 3);
+	c->stale_after = node_stale_after(c->interval);
 	int count = c->cfg.alive_count_max > 0 ? c->cfg.alive_count_max : 3;
-	c->dead_after = c->stale_after + (c->cfg.alive_interval > 0
-	        ? (double)c->cfg.alive_interval * count : conn_max(10 * c->interval, 15));
+	c->dead_after = c->cfg.alive_interval > 0
+	        ? c->stale_after + (double)c->cfg.alive_interval * count
+	        : node_dead_after(c->interval);
 	c->keepalive_every = c->cfg.alive_interval > 0 ? c->cfg.alive_interval
 	                   : conn_max(5, 2 * c->interval);
 	c->tcp_timeout = conn_max(5, 3 * c->interval);

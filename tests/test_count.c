@@ -1,5 +1,7 @@
-/* test_count.c — count real directories made here under /tmp and /dev/shm,
- * and run the remote counting command through a local sh. */
+/* test_count.c — count real directories made here under /tmp (ext4 on the
+ * build machine, so the two-thread hash split runs; on another file system
+ * the same tests check the one-thread path), and run the remote counting
+ * command through a local sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,6 +107,35 @@ static uint64_t count_once(const char *dir, const char *glob, bool rec)
 	assert_int_equal(counter_count(c, &n, &took, &why), 0);
 	assert_null(why);
 	assert_true(took >= 0 && took < 60);
+	counter_free(c);
+	return n;
+}
+
+/* Is path on ext4 (where flat counts of big directories use two threads)? */
+static bool on_ext4(const char *path)
+{
+	struct statfs fs;
+
+	assert_int_equal(statfs(path, &fs), 0);
+	return fs.f_type == 0xEF53;
+}
+
+/* Count dir with a fresh counter made under DOPTOP_COUNT_THREADS=threads
+ * (NULL: unset); asserts success; *split gets the dirs_split statistic. */
+static uint64_t count_threads(const char *dir, const char *glob,
+			      const char *threads, unsigned *split)
+{
+	struct counter *c;
+	uint64_t n = UINT64_MAX;
+
+	if (threads)
+		assert_int_equal(setenv("DOPTOP_COUNT_THREADS", threads, 1), 0);
+	c = counter_new(dir, glob, false);
+	assert_int_equal(unsetenv("DOPTOP_COUNT_THREADS"), 0);
+	assert_non_null(c);
+	assert_int_equal(counter_count(c, &n, NULL, NULL), 0);
+	*split = counter_stats(c)->dirs_split;
+	assert_int_equal(counter_stats(c)->dirs_read, 1);
 	counter_free(c);
 	return n;
 }
@@ -573,16 +605,104 @@ static void test_dt_unknown(void **state)
 	assert_int_equal(count_once(loop_mnt, NULL, false), 35);
 }
 
-/* 1,000,000 empty files on tmpfs, counted exactly; timing printed. */
+/* Split (forced by DOPTOP_COUNT_THREADS=2) and one thread agree on tiny
+ * to mid-size directories, with subdirectories, symlinks, a fifo and a glob
+ * in the mix; recursive mode never splits. */
+static void test_split_small(void **state)
+{
+	static const unsigned sizes[] = { 0, 1, 2, 10, 1000 };
+	bool ext4 = on_ext4(base);
+	char d[256], p[300];
+	unsigned s1, s2;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		snprintf(d, sizeof d, "%s/s%u", base, sizes[i]);
+		assert_int_equal(mkdir(d, 0755), 0);
+		make_files(d, "f", ".jpg", sizes[i]);
+		assert_int_equal(count_threads(d, NULL, "2", &s2), sizes[i]);
+		assert_int_equal(s2, ext4 ? 1 : 0);
+		assert_int_equal(count_threads(d, NULL, "1", &s1), sizes[i]);
+		assert_int_equal(s1, 0);
+		/* Small: automatic mode keeps to one thread. */
+		assert_int_equal(count_threads(d, NULL, NULL, &s1), sizes[i]);
+		assert_int_equal(s1, 0);
+	}
+	/* d is the 1000-file one: add things that must not count. */
+	for (int k = 0; k < 20; k++) {
+		snprintf(p, sizeof p, "%s/sub%d", d, k);
+		assert_int_equal(mkdir(p, 0755), 0);
+		snprintf(p, sizeof p, "%s/ln%d.jpg", d, k);
+		assert_int_equal(symlink("f1.jpg", p), 0);
+	}
+	snprintf(p, sizeof p, "%s/sub0", d);
+	make_files(p, "deep", ".jpg", 7);
+	snprintf(p, sizeof p, "%s/fifo.jpg", d);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	make_files(d, "g", ".txt", 333);
+	assert_int_equal(count_threads(d, NULL, "2", &s2), 1333);
+	assert_int_equal(s2, ext4 ? 1 : 0);
+	assert_int_equal(count_threads(d, "*.jpg", "2", &s2), 1000);
+	assert_int_equal(count_threads(d, "*.txt", "2", &s2), 333);
+	assert_int_equal(count_threads(d, "f1*", "2", &s2), 1 + 10 + 100);
+	assert_int_equal(count_threads(d, "*.jpg", "1", &s1), 1000);
+	assert_int_equal(count_once(d, NULL, true), 1340);
+}
+
+/* 50,000 files (directory > 256 KiB): automatic mode splits on ext4 and
+ * agrees with one thread; the mtime skip still works after a split read. */
+static void test_split_medium(void **state)
+{
+	const unsigned N = 50000;
+	char d[256];
+	struct counter *c;
+	struct stat st;
+	uint64_t n = 0;
+	unsigned s1, s2;
+
+	(void)state;
+	at(d, sizeof d, "medium");
+	assert_int_equal(mkdir(d, 0755), 0);
+	make_files(d, "medium-file-", ".out", N);
+	assert_int_equal(stat(d, &st), 0);
+	print_message("50,000 files: directory st_size %lld bytes, ext4 %d\n",
+		      (long long)st.st_size, on_ext4(d));
+	assert_int_equal(count_threads(d, NULL, "1", &s1), N);
+	assert_int_equal(s1, 0);
+	assert_int_equal(count_threads(d, NULL, NULL, &s2), N);
+	assert_int_equal(s2, on_ext4(d) && st.st_size >= (256 << 10) ? 1 : 0);
+	assert_int_equal(count_threads(d, "*1.out", NULL, &s2), N / 10);
+	backdate(d);
+	c = counter_new(d, NULL, false);
+	assert_non_null(c);
+	assert_int_equal(counter_count(c, &n, NULL, NULL), 0);
+	assert_int_equal(n, N);
+	assert_int_equal(counter_stats(c)->dirs_split, s2);
+	n = 0;
+	assert_int_equal(counter_count(c, &n, NULL, NULL), 0);
+	assert_int_equal(n, N);
+	assert_int_equal(counter_stats(c)->dirs_skipped, 1);
+	assert_int_equal(counter_stats(c)->dirs_split, 0);
+	make_files(d, "late", "", 2);
+	assert_int_equal(counter_count(c, &n, NULL, NULL), 0);
+	assert_int_equal(n, N + 2);
+	assert_int_equal(counter_stats(c)->dirs_read, 1);
+	counter_free(c);
+}
+
+/* 1,000,000 empty files under /tmp, counted exactly, through the two-thread
+ * split when /tmp is ext4, and the same as one thread; timing printed. */
 static void test_million(void **state)
 {
-	char d[64] = "/dev/shm/doptop-count-1m-XXXXXX", name[32];
+	char d[64] = "/tmp/doptop-count-1m-XXXXXX", name[32];
 	struct timespec t0, t1, t2, t3;
 	const unsigned N = 1000000;
 	struct counter *c;
-	uint64_t n = 0;
-	double took = 0;
-	int dfd, rc, fails = 0;
+	uint64_t n = 0, n1 = 0;
+	double took = 0, took1 = 0;
+	unsigned split = 0, split1 = 9;
+	int dfd, rc, rc1, fails = 0;
+	bool ext4;
 
 	(void)state;
 	assert_non_null(mkdtemp(d));
@@ -600,8 +720,16 @@ static void test_million(void **state)
 			close(fd);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ext4 = on_ext4(d);
 	c = counter_new(d, NULL, false);
 	rc = counter_count(c, &n, &took, NULL);
+	split = counter_stats(c)->dirs_split;
+	counter_free(c);
+	setenv("DOPTOP_COUNT_THREADS", "1", 1);
+	c = counter_new(d, NULL, false);
+	unsetenv("DOPTOP_COUNT_THREADS");
+	rc1 = counter_count(c, &n1, &took1, NULL);
+	split1 = counter_stats(c)->dirs_split;
 	counter_free(c);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	for (unsigned i = 0; i < N; i++) {
@@ -611,12 +739,18 @@ static void test_million(void **state)
 	close(dfd);
 	rmdir(d);
 	clock_gettime(CLOCK_MONOTONIC, &t3);
-	print_message("1M files: create %.1f s, count %.3f s, delete %.1f s\n",
-		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, took,
+	print_message("1M files (ext4 %d): create %.1f s, count %.3f s (split %u), "
+		      "one thread %.3f s, delete %.1f s\n", ext4,
+		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		      took, split, took1,
 		      (double)(t3.tv_sec - t2.tv_sec) + (double)(t3.tv_nsec - t2.tv_nsec) / 1e9);
 	assert_int_equal(fails, 0);
 	assert_int_equal(rc, 0);
+	assert_int_equal(rc1, 0);
 	assert_int_equal(n, N);
+	assert_int_equal(n1, N);
+	assert_int_equal(split, ext4 ? 1 : 0);
+	assert_int_equal(split1, 0);
 	assert_int_equal(access(d, F_OK), -1);
 }
 
@@ -635,6 +769,8 @@ int main(void)
 		cmocka_unit_test(test_remote_command_space),
 		cmocka_unit_test(test_parse_remote),
 		cmocka_unit_test_setup_teardown(test_dt_unknown, setup_loop, teardown_loop),
+		cmocka_unit_test_setup_teardown(test_split_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_medium, setup, teardown),
 		cmocka_unit_test(test_million),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
