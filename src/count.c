@@ -623,7 +623,7 @@ static int text_append(char *buf, size_t cap, size_t *len, const char *s)
  * counts a name holding a newline twice and cannot apply a glob, so it
  * answers a different question.  find -printf x is the cheapest exact one:
  * one byte per regular file whatever the name, no stat (GNU find uses
- * d_type), and wc -c has nothing to parse.  LC_ALL=C keeps -name out of
+ * d_type), and its length has nothing to parse.  LC_ALL=C keeps -name out of
  * multibyte locale rules.  -maxdepth bounds recursion like COUNT_MAX_DEPTH.
  * The exec channel runs the user's login shell; like the probe, this
  * assumes a POSIX-compatible one.
@@ -646,7 +646,7 @@ int count_remote_command(char *buf, size_t cap, const char *dir,
 	    quote_append(buf, cap, &len, dir) < 0 ||
 	    text_append(buf, cap, &len, " || exit 1; if [ ! -r . ]; then "
 			"echo 'doptop: directory not readable' >&2; exit 1; fi; "
-			"LC_ALL=C find . -maxdepth ") < 0)
+			"n=$(LC_ALL=C find . -maxdepth ") < 0)
 		return COUNT_ERR_SPACE;
 	snprintf(depth, sizeof depth, "%d", recursive ? COUNT_MAX_DEPTH + 1 : 1);
 	if (text_append(buf, cap, &len, depth) < 0 ||
@@ -656,7 +656,10 @@ int count_remote_command(char *buf, size_t cap, const char *dir,
 	    (text_append(buf, cap, &len, " -name ") < 0 ||
 	     quote_append(buf, cap, &len, glob) < 0))
 		return COUNT_ERR_SPACE;
-	if (text_append(buf, cap, &len, " -printf x | wc -c") < 0)
+	/* Not "| wc -c": a pipeline's status is wc's, so a find that failed
+	 * half way (an sshfs error, a find without -printf) would pass as a
+	 * short count; ${#n} is POSIX and n holds one byte per file. */
+	if (text_append(buf, cap, &len, " -printf x) || exit 2; printf '%s\\n' \"${#n}\"") < 0)
 		return COUNT_ERR_SPACE;
 	return (int)len;
 }

@@ -102,5 +102,14 @@ want=$(find "$evil" -maxdepth 1 -type f | wc -l)
 got=$(plines "$T/remote.json" | tail -n 1 | python3 -c 'import json,sys; p=json.loads(sys.stdin.read()); print(p["done"], p["source"])')
 [ "$got" = "$want storage" ] && [ -z "$(find "$T" /root -maxdepth 2 -name 'PWNED*' 2>/dev/null)" ] && ok "remote count with a hostile name: $got" || bad "remote count: got '$got' want '$want storage' $(tail -n 2 "$T/remote.json")"
 
+# 7. a remote count that fails is an error on the progress line, not a 0
+"$BIN" -F "$SSHD_DIR/ssh_config" --done "storage:$T/no such dir" --json -i 0.5 -c 6 -n local >"$T/rfail.json" 2>&1
+plines "$T/rfail.json" | tail -n 1 | python3 -c '
+import json, sys
+p = json.loads(sys.stdin.read())
+assert p["done"] is None and p["error"] and "storage" in p["error"], p
+print("error:", p["error"])
+' && ok "failed remote count reported" || bad "failed remote count: $(plines "$T/rfail.json" | tail -n 1)"
+
 echo "it_progress: $fails failed"
 [ "$fails" -eq 0 ]

@@ -493,7 +493,7 @@ static void test_remote_command_space(void **state)
 	(void)state;
 	assert_true(k > 0);
 	assert_non_null(strstr(full, "cd -- '/a b/it'\\''s'"));
-	assert_non_null(strstr(full, "-maxdepth 65 -type f -name '*.jpg' -printf x | wc -c"));
+	assert_non_null(strstr(full, "-maxdepth 65 -type f -name '*.jpg' -printf x) || exit 2"));
 	for (int cap = 0; cap <= k; cap++) {
 		memset(small, 'Z', sizeof small);
 		assert_int_equal(count_remote_command(small, (size_t)cap, "/a b/it's", "*.jpg", true),
@@ -690,11 +690,13 @@ static void test_split_medium(void **state)
 	counter_free(c);
 }
 
-/* 1,000,000 empty files under /tmp, counted exactly, through the two-thread
- * split when /tmp is ext4, and the same as one thread; timing printed. */
+/* 1,000,000 empty files counted exactly, and the same as one thread;
+ * timing printed.  On tmpfs (/dev/shm): creating a million files on ext4
+ * took 26-124 s here, too long for the suite; the ext4 two-thread split is
+ * checked file for file by test_split_medium on /tmp. */
 static void test_million(void **state)
 {
-	char d[64] = "/tmp/doptop-count-1m-XXXXXX", name[32];
+	char d[64] = "/dev/shm/doptop-count-1m-XXXXXX", name[32];
 	struct timespec t0, t1, t2, t3;
 	const unsigned N = 1000000;
 	struct counter *c;
@@ -705,7 +707,10 @@ static void test_million(void **state)
 	bool ext4;
 
 	(void)state;
-	assert_non_null(mkdtemp(d));
+	if (!mkdtemp(d)) {
+		snprintf(d, sizeof d, "/tmp/doptop-count-1m-XXXXXX");
+		assert_non_null(mkdtemp(d));
+	}
 	dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dfd >= 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
