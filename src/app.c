@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "app.h"
 #include "job.h"
 #include "local.h"
@@ -79,20 +80,6 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double wall(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void setup_signals(void)
 {
 	struct sigaction sa;
@@ -115,8 +102,8 @@ static void on_frame(void *arg, const struct sample *s, const char *raw, size_t 
 	if (c->idx >= c->a->m.n)      /* a counting-only connection */
 		return;
 	if (c->a->rec)
-		recorder_frame(c->a->rec, (int)c->idx, wall(), raw, rawlen);
-	model_ingest(&c->a->m, c->idx, s, mono());
+		recorder_frame(c->a->rec, (int)c->idx, clock_wall(), raw, rawlen);
+	model_ingest(&c->a->m, c->idx, s, clock_mono());
 	c->a->dirty = true;
 }
 
@@ -126,7 +113,7 @@ static int read_local(struct app *a, struct sample *s)
 {
 	if (!a->rec)
 		return local_sample(a->local, s);
-	double t = wall();
+	double t = clock_wall();
 	int n = local_frame(a->frame_buf, FPARSE_MAX_FRAME, ++a->local_seq, t);
 	if (n < 0 || parse_frame(a->frame_buf, (size_t)n, s) < 0)
 		return -1;
@@ -378,7 +365,7 @@ static void draw(struct app *a, double now, double shown_wall)
 		info.rate_hist = hist;
 	}
 	tui_draw(a->tui, &a->m, &info);
-	a->last_draw = mono();
+	a->last_draw = clock_mono();
 	a->dirty = false;
 }
 
@@ -444,7 +431,7 @@ static void step_job(struct app *a, double now)
 	for (size_t i = 0; i < a->m.n && !up; i++)
 		up = a->m.nodes[i].state == CS_UP;
 	double before = job_counted_at(a->job);
-	job_step(a->job, now, wall(), up);
+	job_step(a->job, now, clock_wall(), up);
 	if (job_counted_at(a->job) != before)
 		a->dirty = true;
 }
@@ -482,7 +469,7 @@ static int loop(struct app *a)
 		return 1;
 	}
 	while (!g_stop) {
-		double now = mono();
+		double now = clock_mono();
 		if (now >= a->next_tick) {
 			tick(a, now);
 			/* Keep the cadence; after a long stall skip missed ticks. */
@@ -500,21 +487,21 @@ static int loop(struct app *a)
 		if (a->screen)
 			fetch_procs(a, now);
 		if (a->screen && a->dirty && now - a->last_draw >= REDRAW_MIN_S)
-			draw(a, now, wall());
+			draw(a, now, clock_wall());
 		double deadline = a->next_tick;
 		if (a->screen && a->dirty)
 			deadline = fmin(deadline, a->last_draw + REDRAW_MIN_S);
 		if (a->screen && tui_detail_node(a->tui) >= 0)
 			deadline = fmin(deadline, a->next_procs);
 		nfds_t n = fill_pollfds(a, pf, map, &deadline);
-		double wait = deadline - mono();
+		double wait = deadline - clock_mono();
 		int ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
 		int r = poll(pf, n, ms);
 		if (r < 0 && errno != EINTR)
 			break;
-		now = mono();
+		now = clock_mono();
 		r = coalesce(a, pf, n, r, now);
-		now = mono();
+		now = clock_mono();
 		a->last_pass = now;
 		if (r > 0 && (pf[0].revents & POLLIN)) {
 			char buf[64];
@@ -606,7 +593,7 @@ static bool replay_wait(struct app *a, double until)
 	for (;;) {
 		if (g_stop)
 			return false;
-		double now = mono();
+		double now = clock_mono();
 		if (a->screen && g_winch) {
 			g_winch = 0;
 			tui_resize(a->tui);
@@ -630,10 +617,10 @@ static bool replay_wait(struct app *a, double until)
 			}
 		}
 		if (a->screen)
-			fetch_procs(a, mono());
+			fetch_procs(a, clock_mono());
 		/* the model's clock is the recording's: "down 3m12s" and the
 		 * header's time are as they were then */
-		if (a->screen && a->dirty && mono() - a->last_draw >= REDRAW_MIN_S)
+		if (a->screen && a->dirty && clock_mono() - a->last_draw >= REDRAW_MIN_S)
 			draw(a, a->replay_t, a->replay_t);
 	}
 }
@@ -655,7 +642,7 @@ static void replay_tick(struct app *a, double t)
 static int loop_replay(struct app *a)
 {
 	int idx, rc = 0;
-	double t, t0 = -1, start = mono(), speed = a->o->speed;
+	double t, t0 = -1, start = clock_mono(), speed = a->o->speed;
 	const char *raw;
 	size_t len;
 	struct sample s;
@@ -765,8 +752,8 @@ int app_run(struct options *o)
 		app_free(&a);
 		return 1;
 	}
-	a.start = mono();
-	a.wall0 = wall();
+	a.start = clock_mono();
+	a.wall0 = clock_wall();
 	if (!a.rp)
 		sample_local(&a, a.start);          /* the baseline for the first delta */
 	a.next_tick = a.start + o->interval;

@@ -9,6 +9,7 @@
 #include <libproc2/meminfo.h>
 #include <libproc2/misc.h>
 #include <libproc2/stat.h>
+#include "clock.h"
 #include "local.h"
 #include "parse.h"
 
@@ -198,18 +199,11 @@ static ssize_t slurp(const char *path, char *buf, size_t cap)
 	return (ssize_t)len;
 }
 
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int local_sample(struct local_sampler *l, struct sample *s)
 {
 	sample_clear(s);
-	s->t = clock_s(CLOCK_MONOTONIC);
-	s->wall = clock_s(CLOCK_REALTIME);
+	s->t = clock_mono();
+	s->wall = clock_wall();
 	if (sample_stat(l, s) < 0)
 		return -1;
 	sample_disks(l, s);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "model.h"
 #include "procs.h"
 
@@ -123,14 +124,6 @@ void procs_local_free(struct procs_local *p)
 	free(p);
 }
 
-/* Monotonic seconds. */
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Insert r into rows (sorted by CPU, then RSS, descending), keeping max. */
 static void top_insert(struct proc_row *rows, int *n, int max, const struct proc_row *r)
 {
@@ -154,7 +147,7 @@ int procs_local_read(struct procs_local *p, struct proc_row *rows, int max)
 	struct pids_fetch *f = procps_pids_reap(p->info, PIDS_FETCH_TASKS_ONLY);
 	if (!f)
 		return -1;
-	double now = mono_s(), dt = p->last > 0 ? now - p->last : 0;
+	double now = clock_mono(), dt = p->last > 0 ? now - p->last : 0;
 	p->last = now;
 	int n = 0;
 	for (int i = 0; i < f->counts->total; i++) {

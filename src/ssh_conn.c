@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <libssh2.h>
+#include "clock.h"
 #include "ssh_conn.h"
 #include "ssh_auth.h"
 #include "ssh_aux.h"
@@ -77,14 +78,6 @@ struct ssh_conn {
 	double since;
 	char why[1024];
 };
-
-/* The monotonic clock in seconds. */
-static double conn_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A number in [0, 1) from the connection's own xorshift generator. */
 static double conn_rand(struct ssh_conn *c)
@@ -622,7 +615,7 @@ struct ssh_conn *ssh_conn_new(const struct node_spec *spec, const struct ssh_opt
 		return NULL;
 	}
 	c->backoff = 1;
-	c->now = c->since = conn_mono();
+	c->now = c->since = clock_mono();
 	c->retry_at = c->now;
 	c->rng = ((uint64_t)(uintptr_t)c ^ (uint64_t)(c->now * 1e9)) | 1;
 	c->state = CS_CONNECTING;
