@@ -204,18 +204,26 @@ static void auth_agent_start(struct ssh_auth *a, LIBSSH2_SESSION *s)
 	a->stage = ST_AGENT_NEXT;
 }
 
-/* Offer the current agent key. */
-static int auth_agent_try(struct ssh_auth *a, LIBSSH2_SESSION *s, const char **why)
+/* What one offered key's answer means: wait, done, a broken session, or
+ * on to the stage that offers the next key. */
+static int auth_outcome(struct ssh_auth *a, LIBSSH2_SESSION *s, int rc, int next,
+                        const char **why)
 {
-	int rc = libssh2_agent_userauth(a->agent, a->user, a->id);
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return SSH_AUTH_AGAIN;
 	if (rc == 0)
 		return SSH_AUTH_DONE;
 	if (auth_session_error(rc))
 		return auth_broken(a, s, why);
-	a->stage = ST_AGENT_NEXT;
+	a->stage = next;
 	return AUTH_NEXT;
+}
+
+/* Offer the current agent key. */
+static int auth_agent_try(struct ssh_auth *a, LIBSSH2_SESSION *s, const char **why)
+{
+	return auth_outcome(a, s, libssh2_agent_userauth(a->agent, a->user, a->id),
+	                    ST_AGENT_NEXT, why);
 }
 
 /* Pick the next agent key, or move on to key files. */
@@ -243,15 +251,10 @@ static int auth_file_try(struct ssh_auth *a, LIBSSH2_SESSION *s, const char **wh
 	bool have_pub = access(pub, R_OK) == 0;
 	int rc = libssh2_userauth_publickey_fromfile_ex(s, a->user, (unsigned)strlen(a->user),
 	                                                have_pub ? pub : NULL, priv, NULL);
-	if (rc == LIBSSH2_ERROR_EAGAIN)
-		return SSH_AUTH_AGAIN;
-	if (rc == 0)
-		return SSH_AUTH_DONE;
-	if (auth_session_error(rc))
-		return auth_broken(a, s, why);
-	a->file_i++;
-	a->stage = ST_FILE_NEXT;
-	return AUTH_NEXT;
+	int out = auth_outcome(a, s, rc, ST_FILE_NEXT, why);
+	if (out == AUTH_NEXT)
+		a->file_i++;
+	return out;
 }
 
 /* Pick the next readable key file, or give up. */
