@@ -218,6 +218,7 @@ static void test_file(void **state)
 	nodespec_clear(&l);
 
 	/* A bad line inside a file fails the whole spec. */
+	unlink(inner);   /* the first inner file: inner is reused below */
 	write_temp(inner, "ok1\nbad;name\n");
 	snprintf(spec, sizeof(spec), "@%s", inner);
 	assert_int_equal(nodespec_add(&l, spec, &why), -1);
