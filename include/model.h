@@ -33,13 +33,15 @@ struct node {
 	double   last_frame;            /* monotonic time of the last sample, 0 = never */
 
 	bool     have_prev;
-	struct sample prev;             /* baseline for the next delta */
+	struct sample *prev;            /* baseline for the next delta; allocated
+	                                 * for its own ncpu only (sample_size()) */
+	size_t   prev_cap;              /* bytes allocated at prev */
 	bool     have_rates;
 	struct rates r;                 /* latest interval */
 	struct classifier cls;
 	struct judgement j;             /* stable verdict */
 
-	float    hist[H_NSERIES][MODEL_HIST];
+	uint16_t hist[H_NSERIES][MODEL_HIST];   /* log-encoded, see model.c */
 	unsigned hist_n;                /* total pushed; ring index = n % MODEL_HIST */
 };
 

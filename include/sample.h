@@ -11,6 +11,7 @@
 #define DOPTOP_SAMPLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Hard caps: a hostile or huge node cannot make a sample grow. */
@@ -60,7 +61,6 @@ struct sample {
 	/* /proc/stat */
 	struct cpu_times cpu;               /* the aggregate "cpu" line */
 	int      ncpu;                      /* number of "cpuN" lines, capped */
-	struct cpu_ticks32 percpu[SAMPLE_MAX_CPUS];
 	uint64_t ctxt, processes, btime;
 	uint64_t procs_running, procs_blocked;
 
@@ -85,7 +85,14 @@ struct sample {
 
 	/* tasks in D state (uninterruptible), when the source counts them */
 	uint64_t dstate;
+
+	/* Last, so that a copy can keep just [0, ncpu) (sample_size()). */
+	struct cpu_ticks32 percpu[SAMPLE_MAX_CPUS];
 };
+
+/* Bytes of a sample up to and including its ncpu per-CPU entries. */
+#define sample_size(ncpu) \
+	(offsetof(struct sample, percpu) + (size_t)(ncpu) * sizeof(struct cpu_ticks32))
 
 /* Store CPU i's ticks (narrowed to 32 bits, see struct cpu_ticks32). */
 void sample_set_cpu(struct sample *s, int i, const struct cpu_times *c);

@@ -1,4 +1,5 @@
 /* model.c — nodes, their latest rates and verdicts, the cluster summary. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
@@ -42,6 +43,8 @@ int model_init(struct model *m, const struct node_spec *specs, size_t n)
 
 void model_free(struct model *m)
 {
+	for (size_t i = 0; m->nodes && i < m->n; i++)
+		free(m->nodes[i].prev);
 	free(m->nodes);
 	m->nodes = NULL;
 	m->n = 0;
@@ -90,6 +93,22 @@ char *model_sanitize(char *dst, size_t cap, const char *src)
 	return dst;
 }
 
+/* History values are kept as 16-bit log2(1+v) in 1/1600 steps: 0.04%
+ * relative precision from 0 to past 1e12 (bytes/s), at half the memory of
+ * floats (bench/fleet.sh: memory per node). */
+#define HIST_STEPS 1600.0
+
+static uint16_t hist_encode(float v)
+{
+	double x = v > 0 ? log2(1.0 + v) * HIST_STEPS : 0;
+	return x >= 65535 ? 65535 : (uint16_t)lround(x);
+}
+
+static float hist_decode(uint16_t u)
+{
+	return (float)(exp2(u / HIST_STEPS) - 1.0);
+}
+
 /* Append this interval's figures to the node's history rings. */
 static void push_hist(struct node *nd)
 {
@@ -104,7 +123,7 @@ static void push_hist(struct node *nd)
 		[H_FORKS] = (float)r->forks_per_s, [H_CTXT] = (float)r->ctxt_per_s,
 	};
 	for (int s = 0; s < H_NSERIES; s++)
-		nd->hist[s][k] = v[s];
+		nd->hist[s][k] = hist_encode(v[s]);
 	nd->hist_n++;
 }
 
@@ -112,7 +131,7 @@ bool model_hist(const struct node *nd, enum hist_series s, unsigned back, float 
 {
 	if (back >= nd->hist_n || back >= MODEL_HIST)
 		return false;
-	*out = nd->hist[s][(nd->hist_n - 1 - back) % MODEL_HIST];
+	*out = hist_decode(nd->hist[s][(nd->hist_n - 1 - back) % MODEL_HIST]);
 	return true;
 }
 
@@ -130,7 +149,7 @@ bool model_ingest(struct model *m, size_t i, const struct sample *s, double now)
 	}
 	if (nd->have_prev) {
 		struct rates r;
-		if (rates_compute(&nd->prev, s, &r) == 0) {
+		if (rates_compute(nd->prev, s, &r) == 0) {
 			nd->r = r;
 			nd->have_rates = true;
 			nd->j = classify_step(&nd->cls, &nd->r);
@@ -145,7 +164,17 @@ bool model_ingest(struct model *m, size_t i, const struct sample *s, double now)
 			nd->j = nd->cls.stable;
 		}
 	}
-	nd->prev = *s;
+	size_t need = sample_size(s->ncpu);
+	if (need > nd->prev_cap) {
+		struct sample *p = realloc(nd->prev, need);
+		if (!p) {
+			nd->have_prev = false;
+			return fresh;
+		}
+		nd->prev = p;
+		nd->prev_cap = need;
+	}
+	memcpy(nd->prev, s, need);
 	nd->have_prev = true;
 	return fresh;
 }

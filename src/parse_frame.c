@@ -57,7 +57,9 @@ struct fparse {
 	int err;                        /* sticky PARSE_E* code, 0 when fine */
 	size_t preamble;                /* noise bytes seen before the first frame */
 	size_t linelen;
-	char line[FPARSE_MAX_LINE + 1]; /* the current, incomplete line */
+	char *line;                     /* a line split across reads; grown on */
+	size_t linecap;                 /* demand up to FPARSE_MAX_LINE, since */
+	                                /* most lines arrive whole (memory/node) */
 	char *frame;                    /* raw text of the current frame */
 	size_t framelen, framecap;      /* framecap <= FPARSE_MAX_FRAME */
 	struct header hdr;              /* header of the current frame */
@@ -292,6 +294,7 @@ void fparse_free(struct fparse *p)
 	if (!p)
 		return;
 	free(p->frame);
+	free(p->line);
 	free(p);
 }
 
@@ -401,6 +404,22 @@ static int on_line(struct fparse *p, const char *l, size_t n,
 	return PARSE_EPROTO;
 }
 
+/* Make room for a partial line of need bytes (need <= FPARSE_MAX_LINE). */
+static int line_grow(struct fparse *p, size_t need)
+{
+	size_t cap = p->linecap ? p->linecap : 256;
+	while (cap < need)
+		cap *= 2;
+	if (cap > FPARSE_MAX_LINE)
+		cap = FPARSE_MAX_LINE;
+	char *l = realloc(p->line, cap);
+	if (!l)
+		return PARSE_EFRAME;   /* out of memory: as if the frame were too big */
+	p->line = l;
+	p->linecap = cap;
+	return 0;
+}
+
 /* Feed bytes; complete frames go to fn.  Errors are sticky until reset. */
 int fparse_feed(struct fparse *p, const char *buf, size_t len,
                 fparse_frame_fn fn, void *arg)
@@ -416,12 +435,19 @@ int fparse_feed(struct fparse *p, const char *buf, size_t len,
 		n = nl ? (size_t)(nl - buf) : len;
 		if (p->linelen + n > FPARSE_MAX_LINE)
 			return p->err = PARSE_ELINE;
-		memcpy(p->line + p->linelen, buf, n);
-		p->linelen += n;
-		if (!nl)
-			break;
-		rc = on_line(p, p->line, p->linelen, fn, arg);
-		p->linelen = 0;
+		if (nl && p->linelen == 0) {
+			/* a whole line in the buffer: parse it where it is */
+			rc = on_line(p, buf, n, fn, arg);
+		} else {
+			if (p->linelen + n > p->linecap && (rc = line_grow(p, p->linelen + n)) < 0)
+				return p->err = rc;
+			memcpy(p->line + p->linelen, buf, n);
+			p->linelen += n;
+			if (!nl)
+				break;
+			rc = on_line(p, p->line, p->linelen, fn, arg);
+			p->linelen = 0;
+		}
 		if (rc < 0)
 			return p->err = rc;
 		buf = nl + 1;

@@ -1,4 +1,5 @@
 /* rates.c — rates and shares between two samples (see rates.h). */
+#include <math.h>
 #include <string.h>
 #include "rates.h"
 
@@ -59,17 +60,18 @@ static void core_split(const struct cpu_ticks32 *a, const struct cpu_ticks32 *b,
 		memset(out, 0, sizeof *out);
 		return;
 	}
-	out->user = (float)(100.0 * u / tot);
-	out->system = (float)(100.0 * s / tot);
-	out->iowait = (float)(100.0 * w / tot);
-	out->steal = (float)(100.0 * st / tot);
-	out->idle = (float)(100.0 * i / tot);
+	out->user = (uint8_t)lround(200.0 * u / tot);
+	out->system = (uint8_t)lround(200.0 * s / tot);
+	out->iowait = (uint8_t)lround(200.0 * w / tot);
+	out->steal = (uint8_t)lround(200.0 * st / tot);
+	out->idle = (uint8_t)lround(200.0 * i / tot);
 }
 
 struct cpu_split rates_core(const struct rates *r, int i)
 {
 	const struct cpu_splitf *f = &r->percpu[i];
-	struct cpu_split c = { f->user, f->system, f->iowait, f->steal, f->idle };
+	struct cpu_split c = { f->user / 2.0, f->system / 2.0, f->iowait / 2.0,
+	                       f->steal / 2.0, f->idle / 2.0 };
 	return c;
 }
 
