@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "app.h"
+#include "app_loop.h"
 #include "job.h"
 #include "local.h"
 #include "model.h"
@@ -21,51 +22,8 @@
 #include "ssh_conn.h"
 #include "tui.h"
 
-/* Minimum time between two screen redraws: the screen never repaints more
- * than ~10 times a second however fast data arrives. */
-#define REDRAW_MIN_S 0.1
-
-struct app;
-
-/* Per-node glue handed to the SSH frame callback. */
-struct node_ctx {
-	struct app *a;
-	size_t idx;
-};
-
-struct app {
-	struct options *o;
-	struct model m;
-	struct local_sampler *local;
-	struct ssh_conn **conns;      /* per node (NULL for local), then one per
-	                               * extra counting destination */
-	size_t nconns;
-	size_t next_start;            /* next node whose connection to open */
-	struct ssh_opts so;
-	struct node_list extra;       /* counting destinations that are not nodes */
-	struct job *job;              /* --done, or NULL */
-	size_t job_node[JT_COUNT];    /* 1 + node counted on, 0 = none */
-	struct node_ctx *ctx;
-	struct tui *tui;
-	struct recorder *rec;         /* --record, or NULL */
-	struct replay *rp;            /* --replay, or NULL */
-	char  *frame_buf;             /* local frames when recording */
-	unsigned long long local_seq;
-	bool   screen;
-	double next_tick;             /* monotonic time of the next interval */
-	double last_draw;
-	double last_pass;             /* monotonic time of the last loop pass */
-	bool   dirty;
-	long   blocks;                /* blocks written (batch/json) */
-	double start, wall0;          /* monotonic and unix time at start */
-	double replay_t;              /* replay: the recording's time now */
-	struct procs_local *procs;    /* local top-processes reader, on demand */
-	int    procs_for;             /* node whose processes were fetched last */
-	double next_procs;            /* monotonic time of the next fetch */
-};
-
-static volatile sig_atomic_t g_stop, g_winch;
-static int g_wake[2] = { -1, -1 };
+volatile sig_atomic_t g_stop, g_winch;
+int g_wake[2] = { -1, -1 };
 
 static void on_signal(int sig)
 {
@@ -277,7 +235,7 @@ static bool all_settled(const struct app *a, double now)
 }
 
 /* Write one batch or JSON block stamped t (unix time). */
-static void emit(struct app *a, double t, double now)
+void app_emit(struct app *a, double t, double now)
 {
 	if (a->o->json) {
 		out_json_block(stdout, &a->m, t, now);
@@ -306,7 +264,7 @@ static void tick(struct app *a, double now)
 		return;
 	/* Stamp the block with its nominal time, so live and replayed
 	 * output of the same frames carry the same clock. */
-	emit(a, a->wall0 + (a->next_tick - a->start), a->next_tick);
+	app_emit(a, a->wall0 + (a->next_tick - a->start), a->next_tick);
 }
 
 /* A remote node's ps output arrived: parse it for the detail view. */
@@ -324,7 +282,7 @@ static void on_procs(void *arg, int status, const char *out, size_t len)
 }
 
 /* While a detail view is open, refresh its node's top processes every 2 s. */
-static void fetch_procs(struct app *a, double now)
+void app_fetch_procs(struct app *a, double now)
 {
 	int d = a->tui ? tui_detail_node(a->tui) : -1;
 	if (d < 0 || (d == a->procs_for && now < a->next_procs))
@@ -350,7 +308,7 @@ static void fetch_procs(struct app *a, double now)
 	}
 }
 
-static void draw(struct app *a, double now, double shown_wall)
+void app_draw(struct app *a, double now, double shown_wall)
 {
 	struct tui_info info = {
 		.interval = a->o->interval, .wall = shown_wall, .now = now,
@@ -485,9 +443,9 @@ static int loop(struct app *a)
 			a->dirty = true;
 		}
 		if (a->screen)
-			fetch_procs(a, now);
+			app_fetch_procs(a, now);
 		if (a->screen && a->dirty && now - a->last_draw >= REDRAW_MIN_S)
-			draw(a, now, clock_wall());
+			app_draw(a, now, clock_wall());
 		double deadline = a->next_tick;
 		if (a->screen && a->dirty)
 			deadline = fmin(deadline, a->last_draw + REDRAW_MIN_S);
@@ -542,153 +500,6 @@ static int open_record(struct app *a, const char **why)
 	return a->rec ? 0 : -1;
 }
 
-/* --replay: the nodes and interval come from the file's header. */
-static int open_replay(struct app *a)
-{
-	const char *why = "";
-	struct options *o = a->o;
-	if (o->nodes.n) {
-		fprintf(stderr, "doptop: --replay takes its nodes from the recording; drop --nodes\n");
-		return -1;
-	}
-	if (!(a->rp = replay_open(o->replay, &why))) {
-		fprintf(stderr, "doptop: cannot replay '%s': %s\n", o->replay, why);
-		return -1;
-	}
-	for (int i = 0; i < replay_nnodes(a->rp); i++) {
-		if (nodespec_add(&o->nodes, replay_node(a->rp, i), &why) < 0) {
-			fprintf(stderr, "doptop: bad node in '%s': %s\n", o->replay, why);
-			return -1;
-		}
-	}
-	double iv = replay_interval(a->rp);
-	if (!(iv >= 0.1 && iv <= 3600)) {
-		fprintf(stderr, "doptop: cannot replay '%s': interval %g out of range\n", o->replay, iv);
-		return -1;
-	}
-	o->interval = iv;
-	return 0;
-}
-
-/* Replay time reached t: nodes silent for 3 intervals are stale, for 10
- * down, exactly as live (but on the recording's clock). */
-static void replay_age(struct app *a, double t)
-{
-	double iv = a->o->interval;
-	for (size_t i = 0; i < a->m.n; i++) {
-		struct node *nd = &a->m.nodes[i];
-		if (nd->state != CS_UP && nd->state != CS_STALE)
-			continue;
-		if (t - nd->last_frame >= node_dead_after(iv))
-			model_set_state(&a->m, i, CS_DOWN, "no frame in the recording", t);
-		else if (t - nd->last_frame >= node_stale_after(iv))
-			model_set_state(&a->m, i, CS_STALE, "no frame for 3 intervals", t);
-	}
-}
-
-/* Wait until wall-clock time `until` (monotonic) while serving the screen;
- * false when the user quits or a signal arrives. */
-static bool replay_wait(struct app *a, double until)
-{
-	for (;;) {
-		if (g_stop)
-			return false;
-		double now = clock_mono();
-		if (a->screen && g_winch) {
-			g_winch = 0;
-			tui_resize(a->tui);
-			a->dirty = true;
-		}
-		if (now >= until)
-			return true;
-		struct pollfd pf[2] = { { .fd = g_wake[0], .events = POLLIN },
-		                        { .fd = STDIN_FILENO, .events = POLLIN } };
-		double w = (until - now) * 1000;   /* until may be "forever" */
-		int ms = w > 100 ? 100 : (int)ceil(w);
-		if (poll(pf, a->screen ? 2 : 1, ms) > 0) {
-			char buf[64];
-			if (pf[0].revents & POLLIN)
-				while (read(g_wake[0], buf, sizeof buf) > 0)
-					;
-			if (a->screen && pf[1].revents) {
-				if (tui_input(a->tui, &a->m))
-					return false;
-				a->dirty = true;
-			}
-		}
-		if (a->screen)
-			fetch_procs(a, clock_mono());
-		/* the model's clock is the recording's: "down 3m12s" and the
-		 * header's time are as they were then */
-		if (a->screen && a->dirty && clock_mono() - a->last_draw >= REDRAW_MIN_S)
-			draw(a, a->replay_t, a->replay_t);
-	}
-}
-
-/* One block on the recording's clock. */
-static void replay_tick(struct app *a, double t)
-{
-	replay_age(a, t);
-	if (a->screen) {
-		a->dirty = true;
-		a->blocks++;
-		return;
-	}
-	emit(a, t, t);
-}
-
-/* Feed the recording through the same parser, model and views as live.
- * Ticks fall on the recording's clock, so --json output is deterministic. */
-static int loop_replay(struct app *a)
-{
-	int idx, rc = 0;
-	double t, t0 = -1, start = clock_mono(), speed = a->o->speed;
-	const char *raw;
-	size_t len;
-	struct sample s;
-	while (!g_stop && (rc = replay_next(a->rp, &idx, &t, &raw, &len)) == 1) {
-		if (idx < 0 || (size_t)idx >= a->m.n)
-			continue;
-		if (t0 < 0) {
-			t0 = t;
-			a->next_tick = t0 + a->o->interval;
-		}
-		if (speed > 0 && !replay_wait(a, start + (t - t0) / speed))
-			return 0;
-		/* A frame belongs to the nearest tick: live, the local frame of
-		 * tick k is read at that tick, so it is shown in block k. */
-		while (!g_stop && t >= a->next_tick + a->o->interval / 2) {
-			replay_tick(a, a->next_tick);
-			a->next_tick += a->o->interval;
-			if (a->o->count && a->blocks >= a->o->count)
-				return 0;
-			/* A gap in the recording (doptop was not running): one
-			 * block shows it, then jump, as the live loop skips
-			 * missed ticks. */
-			double behind = t - a->next_tick;
-			if (behind > 10 * a->o->interval)
-				a->next_tick += floor(behind / a->o->interval) * a->o->interval;
-		}
-		a->replay_t = t;
-		if (parse_frame(raw, len, &s) < 0) {
-			model_set_state(&a->m, (size_t)idx, CS_DOWN, "corrupt frame in the recording", t);
-			continue;
-		}
-		model_set_state(&a->m, (size_t)idx, CS_UP, "", t);
-		model_ingest(&a->m, (size_t)idx, &s, t);
-		a->dirty = true;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "doptop: '%s' is corrupt after the last good frame\n", a->o->replay);
-		return 1;
-	}
-	if (t0 >= 0 && !g_stop && !(a->o->count && a->blocks >= a->o->count))
-		replay_tick(a, a->next_tick);
-	if (a->screen)   /* keep the last picture until the user quits */
-		replay_wait(a, 1e300);
-	return 0;
-}
-
 static void app_free(struct app *a)
 {
 	/* Connections first: freeing one calls its pending aux callbacks,
@@ -725,7 +536,7 @@ int app_run(struct options *o)
 	a.o = o;
 	a.procs_for = -1;
 	a.screen = !o->batch && !o->json && isatty(STDOUT_FILENO);
-	if (o->replay && open_replay(&a) < 0)
+	if (o->replay && app_open_replay(&a) < 0)
 		return o->nodes.n ? 2 : 1;
 	if (model_init(&a.m, o->nodes.v, o->nodes.n) < 0) {
 		fprintf(stderr, "doptop: out of memory\n");
@@ -770,7 +581,7 @@ int app_run(struct options *o)
 		return 2;
 	}
 	a.dirty = true;
-	int rc = a.rp ? loop_replay(&a) : loop(&a);
+	int rc = a.rp ? app_loop_replay(&a) : loop(&a);
 	tui_free(a.tui);
 	a.tui = NULL;   /* pending aux callbacks (processes) must not draw */
 	app_free(&a);

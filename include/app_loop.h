@@ -1,0 +1,74 @@
+/*
+ * app_loop.h — what the live loop (app.c) and the replay loop
+ * (app_replay.c) share.  Internal to those two files.
+ */
+#ifndef DOPTOP_APP_LOOP_H
+#define DOPTOP_APP_LOOP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include "cli.h"
+#include "job.h"
+#include "model.h"
+#include "ssh_conn.h"
+
+/* Minimum time between two screen redraws: the screen never repaints more
+ * than ~10 times a second however fast data arrives. */
+#define REDRAW_MIN_S 0.1
+
+struct app;
+
+/* Per-node glue handed to the SSH frame callback. */
+struct node_ctx {
+	struct app *a;
+	size_t idx;
+};
+
+struct app {
+	struct options *o;
+	struct model m;
+	struct local_sampler *local;
+	struct ssh_conn **conns;      /* per node (NULL for local), then one per
+	                               * extra counting destination */
+	size_t nconns;
+	size_t next_start;            /* next node whose connection to open */
+	struct ssh_opts so;
+	struct node_list extra;       /* counting destinations that are not nodes */
+	struct job *job;              /* --done, or NULL */
+	size_t job_node[JT_COUNT];    /* 1 + node counted on, 0 = none */
+	struct node_ctx *ctx;
+	struct tui *tui;
+	struct recorder *rec;         /* --record, or NULL */
+	struct replay *rp;            /* --replay, or NULL */
+	char  *frame_buf;             /* local frames when recording */
+	unsigned long long local_seq;
+	bool   screen;
+	double next_tick;             /* monotonic time of the next interval */
+	double last_draw;
+	double last_pass;             /* monotonic time of the last loop pass */
+	bool   dirty;
+	long   blocks;                /* blocks written (batch/json) */
+	double start, wall0;          /* monotonic and unix time at start */
+	double replay_t;              /* replay: the recording's time now */
+	struct procs_local *procs;    /* local top-processes reader, on demand */
+	int    procs_for;             /* node whose processes were fetched last */
+	double next_procs;            /* monotonic time of the next fetch */
+};
+
+/* Set by the signal handler: the signal that asks to stop / a resize. */
+extern volatile sig_atomic_t g_stop, g_winch;
+/* Self-pipe the signal handler writes to, so poll() wakes up. */
+extern int g_wake[2];
+
+/* Write one batch or JSON block stamped t (unix time). */
+void app_emit(struct app *a, double t, double now);
+/* Redraw the screen; now is the model's clock, shown_wall the header's. */
+void app_draw(struct app *a, double now, double shown_wall);
+/* While a detail view is open, refresh its node's top processes. */
+void app_fetch_procs(struct app *a, double now);
+/* --replay: read the recording's header into the options. 0 or -1. */
+int app_open_replay(struct app *a);
+/* Feed the recording through the model and views; the exit code. */
+int app_loop_replay(struct app *a);
+
+#endif
