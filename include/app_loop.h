@@ -60,6 +60,9 @@ extern volatile sig_atomic_t g_stop, g_winch;
 /* Self-pipe the signal handler writes to, so poll() wakes up. */
 extern int g_wake[2];
 
+/* Empty the signal self-pipe after poll() saw it readable. */
+void app_drain_wake(void);
+
 /* Write one batch or JSON block stamped t (unix time). */
 void app_emit(struct app *a, double t, double now);
 /* Redraw the screen; now is the model's clock, shown_wall the header's. */

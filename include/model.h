@@ -73,6 +73,9 @@ bool model_ingest(struct model *m, size_t i, const struct sample *s, double now)
 void model_set_state(struct model *m, size_t i, enum conn_state st, const char *why,
                      double now);
 
+/* Index of the node named name, or -1. */
+long model_find(const struct model *m, const char *name);
+
 /* Summarise every node. */
 void model_cluster(const struct model *m, struct cluster *c);
 /* Value of a series k steps back (0 = newest); false past the history. */

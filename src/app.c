@@ -38,6 +38,13 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
+void app_drain_wake(void)
+{
+	char buf[64];
+	while (read(g_wake[0], buf, sizeof buf) > 0)
+		;
+}
+
 static void setup_signals(void)
 {
 	struct sigaction sa;
@@ -108,13 +115,10 @@ static int start_job_conns(struct app *a, const struct ssh_opts *so, const char 
 		const char *dest = job_dest(a->job, (enum job_target)t);
 		if (!dest)
 			continue;
-		size_t i;
-		for (i = 0; i < a->m.n; i++)
-			if (strcmp(a->m.nodes[i].spec->name, dest) == 0)
-				break;
-		if (i < a->m.n && !a->m.nodes[i].spec->local) {
+		long i = model_find(&a->m, dest);
+		if (i >= 0 && !a->m.nodes[i].spec->local) {
 			/* the node's own connection, once it is opened */
-			a->job_node[t] = i + 1;
+			a->job_node[t] = (size_t)i + 1;
 			continue;
 		}
 		if (nodespec_add(&a->extra, dest, why) < 0)
@@ -461,11 +465,8 @@ static int loop(struct app *a)
 		r = coalesce(a, pf, n, r, now);
 		now = clock_mono();
 		a->last_pass = now;
-		if (r > 0 && (pf[0].revents & POLLIN)) {
-			char buf[64];
-			while (read(g_wake[0], buf, sizeof buf) > 0)
-				;
-		}
+		if (r > 0 && (pf[0].revents & POLLIN))
+			app_drain_wake();
 		if (a->screen && r > 0 && pf[1].revents) {
 			if (tui_input(a->tui, &a->m))
 				break;
@@ -520,14 +521,6 @@ static void app_free(struct app *a)
 	model_free(&a->m);
 }
 
-static bool has_node(const struct model *m, const char *name)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->nodes[i].spec->name, name) == 0)
-			return true;
-	return false;
-}
-
 int app_run(struct options *o)
 {
 	struct app a;
@@ -547,7 +540,7 @@ int app_run(struct options *o)
 		app_free(&a);
 		return 2;
 	}
-	if (o->done_from && !has_node(&a.m, o->done_from)) {
+	if (o->done_from && model_find(&a.m, o->done_from) < 0) {
 		fprintf(stderr, "doptop: --done-from '%s' is not one of the watched nodes\n", o->done_from);
 		app_free(&a);
 		return 2;

@@ -75,10 +75,8 @@ static bool replay_wait(struct app *a, double until)
 		double w = (until - now) * 1000;   /* until may be "forever" */
 		int ms = w > 100 ? 100 : (int)ceil(w);
 		if (poll(pf, a->screen ? 2 : 1, ms) > 0) {
-			char buf[64];
 			if (pf[0].revents & POLLIN)
-				while (read(g_wake[0], buf, sizeof buf) > 0)
-					;
+				app_drain_wake();
 			if (a->screen && pf[1].revents) {
 				if (tui_input(a->tui, &a->m))
 					return false;

@@ -185,18 +185,10 @@ static ssize_t reread(int fd, char *buf, size_t cap)
 static ssize_t slurp(const char *path, char *buf, size_t cap)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	size_t len = 0;
-	while (len + 1 < cap) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = 0;
-	return (ssize_t)len;
+	ssize_t n = reread(fd, buf, cap);
+	if (fd >= 0)
+		close(fd);
+	return n;
 }
 
 int local_sample(struct local_sampler *l, struct sample *s)

@@ -199,6 +199,14 @@ void model_set_state(struct model *m, size_t i, enum conn_state st, const char *
 	}
 }
 
+long model_find(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->nodes[i].spec->name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
 void model_cluster(const struct model *m, struct cluster *c)
 {
 	memset(c, 0, sizeof *c);
