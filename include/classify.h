@@ -48,4 +48,18 @@ void classify_reset(struct classifier *c);
  * and thresholds, one per line.  Returns the length written (truncated to cap). */
 size_t classify_explain(const struct rates *r, struct judgement j, char *buf, size_t cap);
 
+/* Headroom: an upper bound on how much faster the node's work could go if
+ * the cause named by its verdict went away, from what is measured (the
+ * CPU cannot do more than all of its cores).  Not every cause can be
+ * bounded honestly: then known is false and why says so. */
+struct headroom {
+	bool   known;
+	double x;              /* >= 1 when known */
+	double work_cores;     /* cores doing user+system work (the weight) */
+	char   why[160];       /* one line: the figures behind x, or why none */
+};
+void classify_headroom(const struct rates *r, struct judgement j, struct headroom *h);
+/* "if the I/O waits went away" and the like, for "ETA ... at best ..." (static). */
+const char *classify_if_gone(struct judgement j);
+
 #endif

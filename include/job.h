@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "classify.h"
 #include "cli.h"
 #include "progress.h"
 #include "ssh_conn.h"
@@ -52,6 +53,15 @@ const char *job_source(const struct job *j);
 const char *job_error(const struct job *j);
 /* The progress state, for the sparkline (borrowed). */
 const struct progress *job_progress(const struct job *j);
+
+/* The cluster's headroom (model_cluster()) and what would have to go away
+ * (classify_if_gone()), for the best-case rate and ETA; copied. */
+void job_set_headroom(struct job *j, const struct headroom *h, const char *if_gone);
+/* The best-case rate and ETA: false when the headroom or the ETA is unknown. */
+bool job_best(const struct job *j, double *rate, double *eta_s);
+
+/* What would have to go away for the best case ("" when nothing). */
+const char *job_if_gone(const struct job *j);
 
 /* One --json progress line / one --batch text line / one screen line. */
 void job_json(const struct job *j, FILE *f, double t);

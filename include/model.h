@@ -53,6 +53,11 @@ struct cluster {
 	int    count[V_COUNT];          /* nodes per verdict */
 	int    cause_count[V_COUNT][C_COUNT];
 	struct judgement dominant;      /* most common verdict among nodes with data */
+	/* The whole job's ceiling: each working (not idle) node's headroom
+	 * weighted by its busy cores, i.e. sum(rate_i * x_i) / sum(rate_i) when
+	 * a node's share of the items follows its CPU work.  Unknown when any
+	 * working node's is. */
+	struct headroom headroom;
 };
 
 struct model {

@@ -238,9 +238,20 @@ static bool all_settled(const struct app *a, double now)
 	return true;
 }
 
+/* Hand the cluster's headroom to the job (best-case rate and ETA). */
+static void share_headroom(struct app *a)
+{
+	struct cluster c;
+	if (!a->job)
+		return;
+	model_cluster(&a->m, &c);
+	job_set_headroom(a->job, &c.headroom, classify_if_gone(c.dominant));
+}
+
 /* Write one batch or JSON block stamped t (unix time). */
 void app_emit(struct app *a, double t, double now)
 {
+	share_headroom(a);
 	if (a->o->json) {
 		out_json_block(stdout, &a->m, t, now);
 		if (a->job)
@@ -321,6 +332,7 @@ void app_draw(struct app *a, double now, double shown_wall)
 	char line[512];
 	double hist[PROGRESS_HIST];
 	if (a->job) {
+		share_headroom(a);
 		job_line(a->job, line, sizeof line, &info.progress_frac, &info.stalled);
 		info.progress = line;
 		info.nrate_hist = progress_history(job_progress(a->job), hist, PROGRESS_HIST);

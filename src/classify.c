@@ -48,6 +48,13 @@ static const struct thresholds {
 	double idle_cores, idle_busy;
 	/* Disk busy enough to count as doing I/O (bytes/s or requests/s). */
 	double disk_busy_Bps, disk_busy_iops;
+	/* Headroom (issue 9): below this many busy cores a ceiling of
+	 * cores/busy is a division by noise (an idle 2-core VM shows ~0.02
+	 * core of daemons), so no number is given. */
+	double headroom_min_cores;
+	/* Headroom under this is shown as "1x": a CPU-bound node at 98% busy
+	 * would otherwise promise a meaningless 1.02x. */
+	double headroom_unity;
 } T = {
 	.full_enter = 90, .full_stay = 80,
 	.sys_share_enter = 50, .sys_share_stay = 40,
@@ -60,6 +67,7 @@ static const struct thresholds {
 	.steal = 10,
 	.idle_cores = 0.5, .idle_busy = 10,
 	.disk_busy_Bps = 1024 * 1024, .disk_busy_iops = 50,
+	.headroom_min_cores = 0.05, .headroom_unity = 1.05,
 };
 
 static const char *const verdict_words[V_COUNT] = {
@@ -347,4 +355,92 @@ size_t classify_explain(const struct rates *r, struct judgement j, char *buf, si
 		     r->swap_in_per_s + r->swap_out_per_s, r->refault_per_s);
 	(void)j;
 	return len;
+}
+
+/* Format h->why. */
+__attribute__((format(printf, 2, 3)))
+static void hwhy(struct headroom *h, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(h->why, sizeof h->why, fmt, ap);
+	va_end(ap);
+}
+
+/* The ceiling when the CPU is the only limit left: all cores over the
+ * cores busy now (io-starved at 0.6 busy cores of 2 -> 3.3x). */
+static void cores_ceiling(const struct rates *r, struct headroom *h, const char *cause)
+{
+	int cores = r->cores > 0 ? r->cores : 1;
+	if (h->work_cores < T.headroom_min_cores) {
+		hwhy(h, "%.2f of %d cores busy: too little work to bound", h->work_cores, cores);
+		return;
+	}
+	h->known = true;
+	h->x = cores / h->work_cores;
+	if (h->x < 1)
+		h->x = 1;
+	hwhy(h, "%.1f of %d cores busy: at most %.1fx %s", h->work_cores, cores, h->x, cause);
+}
+
+void classify_headroom(const struct rates *r, struct judgement j, struct headroom *h)
+{
+	memset(h, 0, sizeof *h);
+	if (!has(r, RP_CPU)) {
+		hwhy(h, "no data yet");
+		return;
+	}
+	int cores = r->cores > 0 ? r->cores : 1;
+	h->work_cores = (r->cpu.user + r->cpu.system) * cores / 100.0;
+	switch (j.verdict) {
+	case V_CPU_BOUND:
+		h->known = true;
+		h->x = 1;
+		if (j.cause == C_STEAL && r->cpu.steal < 100) {
+			/* Without the steal, the stolen share becomes ours. */
+			h->x = 100.0 / (100.0 - r->cpu.steal);
+			hwhy(h, "steal %.0f%%: at most %.1fx without it", r->cpu.steal, h->x);
+		} else
+			hwhy(h, "the CPU is full: only a better algorithm or more nodes help");
+		break;
+	case V_IO_STARVED:
+		cores_ceiling(r, h, j.cause == C_MEMORY ? "without the memory pressure"
+		                                        : "if the I/O waits went away");
+		break;
+	case V_UNDERUSED:
+		cores_ceiling(r, h, "with every core working");
+		break;
+	case V_SYSCALL_HEAVY:
+		/* Per-item overhead also runs as user time, so batching can gain
+		 * far more than the kernel share shows: ProcessPoolExecutor(16)
+		 * over 100,000 tiny items took 32 s unbatched and 0.04 s in 16
+		 * chunks (~800x) with a kernel share of ~35%. */
+		hwhy(h, "cannot be bounded: per-item %s overhead also runs as user time "
+		     "(batching gained ~800x on a pool with a 35%% kernel share)",
+		     j.cause == C_FORK ? "fork" : j.cause == C_IPC ? "IPC" : "call");
+		break;
+	case V_IDLE:
+		hwhy(h, "nothing running");
+		break;
+	default:
+		hwhy(h, "no verdict yet");
+		break;
+	}
+	if (h->known && h->x < T.headroom_unity)
+		h->x = 1;
+}
+
+const char *classify_if_gone(struct judgement j)
+{
+	switch (j.verdict) {
+	case V_IO_STARVED:
+		return j.cause == C_MEMORY ? "if the memory pressure went away"
+		                           : "if the I/O waits went away";
+	case V_UNDERUSED:
+		return "if every core worked";
+	case V_CPU_BOUND:
+		return j.cause == C_STEAL ? "if the hypervisor stopped stealing" : "";
+	default:
+		return "";
+	}
 }

@@ -51,6 +51,8 @@ struct job {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool    want[JT_COUNT];       /* local counts requested from the worker */
+	struct headroom hr;           /* the cluster's, set by the app */
+	char    if_gone[64];
 };
 
 int job_split_target(const char *arg, char **dest, char **dir, const char **why)
@@ -352,4 +354,27 @@ const char *job_error(const struct job *j)
 const struct progress *job_progress(const struct job *j)
 {
 	return &j->p;
+}
+
+void job_set_headroom(struct job *j, const struct headroom *h, const char *if_gone)
+{
+	j->hr = *h;
+	snprintf(j->if_gone, sizeof j->if_gone, "%s", if_gone ? if_gone : "");
+}
+
+bool job_best(const struct job *j, double *rate, double *eta_s)
+{
+	struct progress_view v;
+	if (!job_view(j, &v) || !j->hr.known || j->hr.x < 1)
+		return false;
+	*rate = v.rate * j->hr.x;
+	if (!v.has_eta || !isfinite(v.eta_s))
+		return false;
+	*eta_s = v.eta_s / j->hr.x;
+	return true;
+}
+
+const char *job_if_gone(const struct job *j)
+{
+	return j->if_gone;
 }

@@ -1,5 +1,6 @@
 /* model.c — nodes, their latest rates and verdicts, the cluster summary. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
@@ -207,6 +208,39 @@ long model_find(const struct model *m, const char *name)
 	return -1;
 }
 
+/* The job's ceiling over the working nodes (see struct cluster). */
+static void cluster_headroom(const struct model *m, struct cluster *c)
+{
+	struct headroom *h = &c->headroom;
+	double w = 0, wx = 0;
+	int working = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct node *nd = &m->nodes[i];
+		struct headroom nh;
+		if (!nd->have_rates || nd->state != CS_UP || nd->j.verdict == V_IDLE ||
+		    nd->j.verdict == V_UNKNOWN)
+			continue;
+		classify_headroom(&nd->r, nd->j, &nh);
+		working++;
+		if (!nh.known) {
+			snprintf(h->why, sizeof h->why, "%.40s: %.110s", nd->spec->name, nh.why);
+			h->known = false;
+			return;
+		}
+		w += nh.work_cores;
+		wx += nh.work_cores * nh.x;
+	}
+	if (!working || w <= 0) {
+		snprintf(h->why, sizeof h->why, "no node is working");
+		return;
+	}
+	h->known = true;
+	h->x = wx / w;
+	h->work_cores = w;
+	snprintf(h->why, sizeof h->why, "%d working node%s, %.1f busy cores: at most %.1fx",
+	         working, working == 1 ? "" : "s", w, h->x);
+}
+
 void model_cluster(const struct model *m, struct cluster *c)
 {
 	memset(c, 0, sizeof *c);
@@ -254,4 +288,5 @@ void model_cluster(const struct model *m, struct cluster *c)
 		if (c->cause_count[best][k] > c->cause_count[best][bc])
 			bc = k;
 	c->dominant.cause = (enum cause)bc;
+	cluster_headroom(m, c);
 }

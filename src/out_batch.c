@@ -48,6 +48,16 @@ static void jcpu(FILE *f, bool ok, int cores, const struct cpu_split *c)
 	        c->steal, c->idle);
 }
 
+/* "headroom":x or null, "headroom_why":"..." (no trailing comma). */
+static void json_headroom(FILE *f, const struct headroom *h)
+{
+	if (h->known)
+		fprintf(f, "\"headroom\":%.2f,\"headroom_why\":", h->x);
+	else
+		fputs("\"headroom\":null,\"headroom_why\":", f);
+	out_json_string(f, h->why);
+}
+
 static void json_node(FILE *f, const struct node *nd, double t, double now)
 {
 	const struct rates *r = &nd->r;
@@ -97,6 +107,10 @@ static void json_node(FILE *f, const struct node *nd, double t, double now)
 	fprintf(f, "\"verdict\":\"%s\",\"cause\":\"%s\",\"advice\":", verdict_name(j.verdict),
 	        cause_name(j.cause));
 	out_json_string(f, classify_advice(j));
+	fputc(',', f);
+	struct headroom h;
+	classify_headroom(r, j, &h);	/* j is unknown without data */
+	json_headroom(f, &h);
 	fprintf(f, ",\"since_s\":%.3f,\"reconnects\":%u,\"restarted\":%s,\"probe\":\"%s\",\"why\":",
 	        nd->since > 0 ? now - nd->since : 0, nd->reconnects,
 	        nd->restarted ? "true" : "false",
@@ -127,6 +141,8 @@ void out_json_block(FILE *f, const struct model *m, double t, double now)
 	fprintf(f, "\"verdict\":\"%s\",\"cause\":\"%s\",\"advice\":",
 	        verdict_name(c.dominant.verdict), cause_name(c.dominant.cause));
 	out_json_string(f, classify_advice(c.dominant));
+	fputc(',', f);
+	json_headroom(f, &c.headroom);
 	fputs("}\n", f);
 	fflush(f);
 }

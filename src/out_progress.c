@@ -31,6 +31,12 @@ void job_json(const struct job *j, FILE *f, double t)
 		fprintf(f, "\"eta_s\":%.0f,", v.eta_s);
 	else
 		fputs("\"eta_s\":null,", f);
+	double best_rate = 0, best_eta = 0;
+	bool best = job_best(j, &best_rate, &best_eta);
+	if (best)
+		fprintf(f, "\"eta_best_s\":%.0f,\"rate_best_per_s\":%.3f,", best_eta, best_rate);
+	else
+		fputs("\"eta_best_s\":null,\"rate_best_per_s\":null,", f);
 	fprintf(f, "\"stalled\":%s,", have && v.stalled ? "true" : "false");
 	if (job_counted_at(j) > 0)
 		fprintf(f, "\"counted_at\":%.3f,", job_counted_at(j));
@@ -52,11 +58,24 @@ void job_json(const struct job *j, FILE *f, double t)
 	fflush(f);
 }
 
+/* Append " — at best 1h38m if the I/O waits went away" when the ceiling
+ * is worth saying (above 1x and a cause to name). */
+static void best_eta(const struct job *j, double eta_s, char *buf, size_t cap)
+{
+	double rate, best;
+	char d[16];
+	size_t n = strlen(buf);
+	if (!job_best(j, &rate, &best) || !job_if_gone(j)[0] || best >= eta_s * 0.95 || n >= cap)
+		return;
+	snprintf(buf + n, cap - n, " \u2014 at best %s %s", fmt_duration(d, sizeof d, best),
+	         job_if_gone(j));
+}
+
 /* "1234 / 5000 (24.7%)  3.2 files/s (avg 3.0)  ETA 6m12s (14:05)". */
 static void summary(const struct job *j, char *buf, size_t cap, double *frac)
 {
 	struct progress_view v;
-	char a[16], b[16], eta[64] = "";
+	char a[16], b[16], eta[160] = "";
 	*frac = -1;
 	if (!job_view(j, &v)) {
 		snprintf(buf, cap, "progress: %s", job_error(j)[0] ? job_error(j) : "counting...");
@@ -69,6 +88,7 @@ static void summary(const struct job *j, char *buf, size_t cap, double *frac)
 		localtime_r(&end, &tm);
 		strftime(clock, sizeof clock, v.eta_s > 86400 ? "%a %H:%M" : "%H:%M", &tm);
 		snprintf(eta, sizeof eta, "  ETA %s (%s)", fmt_duration(a, sizeof a, v.eta_s), clock);
+		best_eta(j, v.eta_s, eta, sizeof eta);
 	}
 	if (v.has_total) {
 		*frac = v.percent / 100.0;
