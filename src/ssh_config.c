@@ -22,8 +22,9 @@
 
 /* Values collected while reading; the first obtained one wins. */
 struct raw {
-	char *hostname, *user, *alias_key;
+	char *hostname, *user, *alias_key, *agent, *proxy_command, *proxy_jump;
 	int port, identities_only, strict, connect_timeout, alive_interval, alive_count;
+	int family;
 	char *identity[SSHCFG_MAX_FILES];
 	int nidentity;
 	char *user_kh[SSHCFG_MAX_FILES];
@@ -36,6 +37,7 @@ struct raw {
 struct ctx {
 	const char *alias, *home;
 	const char *incdir;     /* base for relative Include paths */
+	const char *rest;       /* the line's text after the keyword (ProxyCommand) */
 	int lines, opened;
 	struct raw r;
 	char why[384];
@@ -240,6 +242,28 @@ static int apply_string(struct ctx *c, char **av, int ac)
 		return set_first(c, &r->user, v);
 	if (!strcasecmp(k, "hostkeyalias"))
 		return set_first(c, &r->alias_key, v);
+	if (!strcasecmp(k, "identityagent"))
+		return set_first(c, &r->agent, v);
+	if (!strcasecmp(k, "proxycommand")) {
+		/* ssh: the rest of the line, verbatim; ProxyJump set first wins. */
+		if (r->proxy_jump && strcasecmp(r->proxy_jump, "none"))
+			return 0;
+		return set_first(c, &r->proxy_command, c->rest);
+	}
+	if (!strcasecmp(k, "proxyjump")) {
+		if (r->proxy_command || r->proxy_jump)
+			return 0;
+		return set_first(c, &r->proxy_jump, c->rest);
+	}
+	if (!strcasecmp(k, "addressfamily")) {
+		int f = !strcasecmp(v, "any") ? SSHCFG_AF_ANY : !strcasecmp(v, "inet") ? SSHCFG_AF_INET
+		      : !strcasecmp(v, "inet6") ? SSHCFG_AF_INET6 : -1;
+		if (f < 0)
+			return fail(c, "ssh_config", 0, "bad AddressFamily");
+		if (r->family < 0)
+			r->family = f;
+		return 0;
+	}
 	if (!strcasecmp(k, "identityfile"))
 		return push_all(c, r->identity, &r->nidentity, av + 1, 1);
 	if (!strcasecmp(k, "userknownhostsfile")) {
@@ -291,7 +315,9 @@ static int apply(struct ctx *c, const char *path, int ln, char **av, int ac)
 	if (!strcasecmp(k, "stricthostkeychecking")) {
 		if (!strcasecmp(v, "accept-new"))
 			n = SSHCFG_STRICT_ACCEPT_NEW;
-		else if (!strcasecmp(v, "ask") || parse_flag(v) == 1)
+		else if (!strcasecmp(v, "ask"))
+			n = SSHCFG_STRICT_ASK;
+		else if (parse_flag(v) == 1)
 			n = SSHCFG_STRICT_YES;
 		else if (!strcasecmp(v, "off") || parse_flag(v) == 0)
 			n = SSHCFG_STRICT_NO;
@@ -441,6 +467,13 @@ static int read_file(struct ctx *c, const char *path, int depth, bool must_exist
 			rc = fail(c, path, ln, "line too long");
 			break;
 		}
+		char *restp = line + strspn(line, " \t");
+		restp += strcspn(restp, " \t=");
+		restp += strspn(restp, " \t=");
+		char rest[CFG_MAX_LINE + 2];
+		snprintf(rest, sizeof(rest), "%s", restp);
+		rest[strcspn(rest, "\r\n")] = '\0';
+		c->rest = rest;
 		int ac = split_line(line, av);
 		if (ac < 0)
 			rc = fail(c, path, ln, "unterminated quote");
@@ -530,6 +563,9 @@ static void raw_free(struct raw *r)
 	free(r->hostname);
 	free(r->user);
 	free(r->alias_key);
+	free(r->agent);
+	free(r->proxy_command);
+	free(r->proxy_jump);
 	for (int i = 0; i < r->nidentity; i++)
 		free(r->identity[i]);
 	for (int i = 0; i < r->nuser_kh; i++)
@@ -541,13 +577,96 @@ static void raw_free(struct raw *r)
 /* Append expanded copies of list to out->known_hosts. */
 static int add_known(struct ssh_host_cfg *out, char *const *list, int n, const struct tokens *t)
 {
-	for (int i = 0; i < n && out->nknown_hosts < SSHCFG_MAX_FILES; i++) {
+	for (int i = 0; i < n && out->nknown_hosts < 2 * SSHCFG_MAX_FILES; i++) {
 		char *s = expand_path(list[i], t);
 		if (!s)
 			return -1;
 		out->known_hosts[out->nknown_hosts++] = s;
 	}
 	return 0;
+}
+
+/* Parse one hop "[ssh://][user@]host[:port]" (IPv6 in brackets) into j. */
+static int parse_hop(const char *s, struct ssh_jump *j)
+{
+	char buf[CFG_MAX_LINE];
+	char *h, *at, *colon;
+
+	if (!strncmp(s, "ssh://", 6))
+		s += 6;
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf) || !*buf)
+		return -1;
+	h = buf;
+	if ((at = strrchr(h, '@'))) {
+		*at = '\0';
+		if (!*h || !(j->user = strdup(h)))
+			return -1;
+		h = at + 1;
+	}
+	if (*h == '[') {
+		char *end = strchr(h, ']');
+		if (!end)
+			return -1;
+		*end = '\0';
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] && !colon)
+			return -1;
+		h++;
+	} else {
+		colon = strchr(h, ':');
+	}
+	if (colon) {
+		*colon = '\0';
+		j->port = parse_uint(colon + 1);
+		if (j->port < 1 || j->port > 65535)
+			return -1;
+	}
+	if (!*h || strpbrk(h, " \t/"))
+		return -1;
+	j->host = strdup(h);
+	return j->host ? 0 : -1;
+}
+
+/* Split a ProxyJump value (comma list, '#' ends it) into out->jump[]. */
+static int parse_jumps(const char *v, struct ssh_host_cfg *out)
+{
+	char buf[CFG_MAX_LINE];
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	buf[strcspn(buf, "#")] = '\0';
+	size_t n = strlen(buf);
+	while (n > 0 && strchr(" \t", buf[n - 1]))
+		buf[--n] = '\0';
+	if (!strcasecmp(buf, "none"))
+		return 0;
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (out->njump >= SSHCFG_MAX_JUMPS || parse_hop(tok, &out->jump[out->njump++]) < 0)
+			return -1;
+	}
+	return out->njump > 0 ? 0 : -1;
+}
+
+/* Resolve IdentityAgent raw into what doptop uses (see the header). */
+static int finish_agent(const char *raw, const struct tokens *t, struct ssh_host_cfg *out)
+{
+	if (!(out->identity_agent_raw = strdup(raw)))
+		return -1;
+	if (!strcmp(raw, "SSH_AUTH_SOCK"))
+		return 0;
+	if (!strcmp(raw, "none"))
+		out->identity_agent = strdup("none");
+	else if (raw[0] == '$' && raw[1] != '{') {
+		const char *e = getenv(raw + 1);
+		out->identity_agent = strdup(e && *e ? e : "none");
+	} else {
+		out->identity_agent = expand_path(raw, t);
+		if (out->identity_agent) {
+			free(out->identity_agent_raw);
+			out->identity_agent_raw = strdup(out->identity_agent);
+		}
+	}
+	return out->identity_agent && out->identity_agent_raw ? 0 : -1;
 }
 
 /* Turn the collected values plus defaults into the resolved settings. */
@@ -559,35 +678,127 @@ static int finish(struct ctx *c, const char *luser, struct ssh_host_cfg *out)
 	                                       "/etc/ssh/ssh_known_hosts2" };
 	struct raw *r = &c->r;
 
+	out->alias = strdup(c->alias);
 	out->hostname = expand_hostname(r->hostname ? r->hostname : c->alias, c->alias);
 	out->user = strdup(r->user ? r->user : luser);
 	out->port = r->port ? r->port : 22;
 	out->identities_only = r->identities_only == 1;
-	out->strict = r->strict < 0 ? SSHCFG_STRICT_YES : (enum sshcfg_strict)r->strict;
+	out->strict = r->strict < 0 ? SSHCFG_STRICT_ASK : (enum sshcfg_strict)r->strict;
 	out->connect_timeout = r->connect_timeout < 0 ? 0 : r->connect_timeout;
 	out->alive_interval = r->alive_interval < 0 ? 0 : r->alive_interval;
 	out->alive_count_max = r->alive_count < 0 ? 3 : r->alive_count;
-	if (r->alias_key && !(out->host_key_alias = strdup(r->alias_key)))
-		return -1;
-	if (!out->hostname || !out->user)
+	out->address_family = r->family < 0 ? SSHCFG_AF_ANY : (enum sshcfg_family)r->family;
+	if (r->alias_key) {
+		if (!(out->host_key_alias = strdup(r->alias_key)))
+			return -1;
+		for (char *p = out->host_key_alias; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	if (!out->alias || !out->hostname || !out->user)
 		return -1;
 	struct tokens t = { .h = out->hostname, .n = c->alias, .r = out->user, .u = luser,
 	                    .d = c->home, .p = out->port,
-	                    .k = r->alias_key ? r->alias_key : out->hostname };
+	                    .k = r->alias_key ? r->alias_key : c->alias };
 	char *const *ids = r->nidentity ? r->identity : def_id;
 	int nids = r->nidentity ? r->nidentity : 3;
+	out->identity_default = r->nidentity == 0;
 	for (int i = 0; i < nids; i++) {
-		if (!(out->identity[i] = expand_path(ids[i], &t)))
+		if (!(out->identity[i] = expand_path(ids[i], &t)) ||
+		    !(out->identity_raw[i] = strdup(ids[i])))
 			return -1;
 		out->nidentity++;
 	}
+	if (r->agent && finish_agent(r->agent, &t, out) < 0)
+		return -1;
 	if (r->nuser_kh >= 0 && add_known(out, r->nuser_kh ? r->user_kh : def_user_kh,
 	                                  r->nuser_kh ? r->nuser_kh : 2, &t) < 0)
 		return -1;
+	out->nuser_known_hosts = out->nknown_hosts;
 	if (r->nglobal_kh >= 0 && add_known(out, r->nglobal_kh ? r->global_kh : def_global_kh,
 	                                    r->nglobal_kh ? r->nglobal_kh : 2, &t) < 0)
 		return -1;
+	if (r->proxy_jump && strcasecmp(r->proxy_jump, "none")) {
+		if (!(out->proxy_jump_raw = strdup(r->proxy_jump)))
+			return -1;
+		if (parse_jumps(r->proxy_jump, out) < 0)
+			return fail(c, c->alias, 0, "bad ProxyJump");
+	} else if (r->proxy_command && strcasecmp(r->proxy_command, "none")) {
+		if (!(out->proxy_command = strdup(r->proxy_command)))
+			return -1;
+	}
 	return 0;
+}
+
+/* The ProxyCommand with %h %p %r %n %% expanded for user and port. */
+char *ssh_config_proxy_command(const struct ssh_host_cfg *cfg, const char *user, int port)
+{
+	char out[CFG_MAX_LINE], num[16];
+	size_t n = 0;
+
+	if (!cfg || !cfg->proxy_command)
+		return NULL;
+	for (const char *p = cfg->proxy_command; *p; p++) {
+		const char *add = p;
+		size_t len = 1;
+		if (*p == '%') {
+			switch (*++p) {
+			case '%': add = "%"; break;
+			case 'h': add = cfg->hostname; break;
+			case 'n': add = cfg->alias; break;
+			case 'r': add = user ? user : cfg->user; break;
+			case 'p': snprintf(num, sizeof(num), "%d", port > 0 ? port : cfg->port);
+			          add = num; break;
+			default: return NULL;   /* ssh: "unknown key %x" */
+			}
+			len = strlen(add);
+		}
+		if (n + len >= sizeof(out))
+			return NULL;
+		memcpy(out + n, add, len);
+		n += len;
+	}
+	out[n] = '\0';
+	return strdup(out);
+}
+
+/* Print the list of strings under key on one line, or "none". */
+static void print_list(FILE *f, const char *key, char *const *v, int n)
+{
+	fprintf(f, "%s", key);
+	for (int i = 0; i < n; i++)
+		fprintf(f, " %s", v[i]);
+	fprintf(f, "%s\n", n ? "" : " none");
+}
+
+/* Print cfg as ssh -G does, for the options doptop uses. */
+void ssh_config_print(FILE *f, const struct ssh_host_cfg *cfg)
+{
+	static const char *const strict[] = { "true", "accept-new", "false", "ask" };
+	static const char *const family[] = { "any", "inet", "inet6" };
+
+	fprintf(f, "user %s\nhostname %s\nport %d\n", cfg->user, cfg->hostname, cfg->port);
+	fprintf(f, "addressfamily %s\n", family[cfg->address_family]);
+	fprintf(f, "identitiesonly %s\n", cfg->identities_only ? "yes" : "no");
+	fprintf(f, "stricthostkeychecking %s\n", strict[cfg->strict]);
+	fprintf(f, "serveralivecountmax %d\nserveraliveinterval %d\n",
+	        cfg->alive_count_max, cfg->alive_interval);
+	if (cfg->host_key_alias)
+		fprintf(f, "hostkeyalias %s\n", cfg->host_key_alias);
+	if (cfg->identity_agent_raw)
+		fprintf(f, "identityagent %s\n", cfg->identity_agent_raw);
+	for (int i = 0; i < cfg->nidentity; i++)
+		fprintf(f, "identityfile %s\n", cfg->identity_raw[i]);
+	print_list(f, "globalknownhostsfile", cfg->known_hosts + cfg->nuser_known_hosts,
+	           cfg->nknown_hosts - cfg->nuser_known_hosts);
+	print_list(f, "userknownhostsfile", cfg->known_hosts, cfg->nuser_known_hosts);
+	if (cfg->connect_timeout)
+		fprintf(f, "connecttimeout %d\n", cfg->connect_timeout);
+	else
+		fprintf(f, "connecttimeout none\n");
+	if (cfg->proxy_command)
+		fprintf(f, "proxycommand %s\n", cfg->proxy_command);
+	if (cfg->proxy_jump_raw)
+		fprintf(f, "proxyjump %s\n", cfg->proxy_jump_raw);
 }
 
 /* Resolve alias from -F file, or ~/.ssh/config then /etc/ssh/ssh_config. */
@@ -604,7 +815,7 @@ int ssh_config_resolve(const char *alias, const char *file, const char *home,
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
 	c.r.identities_only = c.r.strict = c.r.connect_timeout = -1;
-	c.r.alive_interval = c.r.alive_count = -1;
+	c.r.alive_interval = c.r.alive_count = c.r.family = -1;
 	if (!home)
 		home = getenv("HOME");
 	if (!home || !*home)
@@ -630,8 +841,11 @@ int ssh_config_resolve(const char *alias, const char *file, const char *home,
 		if (rc == 0)
 			rc = read_file(&c, "/etc/ssh/ssh_config", 0, false);
 	}
-	if (rc == 0 && finish(&c, luser, out) < 0)
-		rc = fail(&c, alias, 0, "out of memory or expanded path too long");
+	if (rc == 0 && finish(&c, luser, out) < 0) {
+		if (!c.why[0])
+			fail(&c, alias, 0, "out of memory or expanded path too long");
+		rc = -1;
+	}
 	raw_free(&c.r);
 	if (rc < 0) {
 		ssh_config_free(out);
@@ -645,11 +859,22 @@ int ssh_config_resolve(const char *alias, const char *file, const char *home,
 /* Free every string in cfg; cfg may be reused. */
 void ssh_config_free(struct ssh_host_cfg *cfg)
 {
+	free(cfg->alias);
 	free(cfg->hostname);
 	free(cfg->user);
 	free(cfg->host_key_alias);
-	for (int i = 0; i < cfg->nidentity; i++)
+	free(cfg->identity_agent);
+	free(cfg->identity_agent_raw);
+	free(cfg->proxy_jump_raw);
+	free(cfg->proxy_command);
+	for (int i = 0; i < cfg->njump; i++) {
+		free(cfg->jump[i].user);
+		free(cfg->jump[i].host);
+	}
+	for (int i = 0; i < cfg->nidentity; i++) {
 		free(cfg->identity[i]);
+		free(cfg->identity_raw[i]);
+	}
 	for (int i = 0; i < cfg->nknown_hosts; i++)
 		free(cfg->known_hosts[i]);
 	memset(cfg, 0, sizeof(*cfg));

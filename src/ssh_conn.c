@@ -382,18 +382,21 @@ static int conn_check_hostkey(struct ssh_conn *c)
 		return -1;
 	}
 	if (rc == KH_NOTFOUND) {
-		if (!c->accept_new && c->cfg.strict == SSHCFG_STRICT_YES) {
+		if (!c->accept_new && c->cfg.strict != SSHCFG_STRICT_ACCEPT_NEW &&
+		    c->cfg.strict != SSHCFG_STRICT_NO) {
 			snprintf(why, sizeof why, "unknown host key %s for %s; connect once with "
 			         "ssh or use --accept-new", fp, disp);
 			conn_fail(c, CS_HOSTKEY_MISMATCH, why, CONN_FATAL_RETRY);
 			return -1;
 		}
-		/* accept-new (or "no"): remember the key in the first (user) file. */
-		if (c->cfg.nknown_hosts > 0 &&
+		/* accept-new (or "no"): remember the key in the first user file,
+		 * never in a global one. */
+		if (c->cfg.nuser_known_hosts > 0 &&
 		    known_hosts_append(c->sess, khost, kport, c->cfg.known_hosts[0]) == 0)
 			return 0;
 		snprintf(why, sizeof why, "cannot record host key %s for %s in %s", fp, disp,
-		         c->cfg.nknown_hosts > 0 ? c->cfg.known_hosts[0] : "(no known_hosts file)");
+		         c->cfg.nuser_known_hosts > 0 ? c->cfg.known_hosts[0]
+		         : "(UserKnownHostsFile none)");
 		conn_fail(c, CS_HOSTKEY_MISMATCH, why, CONN_FATAL_RETRY);
 		return -1;
 	}

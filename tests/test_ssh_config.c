@@ -282,7 +282,7 @@ static void test_defaults_and_tokens(void **state)
 	assert_string_equal(c.identity[2], "/h/.ssh/id_rsa");
 	assert_int_equal(c.nknown_hosts, 4);
 	assert_string_equal(c.known_hosts[3], "/etc/ssh/ssh_known_hosts2");
-	assert_int_equal(c.strict, SSHCFG_STRICT_YES);
+	assert_int_equal(c.strict, SSHCFG_STRICT_ASK);
 	assert_int_equal(c.alive_count_max, 3);
 	ssh_config_free(&c);
 	unlink(path);
@@ -306,7 +306,58 @@ static void test_defaults_and_tokens(void **state)
 	assert_string_equal(c.known_hosts[0], "/g1");
 	assert_string_equal(c.known_hosts[1], "/g2");
 	assert_int_equal(c.alive_interval, 120);
-	assert_int_equal(c.strict, SSHCFG_STRICT_YES);
+	assert_int_equal(c.strict, SSHCFG_STRICT_ASK);
+	ssh_config_free(&c);
+	unlink(path);
+}
+
+/* The transport's fields: proxies, agent, family, and their precedence. */
+static void test_transport_fields(void **state)
+{
+	char path[64];
+	struct ssh_host_cfg c;
+	const char *why;
+
+	(void)state;
+	write_temp(path, "Host j\n  ProxyJump alice@b1:2200,ssh://b2,[::1]:23 # c\n"
+	                 "  ProxyCommand ignored\n  IdentityAgent none\n  AddressFamily inet6\n"
+	                 "Host p\n  ProxyCommand nc %h %p %r %n %%\n  ProxyJump ignored\n"
+	                 "  IdentityAgent ~/a.%r.sock\n  UserKnownHostsFile none\n"
+	                 "Host n\n  ProxyCommand none\n  ProxyJump ignored\n"
+	                 "  IdentityAgent SSH_AUTH_SOCK\n");
+	assert_int_equal(ssh_config_resolve("j", path, "/h", &c, &why), 0);
+	assert_int_equal(c.njump, 3);
+	assert_string_equal(c.jump[0].user, "alice");
+	assert_string_equal(c.jump[0].host, "b1");
+	assert_int_equal(c.jump[0].port, 2200);
+	assert_null(c.jump[1].user);
+	assert_string_equal(c.jump[1].host, "b2");
+	assert_int_equal(c.jump[1].port, 0);
+	assert_string_equal(c.jump[2].host, "::1");
+	assert_int_equal(c.jump[2].port, 23);
+	assert_null(c.proxy_command);
+	assert_string_equal(c.identity_agent, "none");
+	assert_int_equal(c.address_family, SSHCFG_AF_INET6);
+	assert_int_equal(c.nuser_known_hosts, 2);
+	ssh_config_free(&c);
+
+	assert_int_equal(ssh_config_resolve("p", path, "/h", &c, &why), 0);
+	assert_int_equal(c.njump, 0);
+	assert_string_equal(c.proxy_command, "nc %h %p %r %n %%");
+	char *cmd = ssh_config_proxy_command(&c, "u", 2022);
+	assert_string_equal(cmd, "nc p 2022 u p %");
+	free(cmd);
+	char want[300];
+	snprintf(want, sizeof(want), "/h/a.%s.sock", c.user);
+	assert_string_equal(c.identity_agent, want);
+	assert_int_equal(c.nuser_known_hosts, 0);
+	assert_int_equal(c.nknown_hosts, 2);
+	ssh_config_free(&c);
+
+	assert_int_equal(ssh_config_resolve("n", path, "/h", &c, &why), 0);
+	assert_int_equal(c.njump, 0);
+	assert_null(c.proxy_command);
+	assert_null(c.identity_agent);
 	ssh_config_free(&c);
 	unlink(path);
 }
@@ -397,7 +448,8 @@ static void compare_with_ssh(const char *file, const char *host)
 	assert_int_equal(atoi(val), c.connect_timeout);
 	g_get(out, "stricthostkeychecking", val, sizeof(val));
 	int strict = !strcmp(val, "accept-new") ? SSHCFG_STRICT_ACCEPT_NEW
-	           : !strcmp(val, "false") ? SSHCFG_STRICT_NO : SSHCFG_STRICT_YES;
+	           : !strcmp(val, "false") ? SSHCFG_STRICT_NO
+	           : !strcmp(val, "ask") ? SSHCFG_STRICT_ASK : SSHCFG_STRICT_YES;
 	if (strict != (int)c.strict)
 		fail_msg("%s strict: ssh '%s' ours %d", host, val, c.strict);
 	/* Known hosts: ssh prints user files then global files, expanded. */
@@ -474,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_include_bomb),
 		cmocka_unit_test(test_defaults_and_tokens),
+		cmocka_unit_test(test_transport_fields),
 		cmocka_unit_test(test_against_ssh_fleet),
 		cmocka_unit_test(test_against_ssh_include),
 	};
