@@ -53,6 +53,9 @@ struct app {
 	struct procs_local *procs;    /* local top-processes reader, on demand */
 	int    procs_for;             /* node whose processes were fetched last */
 	double next_procs;            /* monotonic time of the next fetch */
+	struct events *ev;            /* event detection (always on) */
+	struct hook *hook;            /* --on-event, or NULL */
+	bool   finished;              /* --exit-when-done and the job is done */
 };
 
 /* Set by the signal handler: the signal that asks to stop / a resize. */
@@ -63,6 +66,9 @@ extern int g_wake[2];
 /* Empty the signal self-pipe after poll() saw it readable. */
 void app_drain_wake(void);
 
+/* Look for events (stamped wall) and report them: JSON/text line, the
+ * screen's panel, the --on-event hook; sets finished for --exit-when-done. */
+void app_events(struct app *a, double wall, double now);
 /* Write one batch or JSON block stamped t (unix time). */
 void app_emit(struct app *a, double t, double now);
 /* Redraw the screen; now is the model's clock, shown_wall the header's. */

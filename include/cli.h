@@ -28,6 +28,11 @@ struct options {
 	bool   recursive;
 	int64_t total;              /* -1 = unknown */
 	double stall_after;         /* seconds */
+	/* decisions (issue 9) */
+	const char *inputs;         /* --inputs [DEST:]DIR, or NULL (then --todo) */
+	const char *job_cmd;        /* --job-cmd PATTERN, or NULL */
+	const char *on_event;       /* --on-event CMD, or NULL */
+	bool   exit_when_done;
 	/* screen */
 	const char *theme;
 	bool   no_color;

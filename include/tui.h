@@ -23,6 +23,7 @@ struct tui_info {                /* what the header shows besides the model */
 	const char *source;          /* "live" or "replay FILE" */
 	const double *rate_hist;     /* job's files/s history, oldest first, or NULL */
 	size_t nrate_hist;
+	const char *events;          /* the last events, newest first, or NULL */
 };
 
 /* Start the screen on the terminal.  theme: a name or NULL; no_color also

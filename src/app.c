@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
+#include "events.h"
+#include "hook.h"
 #include "app.h"
 #include "app_loop.h"
 #include "job.h"
@@ -248,9 +250,30 @@ static void share_headroom(struct app *a)
 	job_set_headroom(a->job, &c.headroom, classify_if_gone(c.dominant));
 }
 
+void app_events(struct app *a, double wall, double now)
+{
+	struct event evs[EVENTS_MAX];
+	struct progress_view v;
+	bool have = a->job && job_view(a->job, &v);
+	int n = events_scan(a->ev, &a->m, have ? &v : NULL, wall, evs, EVENTS_MAX);
+	for (int k = 0; k < n; k++) {
+		if (a->o->json)
+			events_json(stdout, &evs[k]);
+		else if (!a->screen)
+			events_text(stdout, &evs[k]);
+		events_remember(a->ev, &evs[k]);
+		if (a->hook)
+			hook_event(a->hook, &evs[k], now);
+		a->dirty = true;
+	}
+	if (a->o->exit_when_done && events_done(a->ev))
+		a->finished = true;
+}
+
 /* Write one batch or JSON block stamped t (unix time). */
 void app_emit(struct app *a, double t, double now)
 {
+	app_events(a, t, clock_mono());
 	share_headroom(a);
 	if (a->o->json) {
 		out_json_block(stdout, &a->m, t, now);
@@ -272,6 +295,7 @@ static void tick(struct app *a, double now)
 {
 	sample_local(a, now);
 	if (a->screen) {
+		app_events(a, clock_wall(), now);
 		a->blocks++;
 		return;
 	}
@@ -338,6 +362,9 @@ void app_draw(struct app *a, double now, double shown_wall)
 		info.nrate_hist = progress_history(job_progress(a->job), hist, PROGRESS_HIST);
 		info.rate_hist = hist;
 	}
+	char evline[512];
+	events_recent_line(a->ev, evline, sizeof evline);
+	info.events = evline[0] ? evline : NULL;
 	tui_draw(a->tui, &a->m, &info);
 	a->last_draw = clock_mono();
 	a->dirty = false;
@@ -453,6 +480,8 @@ static int loop(struct app *a)
 			if (a->o->count && a->blocks >= a->o->count)
 				break;
 		}
+		if (a->finished)
+			break;
 		if (a->screen && g_winch) {
 			g_winch = 0;
 			tui_resize(a->tui);
@@ -467,6 +496,8 @@ static int loop(struct app *a)
 			deadline = fmin(deadline, a->last_draw + REDRAW_MIN_S);
 		if (a->screen && tui_detail_node(a->tui) >= 0)
 			deadline = fmin(deadline, a->next_procs);
+		if (a->hook)
+			deadline = fmin(deadline, hook_deadline(a->hook));
 		nfds_t n = fill_pollfds(a, pf, map, &deadline);
 		double wait = deadline - clock_mono();
 		int ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
@@ -488,6 +519,8 @@ static int loop(struct app *a)
 			step_conns(a, pf, map, n, now);
 		if (a->job)
 			step_job(a, now);
+		if (a->hook)
+			hook_step(a->hook, now);
 	}
 	free(pf);
 	free(map);
@@ -530,6 +563,9 @@ static void app_free(struct app *a)
 	replay_close(a->rp);
 	free(a->frame_buf);
 	nodespec_clear(&a->extra);
+	/* --exit-when-done: let the "done" hook finish (bounded). */
+	hook_free(a->hook, a->finished ? HOOK_TIMEOUT_S + HOOK_KILL_S : 0);
+	events_free(a->ev);
 	model_free(&a->m);
 }
 
@@ -545,6 +581,11 @@ int app_run(struct options *o)
 		return o->nodes.n ? 2 : 1;
 	if (model_init(&a.m, o->nodes.v, o->nodes.n) < 0) {
 		fprintf(stderr, "doptop: out of memory\n");
+		return 1;
+	}
+	if (!(a.ev = events_new(a.m.n)) || (o->on_event && !(a.hook = hook_new(o->on_event)))) {
+		fprintf(stderr, "doptop: out of memory\n");
+		app_free(&a);
 		return 1;
 	}
 	if (!o->replay && job_new(o, &a.job, &why) < 0) {

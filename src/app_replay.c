@@ -97,6 +97,7 @@ static void replay_tick(struct app *a, double t)
 {
 	replay_age(a, t);
 	if (a->screen) {
+		app_events(a, t, clock_mono());
 		a->dirty = true;
 		a->blocks++;
 		return;

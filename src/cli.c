@@ -51,6 +51,12 @@ static const char usage[] =
 "      --stall-after SECS  flag STALLED when nothing finished for this long\n"
 "                          (default 120, or 10x the recent time per file)\n"
 "\n"
+"Events (stalled, resumed, done, down, up, restarted, verdict):\n"
+"      --on-event CMD      run CMD (sh -c) per event, details in DOPTOP_EVENT,\n"
+"                          DOPTOP_NODE, DOPTOP_DETAIL, ...; killed after 10 s\n"
+"      --exit-when-done    exit with status 0 once the job is done\n"
+"                          (done reaches the total)\n"
+"\n"
 "Screen:\n"
 "      --theme NAME        colour theme (default, light, high-contrast, mono)\n"
 "      --no-color          no colours (also when NO_COLOR is set)\n"
@@ -69,7 +75,7 @@ static const char usage[] =
 
 enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_REPLAY, O_SPEED,
        O_DONE, O_DONE_FROM, O_DONE_GLOB, O_RECURSIVE, O_TOTAL, O_TODO, O_STALL,
-       O_THEME, O_NO_COLOR };
+       O_THEME, O_NO_COLOR, O_INPUTS, O_JOB_CMD, O_ON_EVENT, O_EXIT_DONE };
 
 static const struct option longopts[] = {
 	{ "nodes", required_argument, 0, 'n' },
@@ -94,6 +100,8 @@ static const struct option longopts[] = {
 	{ "total", required_argument, 0, O_TOTAL },
 	{ "todo", required_argument, 0, O_TODO },
 	{ "stall-after", required_argument, 0, O_STALL },
+	{ "on-event", required_argument, 0, O_ON_EVENT },
+	{ "exit-when-done", no_argument, 0, O_EXIT_DONE },
 	{ "theme", required_argument, 0, O_THEME },
 	{ "no-color", no_argument, 0, O_NO_COLOR },
 	{ "help", no_argument, 0, 'h' },
@@ -177,6 +185,14 @@ static int apply(int c, const char *arg, struct options *o)
 	case O_DONE_GLOB: o->done_glob = arg; return 0;
 	case O_RECURSIVE: o->recursive = true; return 0;
 	case O_TODO: o->todo = arg; return 0;
+	case O_INPUTS: o->inputs = arg; return 0;
+	case O_JOB_CMD:
+		if (!arg[0])
+			return fail("bad --job-cmd", arg, "an empty pattern matches everything");
+		o->job_cmd = arg;
+		return 0;
+	case O_ON_EVENT: o->on_event = arg; return 0;
+	case O_EXIT_DONE: o->exit_when_done = true; return 0;
 	case O_THEME: o->theme = arg; return 0;
 	case O_NO_COLOR: o->no_color = true; return 0;
 	}
@@ -192,6 +208,10 @@ static int check(struct options *o)
 		return fail("--total and --todo cannot be used together", NULL, NULL);
 	if ((o->done_glob || o->recursive || o->done_from) && !o->done)
 		return fail("--done-glob, --recursive and --done-from need --done DIR", NULL, NULL);
+	if (o->exit_when_done && (!o->done || (o->total <= 0 && !o->todo)))
+		return fail("--exit-when-done needs --done DIR and --total N or --todo DIR", NULL, NULL);
+	if (o->inputs && !o->inputs[0])
+		return fail("bad --inputs", o->inputs, "empty directory");
 	if (o->done && !o->done[0])
 		return fail("bad --done", o->done, "empty directory");
 	return 0;

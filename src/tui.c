@@ -392,6 +392,7 @@ void tui_draw(struct tui *t, const struct model *m, const struct tui_info *in)
 				snprintf(t->snap_progress, sizeof t->snap_progress, "%s", in->progress);
 				t->snapi.progress = t->snap_progress;
 			}
+			t->snapi.events = NULL;   /* not kept while frozen */
 			/* the caller's history buffer does not outlive this call */
 			size_t n = in->nrate_hist < PROGRESS_HIST ? in->nrate_hist : PROGRESS_HIST;
 			if (in->rate_hist)

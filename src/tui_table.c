@@ -526,6 +526,12 @@ void tui_table_draw(struct tui *t, const struct model *m, const struct tui_info 
 		if (in->progress)
 			progress_line(t, y++, in);
 	}
+	if (LINES >= 14 && in->events) {
+		char ev[512];
+		model_sanitize(ev, sizeof ev, in->events);
+		int x = tui_put(y, 0, COLS, A_BOLD, "events: ", false);
+		tui_put(y++, x, COLS - x, A_NORMAL, ev, false);
+	}
 	if (LINES >= 7)
 		verdict_line(t, y++, &c);
 	layout(t, m);
