@@ -10,7 +10,9 @@ PKGS     = ncursesw libssh2 libproc2
 CC      ?= cc
 WARN     = -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
-CPPFLAGS += -Iinclude -D_GNU_SOURCE -DDOPTOP_VERSION='"$(VERSION)"' \
+# -MMD -MP: the compiler lists every header an object includes (public ones
+# in include/, private ones beside their .c in src/) in a .d file beside it.
+CPPFLAGS += -MMD -MP -Iinclude -D_GNU_SOURCE -DDOPTOP_VERSION='"$(VERSION)"' \
             -DDOPTOP_DATADIR='"$(DATADIR)"'
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 $(WARN) $(shell pkg-config --cflags $(PKGS))
@@ -34,17 +36,17 @@ all: doptop
 doptop: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
 
-build/rel/%.o: src/%.c $(wildcard include/*.h) | build/rel
+build/rel/%.o: src/%.c | build/rel
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Debug/sanitizer build, used by every test.
 build/dbg/doptop: $(DBGOBJ)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $(DBGOBJ) $(LDLIBS)
 
-build/dbg/%.o: src/%.c $(wildcard include/*.h) | build/dbg
+build/dbg/%.o: src/%.c | build/dbg
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
-build/dbg/tests/%: tests/%.c $(DBGLIB) $(wildcard include/*.h) | build/dbg/tests
+build/dbg/tests/%: tests/%.c $(DBGLIB) | build/dbg/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Wno-missing-prototypes -o $@ $< $(DBGLIB) \
 	  $(LDLIBS) $(shell pkg-config --libs cmocka)
 
@@ -67,10 +69,10 @@ fuzz: build/fuzz/fuzz_parse
 	./build/fuzz/fuzz_parse -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
 	  build/fuzz/corpus tests/fixtures/corpus
 
-build/fuzz/fuzz_parse: fuzz/fuzz_parse.c $(LIBSRC) $(wildcard include/*.h)
+build/fuzz/fuzz_parse: fuzz/fuzz_parse.c $(LIBSRC) $(wildcard include/*.h src/*.h)
 	mkdir -p build/fuzz/corpus
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -o $@ fuzz/fuzz_parse.c src/parse_frame.c src/parse_proc.c src/sample.c
+	  -o $@ fuzz/fuzz_parse.c src/parse_frame.c src/parse_proc.c src/sample.c src/text.c
 
 screenshots: doptop
 	@sh tests/screenshots.sh
@@ -87,3 +89,5 @@ uninstall:
 
 clean:
 	rm -rf build doptop
+
+-include $(OBJ:.o=.d) $(DBGOBJ:.o=.d) $(TESTBIN:=.d)
