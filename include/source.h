@@ -1,0 +1,150 @@
+/*
+ * source.h — where the model's data comes from: the SSH fleet, this
+ * machine's sampler, a recording (next: a Prometheus server, a VM fleet).
+ * The contract between every source and the one poll loop (loop.h).
+ *
+ * A source owns some of the model's nodes (given to it by model index when
+ * it is made) and turns whatever it reads into events for them:
+ *   - a frame: one parsed struct sample for a node at time t, with the raw
+ *     probe frame it came from when there is one (the recorder stores it);
+ *   - a status: the node's state (node_state.h words), why, since when,
+ *     and connection facts (reconnects, POSIX-sh fallback).
+ * It hands them to the loop through the struct source_feed given at
+ * creation, from inside its step() or tick() — never from anywhere else,
+ * never from another thread.
+ *
+ * Clocks.  Each source has ONE clock, and every event it yields is stamped
+ * on it:
+ *   SOURCE_CLOCK_MONO  CLOCK_MONOTONIC seconds (clock.h) — live sources;
+ *                      any number of them can run together.
+ *   SOURCE_CLOCK_OWN   the source's own clock, read with ops->now(), e.g. a
+ *                      recording's unix time — such a source runs alone.
+ * A source's clock never goes back: an event is never stamped before one
+ * it yielded earlier, nor before ops->now() returned.  The model runs on
+ * the same clock (model.h times, tui.h's "now"); the loop maps it to unix
+ * time for what is shown or written (MONO: the unix time at start plus the
+ * monotonic time since; OWN: the clock is unix time already).
+ *
+ * Waiting.  The loop is the only place that blocks.  Before each poll() it
+ * asks each source for descriptors (fill_pollfds) and for the monotonic
+ * time by which it must be stepped even without I/O (the same call lowers
+ * *deadline).  After poll() it calls step() with the revents of exactly the
+ * pollfds that source filled.  Every call returns at once; an HTTP or SSH
+ * source is a non-blocking state machine (connect, send, read a capped
+ * reply, parse) advanced a little on each step.  Deadlines are always
+ * CLOCK_MONOTONIC (the loop's clock), even for a SOURCE_CLOCK_OWN source:
+ * replaying at --speed 2 means asking to be stepped when the next frame is
+ * due in real time.
+ *
+ * Ticks.  The loop ticks once per interval on the sources' clock (live:
+ * every interval of monotonic time; SOURCE_CLOCK_OWN: when ops->now() has
+ * passed the tick).  At each tick it calls tick() of every source first
+ * (the local sampler reads /proc then, a replay marks silent nodes stale or
+ * down) and then writes a block to every sink.
+ *
+ * Errors.  A remote failure (timeout, refused, garbage, HTTP 500) is a node
+ * status, never an error of the source.  step() and tick() return a
+ * negative SOURCE_E* code only for what must end the run: out of memory,
+ * a recording that is corrupt or unreadable; *why then holds one line
+ * (static or owned by the source until close).
+ *
+ * Ownership.  The loop owns every source: it makes them, passes them to no
+ * one else, and closes each with ops->close() (which frees it; pending
+ * callbacks are dropped).  Anything borrowed in a call (raw text, why,
+ * pollfds) is valid until that call returns.
+ */
+#ifndef DOPTOP_SOURCE_H
+#define DOPTOP_SOURCE_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "node_state.h"
+#include "procs.h"
+#include "sample.h"
+
+enum source_err {
+	SOURCE_ENOMEM   = -1,   /* out of memory: the run ends */
+	SOURCE_EIO      = -2,   /* a local read failed (see *why) */
+	SOURCE_EFORMAT  = -3,   /* a recording or local file is corrupt */
+};
+
+/* step() results besides errors. */
+#define SOURCE_MORE 0        /* keep going */
+#define SOURCE_END  1        /* no event will ever come again (a
+                              * recording's end): the loop writes the
+                              * last block, then stops or holds the screen */
+
+enum source_clock { SOURCE_CLOCK_MONO, SOURCE_CLOCK_OWN };
+
+/* A node's status, as a source knows it. */
+struct source_status {
+	enum conn_state state;
+	const char *why;            /* one line; "" when up; borrowed */
+	double   since;             /* source clock: when this state began */
+	unsigned reconnects;        /* successful reconnects after the first */
+	bool     fallback_sh;       /* the node runs the POSIX sh probe */
+};
+
+/* Where a source's events go (the loop's side).  Valid for the source's
+ * life; the source calls these only from its step() and tick(). */
+struct source_feed {
+	void *arg;
+	/* Node `node` (model index) sampled at t (source clock).  raw: the
+	 * probe frame the sample was parsed from, or NULL when the source has
+	 * none (e.g. metrics from an HTTP server); borrowed until return. */
+	void (*frame)(void *arg, size_t node, double t, const struct sample *s,
+	              const char *raw, size_t rawlen);
+	/* Node `node`'s status now (its fields borrowed until return).  A
+	 * source may repeat an unchanged status; the model ignores it. */
+	void (*status)(void *arg, size_t node, const struct source_status *st);
+};
+
+/* What the user can ask a source to do (the screen's keys, through the
+ * loop); a source that cannot returns -1.  For replay navigation:
+ * SOURCE_SEEK's argument is a time on the source's clock. */
+enum source_ctl { SOURCE_PAUSE, SOURCE_RESUME, SOURCE_STEP, SOURCE_SEEK };
+
+/* A node's top processes arrived: rows (n of them, copied by the
+ * callee), or n < 0 when they cannot be had. */
+typedef void (*source_procs_fn)(void *arg, size_t node, const struct proc_row *rows, int n);
+
+struct source;
+
+struct source_ops {
+	const char *name;           /* "ssh", "local", "replay", ...: debug log */
+	enum source_clock clock;
+	/* SOURCE_CLOCK_OWN only: the source's clock now (loop_now is the
+	 * monotonic clock, for sources that pace themselves by it). */
+	double (*now)(const struct source *s, double loop_now);
+	/* Append at most cap pollfds (fd, events) to pf; return how many.
+	 * Lower *deadline (monotonic) to when step() must run without I/O. */
+	size_t (*fill_pollfds)(struct source *s, struct pollfd *pf, size_t cap,
+	                       double *deadline);
+	/* Advance: pf/n are the pollfds this source filled, revents set by
+	 * poll() (all 0 on a timer wake-up); now is monotonic.  Returns
+	 * SOURCE_MORE, SOURCE_END or a negative SOURCE_E* with *why. */
+	int (*step)(struct source *s, const struct pollfd *pf, size_t n, double now,
+	            const char **why);
+	/* The interval's tick at t (source clock).  NULL: nothing to do.
+	 * Returns 0 or a negative SOURCE_E* with *why. */
+	int (*tick)(struct source *s, double t, const char **why);
+	/* Ask for node's top processes; fn is called later, from step() (or
+	 * at once).  NULL, or a negative return: the source cannot (a
+	 * replay), and the loop tells the screen so. */
+	int (*procs)(struct source *s, size_t node, source_procs_fn fn, void *arg);
+	/* A user request (see enum source_ctl).  NULL: none understood.
+	 * 0, or -1 when this source cannot do it. */
+	int (*control)(struct source *s, enum source_ctl c, double arg);
+	/* Stop, free, drop pending callbacks.  Never NULL. */
+	void (*close)(struct source *s);
+};
+
+/* Every source begins with this (C's "base class"): a concrete source is
+ * a struct whose first member is a struct source. */
+struct source {
+	const struct source_ops *ops;
+	const struct source_feed *feed;   /* set by the source's constructor */
+};
+
+#endif
