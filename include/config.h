@@ -13,6 +13,14 @@
 
 #define CONFIG_FILE_MAX (64 * 1024)
 
+/* The sampling interval's range in seconds: the one definition that
+ * --interval, the config file and a recording's header are checked
+ * against, and that --help prints.  Shorter than 0.1 s the probe's own
+ * reads cost more than they show; an hour is the longest that still
+ * makes a rate worth a verdict. */
+#define INTERVAL_MIN_S 0.1
+#define INTERVAL_MAX_S 3600
+
 struct config {
 	char   theme[32];         /* "" = not set */
 	char   nodes[4096];       /* a --nodes spec, "" = not set */

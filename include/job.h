@@ -15,6 +15,9 @@
 #include "progress.h"
 #include "ssh_conn.h"
 
+/* Bytes in the progress line (job_line, job_text), NUL included. */
+#define JOB_LINE_MAX 512
+
 enum job_target { JT_DONE = 0, JT_TODO, JT_COUNT };
 
 struct job;

@@ -14,6 +14,7 @@
 #include "nodespec.h"
 #include "rates.h"
 #include "sample.h"
+#include "text.h"
 
 /* History kept per node for the graphs: 300 intervals (5 min at 1 s). */
 #define MODEL_HIST 300
@@ -24,7 +25,7 @@ enum hist_series { H_USER, H_SYSTEM, H_IOWAIT, H_STEAL, H_DISK_R, H_DISK_W,
 struct node {
 	const struct node_spec *spec;   /* borrowed from the node list */
 	enum conn_state state;
-	char     why[200];              /* what is wrong / what to fix; sanitised */
+	char     why[TEXT_LINE_MAX];    /* what is wrong / what to fix; sanitised */
 	double   since;                 /* monotonic time the state began */
 	unsigned reconnects;
 	bool     restarted;             /* boot time changed: came back after a restart */
@@ -85,14 +86,5 @@ long model_find(const struct model *m, const char *name);
 void model_cluster(const struct model *m, struct cluster *c);
 /* Value of a series k steps back (0 = newest); false past the history. */
 bool model_hist(const struct node *nd, enum hist_series s, unsigned back, float *out);
-
-/* Length (2-4) of the valid UTF-8 character at p that is not a C1
- * control, or 0 (an invalid or control byte). */
-size_t model_utf8_len(const char *p);
-
-/* Copy a remote string for display: control characters and escape
- * sequences become '?', so nothing from a node reaches the terminal raw.
- * Always NUL-terminates; returns dst. */
-char *model_sanitize(char *dst, size_t cap, const char *src);
 
 #endif

@@ -10,6 +10,12 @@
  *   F <node index> <receive unix time, e.g. 1764133543.123456> <length>\n
  *   <length bytes: the raw frame, header line to @@END line inclusive>
  *
+ * Times are unix seconds from 0 to RECORD_MAX_TIME (the end of year 9999):
+ * a record stamped outside that range is corrupt (a stamp like 1e20 has
+ * no room for a 0.1 s interval in a double).  Records are in arrival
+ * order, but stamps of different nodes may step back a little (a local
+ * frame carries its nominal tick time); a reader takes a stamp earlier
+ * than the one before it as that one.
  * Node names never contain commas or whitespace.  Numbers are written
  * without the process locale, so a file reads the same everywhere.
  * A record longer than FPARSE_MAX_FRAME is corrupt.
@@ -22,6 +28,7 @@
 #define RECORD_FORMAT_VERSION 1
 #define RECORD_MAX_NODES      10000  /* as many as --nodes takes */
 #define RECORD_MAX_HEADER     (3 * 1024 * 1024)  /* 10,000 names of 255 bytes */
+#define RECORD_MAX_TIME       253402300799.0     /* 9999-12-31 23:59:59 UTC */
 
 enum record_err {
 	REC_EIO     = -1,  /* open/read/write failed (see errno) */

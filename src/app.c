@@ -353,7 +353,7 @@ void app_draw(struct app *a, double now, double shown_wall)
 		.interval = a->o->interval, .wall = shown_wall, .now = now,
 		.progress = NULL, .progress_frac = -1, .source = a->rp ? "replay" : "live",
 	};
-	char line[512];
+	char line[JOB_LINE_MAX];
 	double hist[PROGRESS_HIST];
 	if (a->job) {
 		share_headroom(a);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "model.h"
+#include "text.h"
 
 static const char usage[] =
 "Usage: doptop [options]\n"
@@ -21,7 +21,8 @@ static const char usage[] =
 "      --list-nodes        print the expanded node list and exit\n"
 "\n"
 "Sampling and output:\n"
-"  -i, --interval SECONDS  sampling interval, 0.1 to 3600 (default 1)\n"
+"  -i, --interval SECONDS  sampling interval, " TEXT_STR(INTERVAL_MIN_S) " to " TEXT_STR(INTERVAL_MAX_S)
+" (default 1)\n"
 "  -b, --batch             no screen: one text block per interval (like top -b)\n"
 "      --json              no screen: JSON lines, one per node and interval,\n"
 "                          then a cluster line (and a progress line)\n"
@@ -115,22 +116,10 @@ static int fail(const char *what, const char *arg, const char *why)
 {
 	char clean[512];
 	if (arg)
-		arg = model_sanitize(clean, sizeof clean, arg);
+		arg = text_sanitize(clean, sizeof clean, arg);
 	fprintf(stderr, "doptop: %s%s%s%s%s%s\n", what, arg ? " '" : "", arg ? arg : "",
 	        arg ? "'" : "", why && why[0] ? ": " : "", why ? why : "");
 	return 2;
-}
-
-/* A finite number within [lo, hi]. */
-static bool number(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
 }
 
 /* Apply one parsed option; 0, or 2 after an error message. */
@@ -144,30 +133,31 @@ static int apply(int c, const char *arg, struct options *o)
 			return fail("bad --nodes", arg, why);
 		return 0;
 	case 'i':
-		if (!number(arg, 0.1, 3600, &o->interval))
-			return fail("bad --interval", arg, "seconds from 0.1 to 3600");
+		if (text_decimal_str(arg, INTERVAL_MIN_S, INTERVAL_MAX_S, &o->interval) < 0)
+			return fail("bad --interval", arg, "seconds from "
+			            TEXT_STR(INTERVAL_MIN_S) " to " TEXT_STR(INTERVAL_MAX_S));
 		return 0;
 	case 'c':
-		if (!number(arg, 1, 1e9, &v) || v != floor(v))
+		if (text_decimal_str(arg, 1, 1e9, &v) < 0 || v != floor(v))
 			return fail("bad --count", arg, "a whole number >= 1");
 		o->count = (long)v;
 		return 0;
 	case 'p':
-		if (!number(arg, 1, 65535, &v) || v != floor(v))
+		if (text_decimal_str(arg, 1, 65535, &v) < 0 || v != floor(v))
 			return fail("bad --port", arg, "1 to 65535");
 		o->ssh_port = (int)v;
 		return 0;
 	case O_SPEED:
-		if (!number(arg, 0, 1e6, &o->speed))
+		if (text_decimal_str(arg, 0, 1e6, &o->speed) < 0)
 			return fail("bad --speed", arg, "a factor >= 0 (0 = as fast as possible)");
 		return 0;
 	case O_TOTAL:
-		if (!number(arg, 1, 9e18, &v) || v != floor(v))
+		if (text_decimal_str(arg, 1, 9e18, &v) < 0 || v != floor(v))
 			return fail("bad --total", arg, "a whole number >= 1");
 		o->total = (int64_t)v;
 		return 0;
 	case O_STALL:
-		if (!number(arg, 1, 1e7, &o->stall_after))
+		if (text_decimal_str(arg, 1, 1e7, &o->stall_after) < 0)
 			return fail("bad --stall-after", arg, "seconds >= 1");
 		return 0;
 	case 'b': o->batch = true; return 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "config.h"
 #include "kvline.h"
+#include "text.h"
 
 /* Trim spaces at both ends in place. */
 /* Copy a value that must fit; 0 or -1. */
@@ -34,11 +35,10 @@ static int apply(struct config *c, char *ln, const char **why)
 	if (strcmp(k, "columns") == 0)
 		return put(c->columns, sizeof c->columns, v);
 	if (strcmp(k, "interval") == 0) {
-		char *end;
-		errno = 0;
-		double d = strtod(v, &end);
-		if (!v[0] || *end || errno || !(d >= 0.1 && d <= 3600)) {
-			*why = "interval must be 0.1 to 3600 seconds";
+		double d;
+		if (text_decimal_str(v, INTERVAL_MIN_S, INTERVAL_MAX_S, &d) < 0) {
+			*why = "interval must be " TEXT_STR(INTERVAL_MIN_S) " to "
+			       TEXT_STR(INTERVAL_MAX_S) " seconds";
 			return -1;
 		}
 		c->interval = d;

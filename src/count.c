@@ -32,6 +32,7 @@
  */
 #include "count.h"
 #include "probe.h"
+#include "text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -87,7 +88,7 @@ struct counter {
 	int threads;                     /* DOPTOP_COUNT_THREADS: 0 auto, 1, 2 */
 	struct count_stats st;
 	unsigned unreadable, too_deep;   /* subdirectories left out this count */
-	char why[200];
+	char why[TEXT_LINE_MAX];
 };
 
 /* Nanoseconds of a clock. */
@@ -672,26 +673,15 @@ static bool is_blank(char ch)
 
 int count_parse_remote(const char *out, size_t len, uint64_t *n)
 {
-	size_t i = 0, digits = 0;
-	uint64_t v = 0;
+	size_t i = 0;
 
 	if (!out || !n)
 		return COUNT_ERR_ARG;
 	while (i < len && is_blank(out[i]))
 		i++;
-	for (; i < len && out[i] >= '0' && out[i] <= '9'; i++, digits++) {
-		unsigned d = (unsigned)(out[i] - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return COUNT_ERR_ARG;
-		v = v * 10 + d;
-	}
-	while (i < len && is_blank(out[i]))
-		i++;
-	if (digits == 0 || i != len)
-		return COUNT_ERR_ARG;
-	*n = v;
-	return 0;
+	while (len > i && is_blank(out[len - 1]))
+		len--;
+	return text_u64(out + i, len - i, UINT64_MAX, n) < 0 ? COUNT_ERR_ARG : 0;
 }
 
 const char *count_strerror(int code)

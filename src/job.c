@@ -9,10 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "count.h"
-#include "format.h"
 #include "job.h"
-#include "model.h"
-#include "out_batch.h"
+#include "text.h"
 
 /* The inputs (--todo) change rarely: recount them every 10 minutes at most
  * often, on top of the 2% cost cadence. */
@@ -34,7 +32,7 @@ struct target {
 	int     rc;
 	uint64_t n;
 	double  took;
-	char    why[200];
+	char    why[TEXT_LINE_MAX];
 };
 
 struct job {
@@ -43,7 +41,7 @@ struct job {
 	struct progress p;
 	double  interval;
 	double  counted_at;           /* unix time of the last good done count */
-	char    err[200];
+	char    err[TEXT_LINE_MAX];
 	bool    have;                 /* at least one good done count */
 	int     wake[2];
 	pthread_t worker;
@@ -109,7 +107,7 @@ static void *worker_main(void *arg)
 		t->rc = rc;
 		t->n = n;
 		t->took = took;
-		model_sanitize(t->why, sizeof t->why, rc < 0 && why ? why : "");
+		text_sanitize(t->why, sizeof t->why, rc < 0 && why ? why : "");
 		t->result_ready = true;
 		if (write(j->wake[1], "c", 1) < 0) {
 			/* pipe full: the loop is already due to wake */
@@ -249,7 +247,7 @@ static void on_remote(void *arg, int status, const char *out, size_t len)
 	snprintf(t->why, sizeof t->why, "cannot count '%s' on %s (exit %d)", t->dir,
 	         t->dest, status);
 	char clean[sizeof t->why];
-	model_sanitize(clean, sizeof clean, t->why);
+	text_sanitize(clean, sizeof clean, t->why);
 	memcpy(t->why, clean, sizeof clean);
 }
 

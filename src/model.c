@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "text.h"
 
 const char *conn_state_name(enum conn_state s)
 {
@@ -49,49 +50,6 @@ void model_free(struct model *m)
 	free(m->nodes);
 	m->nodes = NULL;
 	m->n = 0;
-}
-
-/* Length of a valid UTF-8 sequence at p (2-4 bytes) that is not a C1
- * control (U+0080-U+009F), or 0. */
-size_t model_utf8_len(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-	if (n == 0 || p[0] >= 0xf5)
-		return 0;
-	for (size_t k = 1; k < n; k++)
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-	if (p[0] == 0xc2 && p[1] < 0xa0)
-		return 0;
-	return n;
-}
-
-char *model_sanitize(char *dst, size_t cap, const char *src)
-{
-	size_t j = 0;
-	if (cap == 0)
-		return dst;
-	const unsigned char *p = (const unsigned char *)(src ? src : "");
-	while (*p && j + 1 < cap) {
-		if (*p >= 0x20 && *p < 0x7f) {
-			dst[j++] = (char)*p++;
-			continue;
-		}
-		/* C0, DEL, C1 (which some terminals read as CSI) and broken
-		 * UTF-8 never pass; whole valid characters do. */
-		size_t n = *p >= 0x80 ? model_utf8_len((const char *)p) : 0;
-		if (n == 0 || j + n >= cap) {
-			dst[j++] = '?';
-			p++;
-			continue;
-		}
-		memcpy(dst + j, p, n);
-		j += n;
-		p += n;
-	}
-	dst[j] = 0;
-	return dst;
 }
 
 /* History values are kept as 16-bit log2(1+v) in 1/1600 steps: 0.04%
@@ -185,7 +143,7 @@ void model_set_state(struct model *m, size_t i, enum conn_state st, const char *
 {
 	struct node *nd = &m->nodes[i];
 	if (why)
-		model_sanitize(nd->why, sizeof nd->why, why);
+		text_sanitize(nd->why, sizeof nd->why, why);
 	if (nd->state == st)
 		return;
 	nd->state = st;

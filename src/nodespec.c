@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "text.h"
 
 /* @FILE may name another @FILE, but only this deep (a loop ends here). */
 #define NODESPEC_MAX_DEPTH 4
@@ -182,7 +183,10 @@ static int expand_host(struct expand *ex, const char *user, const char *host, in
 		return fail(ex, "range bound too large", item);
 	if ((padded(lo, nlo) || padded(hi, nhi)) && nlo != nhi)
 		return fail(ex, "zero-padded range bounds differ in width", item);
-	long a = strtol(lo, NULL, 10), b = strtol(hi, NULL, 10);
+	uint64_t ua, ub;
+	if (text_u64(lo, nlo, UINT64_MAX, &ua) < 0 || text_u64(hi, nhi, UINT64_MAX, &ub) < 0)
+		return fail(ex, "range bound too large", item);
+	long a = (long)ua, b = (long)ub;
 	if (a > b)
 		return fail(ex, "reversed range", item);
 	/* Fail before expanding: n0..99999999 must not allocate anything. */

@@ -4,6 +4,7 @@
 #include <time.h>
 #include "format.h"
 #include "model.h"
+#include "text.h"
 #include "out_batch.h"
 
 void out_json_string(FILE *f, const char *s)
@@ -17,7 +18,7 @@ void out_json_string(FILE *f, const char *s)
 			fprintf(f, "\\u%04x", *p);
 		else if (*p < 0x80)
 			fputc(*p, f);
-		else if ((n = model_utf8_len((const char *)p)) > 0) {
+		else if ((n = text_utf8_len((const char *)p)) > 0) {
 			fwrite(p, 1, n, f);       /* a whole valid character */
 			p += n - 1;
 		} else

@@ -6,6 +6,7 @@
 #include "format.h"
 #include "job.h"
 #include "model.h"
+#include "text.h"
 #include "out_batch.h"
 
 void job_json(const struct job *j, FILE *f, double t)
@@ -111,11 +112,11 @@ static void summary(const struct job *j, char *buf, size_t cap, double *frac)
 
 void job_text(const struct job *j, FILE *f)
 {
-	char buf[512];
+	char buf[JOB_LINE_MAX];
 	double frac;
 	summary(j, buf, sizeof buf, &frac);
 	char src[128];
-	fprintf(f, "progress %s %s\n", model_sanitize(src, sizeof src, job_source(j)), buf);
+	fprintf(f, "progress %s %s\n", text_sanitize(src, sizeof src, job_source(j)), buf);
 }
 
 void job_line(const struct job *j, char *buf, size_t cap, double *frac, bool *stalled)

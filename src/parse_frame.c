@@ -14,6 +14,7 @@
 
 #include "parse.h"
 #include "probe.h"
+#include "text.h"
 
 #define MARK_START "@@DOPTOP"
 #define MARK_END   "@@END"
@@ -111,47 +112,22 @@ static int header_word(const char **p, const char *end, char *out, size_t cap)
 	return 0;
 }
 
+/* A text.h result as a PARSE_E* code. */
+static int word_result(int rc)
+{
+	return rc == 0 ? 0 : rc == TEXT_ERANGE ? PARSE_ERANGE : PARSE_EPROTO;
+}
+
 /* Convert a NUL-terminated word to u64 (digits only). */
 static int word_u64(const char *w, uint64_t *v)
 {
-	uint64_t x = 0;
-
-	if (!*w)
-		return PARSE_EPROTO;
-	for (; *w; w++) {
-		if (*w < '0' || *w > '9')
-			return PARSE_EPROTO;
-		if (x > (UINT64_MAX - 9) / 10)
-			return PARSE_ERANGE;
-		x = x * 10 + (uint64_t)(*w - '0');
-	}
-	*v = x;
-	return 0;
+	return word_result(text_u64_str(w, UINT64_MAX, v));
 }
 
 /* Convert "1764133543.123456" (or ',' as the point) to seconds. */
-static int word_clock(char *w, double *d)
+static int word_clock(const char *w, double *d)
 {
-	char *dot = strpbrk(w, ".,");
-	uint64_t ip, fp = 0;
-	double scale = 1.0;
-	size_t i, n;
-	int rc;
-
-	if (dot) {
-		*dot = '\0';
-		n = strlen(dot + 1);
-		if (n > 9)
-			dot[10] = '\0';
-		if (n > 0 && (rc = word_u64(dot + 1, &fp)) < 0)
-			return rc;
-		for (i = 0; i < n && i < 9; i++)
-			scale *= 10.0;
-	}
-	if ((rc = word_u64(w, &ip)) < 0)
-		return rc;
-	*d = (double)ip + (double)fp / scale;
-	return 0;
+	return word_result(text_decimal_str(w, 0, (double)UINT64_MAX, d));
 }
 
 /* Parse "@@DOPTOP <ver> <seq> <clock> <flags>" into h. */

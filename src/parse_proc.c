@@ -10,12 +10,11 @@
  *  - unknown lines and extra columns (newer kernels) are ignored.
  *  - the SP_* bit is set only when the whole file parsed.
  */
-#include <errno.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
+#include "text.h"
 
 /* A run of bytes inside the caller's text (not NUL-terminated). */
 struct tok {
@@ -86,62 +85,26 @@ static int tok_is(struct tok t, const char *s)
 	return strlen(s) == t.n && memcmp(t.p, s, t.n) == 0;
 }
 
+/* A text.h result as a PARSE_E* code.  A leading '-' is a number, out
+ * of range (a counter never goes negative), not garbage. */
+static int tok_result(struct tok t, int rc)
+{
+	if (rc == 0)
+		return 0;
+	return rc == TEXT_ERANGE || (t.n > 0 && t.p[0] == '-') ? PARSE_ERANGE : PARSE_EFORMAT;
+}
+
 /* Convert a token of decimal digits into *v. */
 static int tok_u64(struct tok t, uint64_t *v)
 {
-	char buf[32], *end;
-	unsigned long long x;
-
-	if (t.n == 0)
-		return PARSE_EFORMAT;
-	if (t.p[0] == '-')
-		return PARSE_ERANGE;
-	if (t.p[0] < '0' || t.p[0] > '9')
-		return PARSE_EFORMAT;
-	if (t.n >= sizeof(buf))
-		return PARSE_ERANGE;
-	memcpy(buf, t.p, t.n);
-	buf[t.n] = '\0';
-	errno = 0;
-	x = strtoull(buf, &end, 10);
-	if (*end != '\0')
-		return PARSE_EFORMAT;
-	if (errno == ERANGE)
-		return PARSE_ERANGE;
-	*v = x;
-	return 0;
+	return tok_result(t, text_u64(t.p, t.n, UINT64_MAX, v));
 }
 
 /* Convert "123", "0.52" or "1764133543.123456" (',' accepted for '.')
  * into *d without depending on the process locale. */
 static int tok_decimal(struct tok t, double *d)
 {
-	struct tok ip = t, fp = { NULL, 0 };
-	uint64_t iv, fv = 0;
-	double scale = 1.0;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < t.n; i++) {
-		if (t.p[i] == '.' || t.p[i] == ',') {
-			ip.n = i;
-			fp.p = t.p + i + 1;
-			fp.n = t.n - i - 1;
-			break;
-		}
-	}
-	if ((rc = tok_u64(ip, &iv)) < 0)
-		return rc;
-	if (fp.p) {
-		if (fp.n > 9)
-			fp.n = 9;   /* nanoseconds are plenty */
-		if ((rc = tok_u64(fp, &fv)) < 0)
-			return rc;
-		for (i = 0; i < fp.n; i++)
-			scale *= 10.0;
-	}
-	*d = (double)iv + (double)fv / scale;
-	return 0;
+	return tok_result(t, text_decimal(t.p, t.n, 0, (double)UINT64_MAX, d));
 }
 
 /* Read the next word of a line as a number; PARSE_EFORMAT when absent. */

@@ -6,8 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
-#include "model.h"
 #include "procs.h"
+#include "text.h"
 
 /* Next space-separated word of s[*i..n) into w (cap bytes, truncated);
  * returns its length, 0 at the end of the line. */
@@ -26,38 +26,26 @@ static size_t word(const char *s, size_t n, size_t *i, char *w, size_t cap)
 	return *i - start;
 }
 
-/* Parse a non-negative decimal (with optional fraction) fully; 0 or -1. */
-static int num(const char *w, double lo, double hi, double *out)
-{
-	char *end;
-	if (!w[0] || w[0] == '-' || w[0] == '+')
-		return -1;
-	errno = 0;
-	double v = strtod(w, &end);
-	if (*end || errno || !(v >= lo && v <= hi))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Parse one ps line into r; 0 or -1 when malformed. */
 static int parse_line(const char *s, size_t n, struct proc_row *r)
 {
 	char w[PROCS_CMD_MAX];
 	size_t i = 0;
-	double pid, cpu, rss;
-	if (!word(s, n, &i, w, sizeof w) || num(w, 1, 4194304, &pid) < 0 || strchr(w, '.'))
+	uint64_t pid, rss;
+	double cpu;
+	/* 4194304: the kernel's largest pid_max (PID_MAX_LIMIT) */
+	if (!word(s, n, &i, w, sizeof w) || text_u64_str(w, 4194304, &pid) < 0 || pid == 0)
 		return -1;
 	if (!word(s, n, &i, w, sizeof w))
 		return -1;
-	model_sanitize(r->user, sizeof r->user, w);
-	if (!word(s, n, &i, w, sizeof w) || num(w, 0, 1e5, &cpu) < 0)
+	text_sanitize(r->user, sizeof r->user, w);
+	if (!word(s, n, &i, w, sizeof w) || text_decimal_str(w, 0, 1e5, &cpu) < 0)
 		return -1;
-	if (!word(s, n, &i, w, sizeof w) || num(w, 0, 1e15, &rss) < 0)
+	if (!word(s, n, &i, w, sizeof w) || text_u64_str(w, (uint64_t)1e15, &rss) < 0)
 		return -1;
 	if (!word(s, n, &i, w, sizeof w))
 		return -1;
-	model_sanitize(r->state, sizeof r->state, w);
+	text_sanitize(r->state, sizeof r->state, w);
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
 	if (i >= n)
@@ -66,7 +54,7 @@ static int parse_line(const char *s, size_t n, struct proc_row *r)
 	size_t len = n - i < sizeof w - 1 ? n - i : sizeof w - 1;
 	memcpy(w, s + i, len);
 	w[len] = 0;
-	model_sanitize(r->cmd, sizeof r->cmd, w);
+	text_sanitize(r->cmd, sizeof r->cmd, w);
 	r->pid = (int)pid;
 	r->cpu = cpu;
 	r->rss_kb = (unsigned long long)rss;
@@ -164,9 +152,9 @@ int procs_local_read(struct procs_local *p, struct proc_row *rows, int max)
 		}
 		r.rss_kb = PIDS_VAL(I_RES, ul_int, s, p->info);
 		char st[2] = { PIDS_VAL(I_STATE, s_ch, s, p->info), 0 };
-		model_sanitize(r.state, sizeof r.state, st);
-		model_sanitize(r.user, sizeof r.user, PIDS_VAL(I_USER, str, s, p->info));
-		model_sanitize(r.cmd, sizeof r.cmd, PIDS_VAL(I_CMD, str, s, p->info));
+		text_sanitize(r.state, sizeof r.state, st);
+		text_sanitize(r.user, sizeof r.user, PIDS_VAL(I_USER, str, s, p->info));
+		text_sanitize(r.cmd, sizeof r.cmd, PIDS_VAL(I_CMD, str, s, p->info));
 		top_insert(rows, &n, max, &r);
 	}
 	return n;

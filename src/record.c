@@ -10,6 +10,7 @@
 
 #include "parse.h"
 #include "record.h"
+#include "text.h"
 
 #define REC_MAGIC    "#doptop-record"
 #define REC_LINE_MAX 128   /* "F <idx> <time> <len>" fits easily */
@@ -145,45 +146,16 @@ static long read_line(FILE *f, char *buf, size_t cap)
 	return -1;
 }
 
-/* Parse "123" or "123.456" (locale independent, digits only). */
-static int parse_decimal(const char *s, double *out)
+/* A whole decimal number within [lo, hi], or REC_EFORMAT. */
+static int parse_decimal(const char *s, double lo, double hi, double *out)
 {
-	double v = 0, scale = 1;
-	int digits = 0, frac = 0;
-
-	for (; *s; s++) {
-		if (*s == '.' && !frac) {
-			frac = 1;
-			continue;
-		}
-		if (*s < '0' || *s > '9' || digits > 30)
-			return REC_EFORMAT;
-		digits++;
-		if (frac)
-			v += (*s - '0') * (scale /= 10);
-		else
-			v = v * 10 + (*s - '0');
-	}
-	if (!digits)
-		return REC_EFORMAT;
-	*out = v;
-	return 0;
+	return text_decimal_str(s, lo, hi, out) < 0 ? REC_EFORMAT : 0;
 }
 
-/* Parse a decimal non-negative integer no larger than max. */
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+/* A whole decimal integer no larger than max, or REC_EFORMAT. */
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return REC_EFORMAT;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end || errno == ERANGE || v > max)
-		return REC_EFORMAT;
-	*out = v;
-	return 0;
+	return text_u64_str(s, max, out) < 0 ? REC_EFORMAT : 0;
 }
 
 /* Split "a,b,c" (in place) into rp->names. */
@@ -216,7 +188,7 @@ static int split_nodes(struct replay *rp, char *list)
 static int parse_header(struct replay *rp)
 {
 	char *save = NULL, *w;
-	unsigned long long ver;
+	uint64_t ver;
 	int seen = 0, rc;
 
 	w = strtok_r(rp->header, " ", &save);
@@ -230,7 +202,7 @@ static int parse_header(struct replay *rp)
 			rp->version = w + 8;
 			seen |= 1;
 		} else if (strncmp(w, "interval=", 9) == 0) {
-			if ((rc = parse_decimal(w + 9, &rp->interval)) < 0)
+			if ((rc = parse_decimal(w + 9, 0, 1e9, &rp->interval)) < 0)
 				return rc;
 			seen |= 2;
 		} else if (strncmp(w, "nodes=", 6) == 0) {
@@ -299,7 +271,7 @@ static int parse_record_line(struct replay *rp, char *line, int *idx,
                              double *t, size_t *len)
 {
 	char *save = NULL, *w[4];
-	unsigned long long v;
+	uint64_t v;
 	int i, rc;
 
 	for (i = 0; i < 4; i++)
@@ -307,11 +279,11 @@ static int parse_record_line(struct replay *rp, char *line, int *idx,
 			return REC_EFORMAT;
 	if (strtok_r(NULL, " ", &save) || strcmp(w[0], "F") != 0)
 		return REC_EFORMAT;
-	if ((rc = parse_uint(w[1], (unsigned long long)rp->nnodes - 1, &v)) < 0 ||
+	if ((rc = parse_uint(w[1], (uint64_t)rp->nnodes - 1, &v)) < 0 ||
 	    rp->nnodes == 0)
 		return REC_EFORMAT;
 	*idx = (int)v;
-	if ((rc = parse_decimal(w[2], t)) < 0)
+	if ((rc = parse_decimal(w[2], 0, RECORD_MAX_TIME, t)) < 0)
 		return rc;
 	if ((rc = parse_uint(w[3], FPARSE_MAX_FRAME, &v)) < 0)
 		return rc;

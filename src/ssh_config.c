@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "text.h"
 
 /* Hard caps, so a hostile or huge config cannot loop or explode. */
 #define CFG_MAX_LINE   4096     /* bytes in one line (OpenSSH has no cap) */
@@ -169,14 +170,11 @@ static int parse_time(const char *v)
 	if (!*v)
 		return -1;
 	while (*v) {
-		long n = 0;
-		if (!isdigit((unsigned char)*v))
+		size_t nd = strspn(v, "0123456789");
+		uint64_t n;
+		if (text_u64(v, nd, 100000000, &n) < 0)
 			return -1;
-		while (isdigit((unsigned char)*v)) {
-			n = n * 10 + (*v++ - '0');
-			if (n > 100000000)
-				return -1;
-		}
+		v += nd;
 		switch (tolower((unsigned char)*v)) {
 		case '\0': break;
 		case 's': v++; break;
@@ -186,7 +184,7 @@ static int parse_time(const char *v)
 		case 'w': n *= 604800; v++; break;
 		default: return -1;
 		}
-		total += n;
+		total += (long)n;
 		if (total > 100000000)
 			return -1;
 	}
@@ -196,18 +194,8 @@ static int parse_time(const char *v)
 /* Parse a non-negative int (max 1e8); -1 when malformed. */
 static int parse_uint(const char *v)
 {
-	long n = 0;
-
-	if (!*v)
-		return -1;
-	for (; *v; v++) {
-		if (!isdigit((unsigned char)*v))
-			return -1;
-		n = n * 10 + (*v - '0');
-		if (n > 100000000)
-			return -1;
-	}
-	return (int)n;
+	uint64_t n;
+	return text_u64_str(v, 100000000, &n) < 0 ? -1 : (int)n;
 }
 
 /* Set *dst to a copy of v unless already set (first value wins). */

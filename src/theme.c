@@ -6,6 +6,7 @@
 #include <string.h>
 #include "theme.h"
 #include "kvline.h"
+#include "text.h"
 
 #ifndef DOPTOP_DATADIR
 #define DOPTOP_DATADIR "/usr/local/share/doptop"
@@ -98,9 +99,8 @@ int theme_color(const char *w, short *out)
 		return 0;
 	}
 	if (isdigit((unsigned char)w[0])) {
-		char *end;
-		long v = strtol(w, &end, 10);
-		if (*end || v < 0 || v > 255)
+		uint64_t v;
+		if (text_u64_str(w, 255, &v) < 0)
 			return -1;
 		*out = (short)v;
 		return 0;

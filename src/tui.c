@@ -254,12 +254,12 @@ static void move_sel(struct tui *t, int d)
 static void filter_key(struct tui *t, int ch)
 {
 	size_t n = strlen(t->filter);
-	if (ch == 27) {
+	if (ch == TK_ESC) {
 		t->filter[0] = 0;
 		t->editing = false;
 	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		t->editing = false;
-	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+	} else if (ch == KEY_BACKSPACE || ch == TK_DEL || ch == TK_CTRL_H) {
 		if (n)
 			t->filter[n - 1] = 0;
 	} else if (ch >= 0x20 && ch < 0x7f && n + 1 < sizeof t->filter) {
@@ -293,7 +293,7 @@ static int table_key(struct tui *t, const struct model *m, int ch)
 	case '/':
 		t->editing = true;
 		break;
-	case 27:
+	case TK_ESC:
 		t->filter[0] = 0;
 		break;
 	case 's': case KEY_F(6):
@@ -317,7 +317,7 @@ static int table_key(struct tui *t, const struct model *m, int ch)
 static int detail_key(struct tui *t, int ch)
 {
 	switch (ch) {
-	case 27: case 'q': case 'Q': case '\n': case '\r': case KEY_ENTER: case KEY_LEFT:
+	case TK_ESC: case 'q': case 'Q': case '\n': case '\r': case KEY_ENTER: case KEY_LEFT:
 		t->scr = SCR_TABLE;
 		break;
 	case KEY_UP: case 'k': if (t->dscroll > 0) t->dscroll--; break;

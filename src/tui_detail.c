@@ -7,6 +7,7 @@
 #include <string.h>
 #include <wchar.h>
 #include "format.h"
+#include "text.h"
 #include "tui_view.h"
 
 #define LABEL_W 18
@@ -231,7 +232,7 @@ static void title(struct page *p, const struct node *nd, double now)
 {
 	const struct tui *t = p->t;
 	char name[80], line[400], d[16];
-	model_sanitize(name, sizeof name, nd->spec->name);
+	text_sanitize(name, sizeof name, nd->spec->name);
 	snprintf(line, sizeof line, " %s  (Esc back, arrows scroll)%s", name,
 	         t->frozen ? "  [FROZEN]" : "");
 	tui_put(0, 0, COLS, tui_attr(t, TE_HEADER), line, true);

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 #include "format.h"
+#include "text.h"
 #include "tui_view.h"
 
 #define NAME_MAX_W 28
@@ -264,7 +265,7 @@ static void progress_line(const struct tui *t, int y, const struct tui_info *in)
 {
 	char text[256];
 	int x = 0;
-	model_sanitize(text, sizeof text, in->progress);
+	text_sanitize(text, sizeof text, in->progress);
 	if (in->progress_frac >= 0 && COLS > 40) {
 		int w = COLS / 5, fill = (int)(in->progress_frac * (w - 2) + 0.5);
 		fill = fill < 0 ? 0 : fill > w - 2 ? w - 2 : fill;
@@ -376,7 +377,7 @@ static void cell(const struct node *nd, int c, double now, char *buf, size_t cap
 	*el = TE_NORMAL;
 	switch (c) {
 	case COL_NAME:
-		model_sanitize(buf, cap, nd->spec->name);
+		text_sanitize(buf, cap, nd->spec->name);
 		return;
 	case COL_STATE:
 		*el = tui_state_elem(nd->state);
@@ -399,7 +400,7 @@ static void cell(const struct node *nd, int c, double now, char *buf, size_t cap
 		if (ok)
 			snprintf(buf, cap, "%s", classify_advice(nd->j));
 		else
-			model_sanitize(buf, cap, nd->why);
+			text_sanitize(buf, cap, nd->why);
 		return;
 	}
 	if (!ok)
@@ -504,7 +505,7 @@ static void footer(const struct tui *t, const struct model *m, int y)
 		return;
 	}
 	const struct node *nd = &m->nodes[t->sel_node];
-	model_sanitize(name, sizeof name, nd->spec->name);
+	text_sanitize(name, sizeof name, nd->spec->name);
 	if (tui_node_ok(nd))
 		snprintf(line, sizeof line, "%s: %s%s%s - %s", name, verdict_name(nd->j.verdict),
 		         nd->j.cause ? "/" : "", nd->j.cause ? cause_name(nd->j.cause) : "",

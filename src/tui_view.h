@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include "model.h"
 #include "procs.h"
+#include "text.h"
 #include "theme.h"
 #include "progress.h"
 #include "tui.h"
@@ -23,6 +24,13 @@ enum col { COL_NAME, COL_STATE, COL_BAR, COL_USR, COL_SYS, COL_IOW, COL_STL, COL
 
 enum tui_screen { SCR_TABLE, SCR_DETAIL, SCR_HELP };
 
+/* Keys curses returns as plain bytes (no KEY_* name of its own). */
+enum tui_keycode {
+	TK_CTRL_H = 8,              /* backspace on some terminals */
+	TK_ESC    = 27,
+	TK_DEL    = 127,            /* backspace on most terminals */
+};
+
 struct tui {
 	bool  color;                /* colour pairs in use */
 	bool  no_color;             /* NO_COLOR / --no-color: never colour */
@@ -30,7 +38,7 @@ struct tui {
 	struct theme th;
 	char  themes[THEME_MAX_THEMES][THEME_NAME_MAX];
 	int   ntheme, ith;
-	char  warn[200];            /* one-line warning for the footer, "" = none */
+	char  warn[TEXT_LINE_MAX];  /* one-line warning for the footer, "" = none */
 
 	enum tui_screen scr;
 	enum tui_screen back;       /* where help returns to */

@@ -1,5 +1,4 @@
-/* test_model.c — the model: ingest, states, restarts, history, cluster,
- * sanitising. */
+/* test_model.c — the model: ingest, states, restarts, history, cluster. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -85,26 +84,11 @@ static void test_cluster(void **state)
 	model_free(&m);
 }
 
-static void test_sanitize(void **state)
-{
-	(void)state;
-	char out[32];
-	model_sanitize(out, sizeof out, "a\033]0;x\007b\x9b" "2Jc\n");
-	assert_string_equal(out, "a?]0;x?b?2Jc?");
-	model_sanitize(out, 4, "abcdef");
-	assert_string_equal(out, "abc");
-	model_sanitize(out, sizeof out, "né €");   /* whole UTF-8 characters pass */
-	assert_string_equal(out, "né €");
-	model_sanitize(out, sizeof out, "x\xc2\x9b" "1mx\xe2\x82");   /* C1 CSI, cut */
-	assert_string_equal(out, "x??1mx??");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ingest_and_states),
 		cmocka_unit_test(test_cluster),
-		cmocka_unit_test(test_sanitize),
 	};
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }
