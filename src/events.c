@@ -5,6 +5,7 @@
 #include <time.h>
 #include "events.h"
 #include "out_batch.h"
+#include "text.h"
 
 /* A boot time that moved by more than this is a restart, not a clock step
  * (the same figure as model.c's). */
@@ -101,7 +102,7 @@ static void scan_node(struct events *e, size_t i, const struct node *nd, double 
 			mem->said_down = false;
 		}
 		if (ev) {
-			model_sanitize(ev->node, sizeof ev->node, nd->spec->name);
+			text_sanitize(ev->node, sizeof ev->node, nd->spec->name);
 			snprintf(ev->state, sizeof ev->state, "%s", conn_state_name(nd->state));
 		}
 	}
@@ -109,14 +110,14 @@ static void scan_node(struct events *e, size_t i, const struct node *nd, double 
 	            (nd->btime > mem->btime + BTIME_SLACK_S || mem->btime > nd->btime + BTIME_SLACK_S);
 	if (e->started && (boot || (nd->restarted && !mem->restarted)) &&
 	    (ev = push(out, max, n, EV_RESTARTED, wall))) {
-		model_sanitize(ev->node, sizeof ev->node, nd->spec->name);
+		text_sanitize(ev->node, sizeof ev->node, nd->spec->name);
 		snprintf(ev->state, sizeof ev->state, "%s", conn_state_name(nd->state));
 		snprintf(ev->detail, sizeof ev->detail, "boot time changed: the node restarted (preempted?)");
 	}
 	if (nd->state == CS_UP && nd->have_rates && nd->j.verdict != V_UNKNOWN) {
 		if (e->started && mem->verdict != V_UNKNOWN && nd->j.verdict != mem->verdict &&
 		    (ev = push(out, max, n, EV_VERDICT, wall))) {
-			model_sanitize(ev->node, sizeof ev->node, nd->spec->name);
+			text_sanitize(ev->node, sizeof ev->node, nd->spec->name);
 			snprintf(ev->state, sizeof ev->state, "%s", conn_state_name(nd->state));
 			ev->from = mem->verdict;
 			ev->to = nd->j.verdict;

@@ -529,7 +529,7 @@ void tui_table_draw(struct tui *t, const struct model *m, const struct tui_info 
 	}
 	if (LINES >= 14 && in->events) {
 		char ev[512];
-		model_sanitize(ev, sizeof ev, in->events);
+		text_sanitize(ev, sizeof ev, in->events);
 		int x = tui_put(y, 0, COLS, A_BOLD, "events: ", false);
 		tui_put(y++, x, COLS - x, A_NORMAL, ev, false);
 	}
