@@ -66,10 +66,19 @@ bool job_best(const struct job *j, double *rate, double *eta_s);
 /* What would have to go away for the best case ("" when nothing). */
 const char *job_if_gone(const struct job *j);
 
-/* One --json progress line / one --batch text line / one screen line. */
+/* The screen's progress line: its text, the fraction done, the job's
+ * state, and where in text the state's words are (for their colour). */
+struct job_line {
+	char   text[JOB_LINE_MAX];
+	double frac;                  /* 0..1, or -1 without a total */
+	enum progress_state state;
+	size_t mark, mark_len;        /* text[mark..mark+mark_len): the state */
+};
+
+/* One --json progress line (fields: README "JSON lines") / one --batch
+ * text line / one screen line. */
 void job_json(const struct job *j, FILE *f, double t);
 void job_text(const struct job *j, FILE *f);
-/* Fills buf with the screen's progress line; *frac gets 0..1 or -1. */
-void job_line(const struct job *j, char *buf, size_t cap, double *frac, bool *stalled);
+void job_line(const struct job *j, struct job_line *l);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include "model.h"
 #include "procs.h"
+#include "progress.h"
 
 struct tui;
 
@@ -18,7 +19,8 @@ struct tui_info {                /* what the header shows besides the model */
 	double wall;                 /* unix time to show */
 	double now;                  /* monotonic, for "down 3m12s" */
 	const char *progress;        /* one progress line, or NULL */
-	bool   stalled;
+	enum progress_state pstate;  /* the job's state, for the line's colour */
+	size_t pmark, pmark_len;     /* progress[pmark..+pmark_len): the state's words */
 	double progress_frac;        /* 0..1, or < 0 when unknown */
 	const char *source;          /* "live" or "replay FILE" */
 	const double *rate_hist;     /* job's files/s history, oldest first, or NULL */

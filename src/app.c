@@ -353,12 +353,16 @@ void app_draw(struct app *a, double now, double shown_wall)
 		.interval = a->o->interval, .wall = shown_wall, .now = now,
 		.progress = NULL, .progress_frac = -1, .source = a->rp ? "replay" : "live",
 	};
-	char line[JOB_LINE_MAX];
+	struct job_line line;
 	double hist[PROGRESS_HIST];
 	if (a->job) {
 		share_headroom(a);
-		job_line(a->job, line, sizeof line, &info.progress_frac, &info.stalled);
-		info.progress = line;
+		job_line(a->job, &line);
+		info.progress = line.text;
+		info.progress_frac = line.frac;
+		info.pstate = line.state;
+		info.pmark = line.mark;
+		info.pmark_len = line.mark_len;
 		info.nrate_hist = progress_history(job_progress(a->job), hist, PROGRESS_HIST);
 		info.rate_hist = hist;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "count.h"
 #include "job.h"
 #include "text.h"
@@ -32,6 +33,7 @@ struct target {
 	int     rc;
 	uint64_t n;
 	double  took;
+	double  done_at;             /* monotonic time the local count ended, 0 = now */
 	char    why[TEXT_LINE_MAX];
 };
 
@@ -102,7 +104,9 @@ static void *worker_main(void *arg)
 		double took = 0;
 		const char *why = NULL;
 		int rc = counter_count(t->counter, &n, &took, &why);
+		double done_at = clock_mono();
 		pthread_mutex_lock(&j->mu);
+		t->done_at = done_at;
 		j->busy = false;
 		t->rc = rc;
 		t->n = n;
@@ -269,8 +273,12 @@ static void take_result(struct job *j, struct target *t, double now, double wall
 		progress_set_total(&j->p, t->n);
 		return;
 	}
-	progress_observe(&j->p, now, t->n, up);
-	j->counted_at = wall;
+	/* Stamp the count with when it was taken, not when the loop got to
+	 * it: on a busy machine the two can be a second apart, and the rate
+	 * is files per second of the count's own clock. */
+	double at = t->done_at > 0 && t->done_at <= now ? t->done_at : now;
+	progress_observe(&j->p, at, t->n, up);
+	j->counted_at = wall - (now - at);
 	j->have = true;
 }
 

@@ -1,5 +1,6 @@
 /* out_progress.c — the progress line in JSON, batch text and on screen. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,10 +10,31 @@
 #include "text.h"
 #include "out_batch.h"
 
+/* Seconds since the last new file as of unix time now: the figure at the
+ * last count plus the time since that count (the clock keeps running
+ * between counts; it stops when the job finished). */
+static double last_file_s(const struct job *j, const struct progress_view *v, double now)
+{
+	double since = now - job_counted_at(j);
+	return v->quiet_s + (since > 0 ? since : 0);
+}
+
+/* A number or null. */
+static void json_num(FILE *f, const char *key, bool have, int decimals, double x)
+{
+	fprintf(f, "\"%s\":", key);
+	if (have && isfinite(x))
+		fprintf(f, "%.*f", decimals, x);
+	else
+		fputs("null", f);
+	fputc(',', f);
+}
+
 void job_json(const struct job *j, FILE *f, double t)
 {
 	struct progress_view v;
 	bool have = job_view(j, &v);
+	double at = job_counted_at(j);
 	fprintf(f, "{\"type\":\"progress\",\"t\":%.3f,", t);
 	if (have)
 		fprintf(f, "\"done\":%llu,", (unsigned long long)v.done);
@@ -22,27 +44,16 @@ void job_json(const struct job *j, FILE *f, double t)
 		fprintf(f, "\"total\":%llu,", (unsigned long long)v.total);
 	else
 		fputs("\"total\":null,", f);
-	if (have && v.has_total)
-		fprintf(f, "\"percent\":%.2f,", v.percent);
-	else
-		fputs("\"percent\":null,", f);
+	json_num(f, "percent", have && v.has_total, 2, v.percent);
 	fprintf(f, "\"rate_per_s\":%.3f,\"rate_avg_per_s\":%.3f,", have ? v.rate : 0,
 	        have ? v.rate_avg : 0);
-	if (have && v.has_eta && isfinite(v.eta_s))
-		fprintf(f, "\"eta_s\":%.0f,", v.eta_s);
-	else
-		fputs("\"eta_s\":null,", f);
+	json_num(f, "eta_s", have && v.has_eta, 0, v.eta_s);
 	double best_rate = 0, best_eta = 0;
 	bool best = job_best(j, &best_rate, &best_eta);
-	if (best)
-		fprintf(f, "\"eta_best_s\":%.0f,\"rate_best_per_s\":%.3f,", best_eta, best_rate);
-	else
-		fputs("\"eta_best_s\":null,\"rate_best_per_s\":null,", f);
+	json_num(f, "eta_best_s", best, 0, best_eta);
+	json_num(f, "rate_best_per_s", best, 3, best_rate);
 	fprintf(f, "\"stalled\":%s,", have && v.stalled ? "true" : "false");
-	if (job_counted_at(j) > 0)
-		fprintf(f, "\"counted_at\":%.3f,", job_counted_at(j));
-	else
-		fputs("\"counted_at\":null,", f);
+	json_num(f, "counted_at", at > 0, 3, at);
 	fputs("\"source\":", f);
 	out_json_string(f, job_source(j));
 	fputs(",\"message\":", f);
@@ -53,6 +64,18 @@ void job_json(const struct job *j, FILE *f, double t)
 	fputs(",\"error\":", f);
 	if (job_error(j)[0])
 		out_json_string(f, job_error(j));
+	else
+		fputs("null", f);
+	/* Added in 0.2: the job's state and its clock. */
+	fprintf(f, ",\"state\":\"%s\",", have ? progress_state_name(v.state) : "waiting");
+	json_num(f, "last_file_s", have && !v.finished, 1, last_file_s(j, &v, t));
+	json_num(f, "window_s", have, 1, v.window_s);
+	json_num(f, "elapsed_s", have && v.started, 1, v.run_s);
+	json_num(f, "started_at", have && v.started, 3,
+	         at - v.run_s - (v.finished ? v.finished_ago_s : 0));
+	fprintf(f, "\"finished_at\":");
+	if (have && v.finished && v.started)
+		fprintf(f, "%.3f", at - v.finished_ago_s);
 	else
 		fputs("null", f);
 	fputs("}\n", f);
@@ -72,56 +95,127 @@ static void best_eta(const struct job *j, double eta_s, char *buf, size_t cap)
 	         job_if_gone(j));
 }
 
-/* "1234 / 5000 (24.7%)  3.2 files/s (avg 3.0)  ETA 6m12s (14:05)". */
-static void summary(const struct job *j, char *buf, size_t cap, double *frac)
+enum clock_fmt { CLK_SECONDS, CLK_MINUTES, CLK_DAY };
+
+/* "22:08:38", "22:08" or "Mon 22:08" for unix time t (local time). */
+static char *clock_of(char *buf, size_t cap, double t, enum clock_fmt how)
 {
-	struct progress_view v;
-	char a[16], b[16], eta[160] = "";
-	*frac = -1;
-	if (!job_view(j, &v)) {
-		snprintf(buf, cap, "progress: %s", job_error(j)[0] ? job_error(j) : "counting...");
+	time_t tt = (time_t)t;
+	struct tm tm;
+	buf[0] = 0;
+	if (!localtime_r(&tt, &tm))
+		return buf;
+	if (how == CLK_SECONDS)
+		strftime(buf, cap, "%H:%M:%S", &tm);
+	else if (how == CLK_MINUTES)
+		strftime(buf, cap, "%H:%M", &tm);
+	else
+		strftime(buf, cap, "%a %H:%M", &tm);
+	return buf;
+}
+
+/* Append printf output to buf (never past cap). */
+static void add(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+	if (n + 1 >= cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
+/* The state's words at the end of the line, marked for colour. */
+static void state_mark(struct job_line *l, const struct progress_view *v)
+{
+	char a[16];
+	size_t at = strlen(l->text);
+	switch (v->state) {
+	case PS_SLOWING:
+		add(l->text, sizeof l->text, "  SLOWING (was %.1f/s)", v->rate_long);
+		break;
+	case PS_QUIET:
+		add(l->text, sizeof l->text, "  NO NEW FILES");
+		break;
+	case PS_STALLED:
+		add(l->text, sizeof l->text, "  STALLED");
+		break;
+	case PS_WAITING:
+		add(l->text, sizeof l->text, "  waiting for the first new file (%s)",
+		    fmt_duration(a, sizeof a, v->quiet_s));
+		break;
+	default:
 		return;
 	}
-	if (v.has_eta && isfinite(v.eta_s)) {
-		time_t end = time(NULL) + (time_t)v.eta_s;
-		struct tm tm;
-		char clock[16];
-		localtime_r(&end, &tm);
-		strftime(clock, sizeof clock, v.eta_s > 86400 ? "%a %H:%M" : "%H:%M", &tm);
-		snprintf(eta, sizeof eta, "  ETA %s (%s)", fmt_duration(a, sizeof a, v.eta_s), clock);
-		best_eta(j, v.eta_s, eta, sizeof eta);
+	l->mark = at + 2 < strlen(l->text) ? at + 2 : at;
+	l->mark_len = strlen(l->text) - l->mark;
+}
+
+/* "1234 / 5000 (24.7%)  3.2 files/s (avg 3.0)  ETA 6m12s (14:05)  last
+ * file 0s ago", "... FINISHED 22:08:38 in 1m00s, avg 33.3/s". */
+static void summary(const struct job *j, struct job_line *l)
+{
+	struct progress_view v;
+	char a[16], b[16], c[16];
+	double now = (double)time(NULL);
+	memset(l, 0, sizeof *l);
+	l->frac = -1;
+	if (!job_view(j, &v)) {
+		snprintf(l->text, sizeof l->text, "progress: %s",
+		         job_error(j)[0] ? job_error(j) : "counting...");
+		return;
 	}
+	l->state = v.state;
 	if (v.has_total) {
-		*frac = v.percent / 100.0;
-		snprintf(buf, cap, "done %llu / %llu (%.1f%%)  %.1f files/s (avg %.1f)%s%s%s%s",
-		         (unsigned long long)v.done, (unsigned long long)v.total, v.percent,
-		         v.rate, v.rate_avg, eta, v.stalled ? "  STALLED" : "",
-		         v.msg ? "  " : "", v.msg ? v.msg : "");
+		l->frac = v.percent / 100.0;
+		snprintf(l->text, sizeof l->text, "done %llu / %llu (%.1f%%)", (unsigned long long)v.done,
+		         (unsigned long long)v.total, v.percent);
 	} else
-		snprintf(buf, cap, "done %llu  %.1f files/s (avg %.1f)%s%s%s",
-		         (unsigned long long)v.done, v.rate, v.rate_avg,
-		         v.stalled ? "  STALLED" : "", v.msg ? "  " : "", v.msg ? v.msg : "");
-	double ago = time(NULL) - job_counted_at(j);
-	size_t n = strlen(buf);
-	if (n < cap && ago >= 2)
-		snprintf(buf + n, cap - n, "  (counted %s ago)", fmt_duration(b, sizeof b, ago));
-	n = strlen(buf);
-	if (n < cap && job_error(j)[0])
-		snprintf(buf + n, cap - n, "  [%s]", job_error(j));
+		snprintf(l->text, sizeof l->text, "done %llu", (unsigned long long)v.done);
+	if (v.finished) {
+		size_t at = strlen(l->text) + 2;
+		double end = job_counted_at(j) - v.finished_ago_s;
+		if (v.started)
+			add(l->text, sizeof l->text, "  FINISHED %s in %s, avg %.1f/s",
+			    clock_of(a, sizeof a, end, CLK_SECONDS), fmt_duration(b, sizeof b, v.run_s),
+			    v.rate_avg);
+		else
+			add(l->text, sizeof l->text, "  FINISHED (before counting began)");
+		l->mark = at;
+		l->mark_len = strlen(l->text) - at;
+	} else {
+		if (v.started)
+			add(l->text, sizeof l->text, "  %.1f files/s (avg %.1f)", v.rate, v.rate_avg);
+		if (v.has_eta && isfinite(v.eta_s)) {
+			add(l->text, sizeof l->text, "  ETA %s (%s)", fmt_duration(a, sizeof a, v.eta_s),
+			    clock_of(c, sizeof c, now + v.eta_s, v.eta_s > 86400 ? CLK_DAY : CLK_MINUTES));
+			best_eta(j, v.eta_s, l->text, sizeof l->text);
+		}
+		if (v.started)
+			add(l->text, sizeof l->text, "  last file %s ago",
+			    fmt_duration(b, sizeof b, last_file_s(j, &v, now)));
+		state_mark(l, &v);
+	}
+	if (v.msg)
+		add(l->text, sizeof l->text, "  %s", v.msg);
+	double ago = now - job_counted_at(j);
+	if (!v.finished && ago >= 2)
+		add(l->text, sizeof l->text, "  (counted %s ago)", fmt_duration(b, sizeof b, ago));
+	if (job_error(j)[0])
+		add(l->text, sizeof l->text, "  [%s]", job_error(j));
 }
 
 void job_text(const struct job *j, FILE *f)
 {
-	char buf[JOB_LINE_MAX];
-	double frac;
-	summary(j, buf, sizeof buf, &frac);
+	struct job_line l;
 	char src[128];
-	fprintf(f, "progress %s %s\n", text_sanitize(src, sizeof src, job_source(j)), buf);
+	summary(j, &l);
+	fprintf(f, "progress %s %s\n", text_sanitize(src, sizeof src, job_source(j)), l.text);
 }
 
-void job_line(const struct job *j, char *buf, size_t cap, double *frac, bool *stalled)
+void job_line(const struct job *j, struct job_line *l)
 {
-	struct progress_view v;
-	*stalled = job_view(j, &v) && v.stalled;
-	summary(j, buf, cap, frac);
+	summary(j, l);
 }

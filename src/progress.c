@@ -1,5 +1,5 @@
 /*
- * progress.c — rate, ETA, percent and stall maths over (time, count)
+ * progress.c — rate, ETA, percent and job-state maths over (time, count)
  * observations.  Pure: no I/O, no clock, fixed memory (see progress.h).
  */
 #include "progress.h"
@@ -8,17 +8,32 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *progress_state_name(enum progress_state s)
+{
+	static const char *const names[] = {
+		[PS_WAITING] = "waiting", [PS_RUNNING] = "running", [PS_SLOWING] = "slowing",
+		[PS_QUIET] = "quiet", [PS_STALLED] = "stalled", [PS_FINISHED] = "finished",
+	};
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "waiting";
+}
+
 void progress_init(struct progress *p, double stall_after_s)
 {
 	memset(p, 0, sizeof *p);
-	p->window_s = PROGRESS_WINDOW_S;
 	p->stall_after_s = stall_after_s > 0 ? stall_after_s : PROGRESS_STALL_S;
 }
 
 void progress_set_total(struct progress *p, uint64_t total)
 {
+	bool done = p->started && p->n_last >= total;
 	p->has_total = true;
 	p->total = total;
+	/* A --todo recount can move the finish line either way. */
+	if (done && !p->finished) {
+		p->t_fin = p->t_last;
+		p->n_fin = p->n_last;
+	}
+	p->finished = done;
 }
 
 /* The i-th kept observation, 0 = oldest. */
@@ -37,26 +52,72 @@ static void obs_push(struct progress *p, double t, uint64_t n)
 }
 
 /* Files per second between the newest observation and the newest one at
- * least window_s older (or the oldest kept, when none is that old): with a
+ * least win older (or the oldest kept, when none is that old): with a
  * count cadence longer than the window this is the rate over the last
- * interval.  0 with fewer than two observations. */
-static double window_rate(const struct progress *p)
+ * interval.  in_seg: never look before the segment start.  min_files > 0
+ * (the pace): span at least that many files, measured from the
+ * observation where the count first moved past the older one, so a file
+ * a minute seen every second reads 1/60 s, not 2 per 62 s.  0 with fewer
+ * than two observations. */
+static double rate_back(const struct progress *p, double win, uint64_t min_files, bool in_seg)
 {
-	const struct progress_obs *ref, *o;
-	double from = p->t_last - p->window_s;
+	const struct progress_obs *ref = NULL, *newer = NULL, *o;
+	double from = p->t_last - win;
 
-	if (p->obs_len < 2)
-		return 0;
-	ref = obs_at(p, 0);
-	for (unsigned i = 1; i < p->obs_len - 1; i++) {
+	for (unsigned i = p->obs_len - 1; i-- > 0;) {
 		o = obs_at(p, i);
-		if (o->t > from)
+		if (in_seg && o->t < p->t_seg)
 			break;
+		newer = ref;
 		ref = o;
+		if (o->t <= from && p->n_last - o->n >= min_files) {
+			if (min_files && newer && newer->n > o->n)
+				ref = newer;
+			break;
+		}
 	}
-	if (p->t_last <= ref->t || p->n_last < ref->n)
+	if (!ref || p->t_last <= ref->t || p->n_last < ref->n)
 		return 0;
 	return (double)(p->n_last - ref->n) / (p->t_last - ref->t);
+}
+
+/* The rate shown: over win, within the segment. */
+static double rate_over(const struct progress *p, double win)
+{
+	return rate_back(p, win, 0, true);
+}
+
+/* The rate window: about PROGRESS_WIN_FILES files at the recent pace. */
+static double window_of(const struct progress *p)
+{
+	double w = PROGRESS_WIN_FILES * p->tpf;
+
+	return w < PROGRESS_WIN_MIN_S ? PROGRESS_WIN_MIN_S :
+	       w > PROGRESS_WINDOW_S ? PROGRESS_WINDOW_S : w;
+}
+
+/* Quiet this long while up is a stall: stall_after, or ten of the job's
+ * own file times when that is longer (a file every few minutes is not a
+ * stall after two). */
+static double stall_limit(const struct progress *p)
+{
+	double limit = p->stall_after_s;
+
+	if (PROGRESS_STALL_TPF * p->tpf > limit)
+		limit = PROGRESS_STALL_TPF * p->tpf;
+	return limit;
+}
+
+/* Quiet this long is the amber "no new files", well before the stall. */
+static double quiet_limit(const struct progress *p)
+{
+	double q = PROGRESS_QUIET_TPF * p->tpf;
+
+	if (q < PROGRESS_QUIET_MIN_S)
+		q = PROGRESS_QUIET_MIN_S;
+	if (q > stall_limit(p) / 2)
+		q = stall_limit(p) / 2;
+	return q;
 }
 
 /* Keep a rate for the sparkline. */
@@ -73,11 +134,45 @@ static void hist_push(struct progress *p, double rate)
 static void rebase(struct progress *p, double t, uint64_t n)
 {
 	p->started = true;
-	p->t0 = p->t_last = p->t_quiet = t;
-	p->n0 = p->n_last = n;
+	p->t_last = p->t_quiet = p->t_seg = p->t_start = t;
+	p->n_last = p->n_start = n;
+	p->moved = false;
 	p->tpf = 0;
 	p->obs_len = 0;
 	obs_push(p, t, n);
+	p->finished = p->has_total && n >= p->total;
+	p->t_fin = t;
+	p->n_fin = n;
+}
+
+/* The count went up at t: restart the rate at the job's start and after a
+ * quiet spell (a resume), mark the finish, update the pace. */
+static void on_move(struct progress *p, double t, uint64_t n)
+{
+	double t_prev = p->t_last;
+
+	if (!p->moved) {
+		p->moved = true;
+		p->t_start = t_prev;
+		p->n_start = p->n_last;
+		p->t_seg = t_prev;
+	} else if (t_prev - p->t_quiet >= quiet_limit(p)) {
+		p->t_seg = t_prev;
+	}
+	p->t_last = t;
+	p->n_last = n;
+	p->t_quiet = t;
+	obs_push(p, t, n);
+	if (p->has_total && n >= p->total && !p->finished) {
+		p->finished = true;
+		p->t_fin = t;
+		p->n_fin = n;
+	}
+	/* The pace looks past the segment start and spans two files at
+	 * least: one file just after a resume is no measure of a job that
+	 * makes a file a minute. */
+	double r = rate_back(p, PROGRESS_LONG_S, 2, false);
+	p->tpf = r > 0 ? 1.0 / r : 0;
 }
 
 int progress_observe(struct progress *p, double t, uint64_t n, bool nodes_up)
@@ -92,25 +187,18 @@ int progress_observe(struct progress *p, double t, uint64_t n, bool nodes_up)
 			 ": outputs deleted or a new run?", p->n_last, n);
 		p->msg_t = t;
 		rebase(p, t, n);
+	} else if (n > p->n_last) {
+		on_move(p, t, n);
 	} else {
-		bool moved = n > p->n_last;
-		double r;
-
 		p->t_last = t;
-		p->n_last = n;
 		obs_push(p, t, n);
-		if (moved) {
-			p->t_quiet = t;
-			r = window_rate(p);
-			p->tpf = r > 0 ? 1.0 / r : 0;
-		}
 	}
 	/* Time with the nodes down is not a stall: restart the quiet timer
 	 * when they come back, giving the workers their grace period again. */
 	if (nodes_up && !p->was_up)
 		p->t_quiet = t;
 	p->was_up = nodes_up;
-	hist_push(p, window_rate(p));
+	hist_push(p, rate_over(p, window_of(p)));
 	return 0;
 }
 
@@ -128,31 +216,55 @@ static void get_eta(const struct progress *p, struct progress_view *v)
 		return;
 	}
 	v->percent = 100.0 * (double)p->n_last / (double)p->total;
-	if (v->rate > 0) {
+	/* No ETA for a job that makes no files: "1h46m" for a dead job is a
+	 * number nobody should plan by. */
+	if (v->rate > 0 && (v->state == PS_RUNNING || v->state == PS_SLOWING)) {
 		v->has_eta = true;
 		v->eta_s = (double)(p->total - p->n_last) / v->rate;
 	}
 }
 
+/* The job's state from the figures already in v. */
+static enum progress_state state_of(const struct progress *p, const struct progress_view *v)
+{
+	if (p->finished)
+		return PS_FINISHED;
+	if (p->was_up && v->quiet_s >= stall_limit(p))
+		return PS_STALLED;
+	if (!p->moved)
+		return PS_WAITING;
+	if (v->quiet_s >= quiet_limit(p))
+		return PS_QUIET;
+	if (v->rate < PROGRESS_SLOW_FRAC * v->rate_long)
+		return PS_SLOWING;
+	return PS_RUNNING;
+}
+
 void progress_get(const struct progress *p, struct progress_view *v)
 {
-	double limit = p->stall_after_s;
-	bool finished = p->has_total && p->n_last >= p->total;
-
 	memset(v, 0, sizeof *v);
 	if (!p->started)
 		return;
 	v->done = p->n_last;
-	v->rate = window_rate(p);
-	if (p->t_last > p->t0)
-		v->rate_avg = (double)(p->n_last - p->n0) / (p->t_last - p->t0);
-	get_eta(p, v);
+	v->window_s = window_of(p);
+	v->rate = rate_over(p, v->window_s);
+	v->rate_long = rate_over(p, PROGRESS_LONG_S);
 	v->quiet_s = p->t_last - p->t_quiet;
-	/* A job that makes one file every few minutes is not stalled after
-	 * two: wait ten of its own file times when that is longer. */
-	if (PROGRESS_STALL_TPF * p->tpf > limit)
-		limit = PROGRESS_STALL_TPF * p->tpf;
-	v->stalled = p->was_up && !finished && v->quiet_s >= limit;
+	v->started = p->moved;
+	if (p->moved) {
+		double end = p->finished ? p->t_fin : p->t_last;
+		uint64_t n_end = p->finished ? p->n_fin : p->n_last;
+
+		v->run_s = end - p->t_start;
+		if (v->run_s > 0)
+			v->rate_avg = (double)(n_end - p->n_start) / v->run_s;
+	}
+	v->state = state_of(p, v);
+	v->stalled = v->state == PS_STALLED;
+	v->finished = v->state == PS_FINISHED;
+	if (v->finished)
+		v->finished_ago_s = p->t_last - p->t_fin;
+	get_eta(p, v);
 	if (p->msg[0] && p->t_last - p->msg_t < PROGRESS_MSG_HOLD_S)
 		v->msg = p->msg;
 	else if (p->has_total && p->n_last > p->total)

@@ -260,10 +260,23 @@ static void cpu_line(const struct tui *t, int y, const struct cluster *c)
 	tui_put(y, 4 + bw, COLS - 4 - bw, A_NORMAL, line, false);
 }
 
-/* The progress line: a bar for the fraction done, the text, STALLED. */
+/* The theme element for the job's state words: amber for slowing and no
+ * new files, red for stalled, green for finished. */
+static enum theme_elem pstate_elem(enum progress_state s)
+{
+	switch (s) {
+	case PS_SLOWING: case PS_QUIET: return TE_STATE_STALE;
+	case PS_STALLED:                return TE_STALLED;
+	case PS_FINISHED:               return TE_STATE_UP;
+	default:                        return TE_NORMAL;
+	}
+}
+
+/* The progress line: a bar for the fraction done, the text, the state's
+ * words in the state's colour. */
 static void progress_line(const struct tui *t, int y, const struct tui_info *in)
 {
-	char text[256];
+	char text[512];
 	int x = 0;
 	text_sanitize(text, sizeof text, in->progress);
 	if (in->progress_frac >= 0 && COLS > 40) {
@@ -277,17 +290,14 @@ static void progress_line(const struct tui *t, int y, const struct tui_info *in)
 		mvaddch(y, w - 1, ']');
 		x = w + 1;
 	}
-	char *st = strstr(text, "STALLED");
-	if (st && in->stalled) {
-		*st = 0;
-		x += tui_put(y, x, COLS - x, A_NORMAL, text, false);
-		x += tui_put(y, x, COLS - x, tui_attr(t, TE_STALLED), "STALLED", false);
-		tui_put(y, x, COLS - x, A_NORMAL, st + 7, false);
-	} else {
-		x += tui_put(y, x, COLS - x, A_NORMAL, text, false);
-		if (in->stalled)
-			tui_put(y, x + 1, COLS - x - 1, tui_attr(t, TE_STALLED), "STALLED", false);
-	}
+	size_t len = strlen(text), at = in->pmark < len ? in->pmark : len;
+	size_t ml = in->pmark_len < len - at ? in->pmark_len : len - at;
+	char head[512], mark[512];
+	snprintf(head, sizeof head, "%.*s", (int)at, text);
+	snprintf(mark, sizeof mark, "%.*s", (int)ml, text + at);
+	x += tui_put(y, x, COLS - x, A_NORMAL, head, false);
+	x += tui_put(y, x, COLS - x, tui_attr(t, pstate_elem(in->pstate)) | A_BOLD, mark, false);
+	tui_put(y, x, COLS - x, A_NORMAL, text + at + ml, false);
 }
 
 /* The cluster's dominant verdict and its advice. */

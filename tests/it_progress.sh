@@ -111,5 +111,81 @@ assert p["done"] is None and p["error"] and "storage" in p["error"], p
 print("error:", p["error"])
 ' && ok "failed remote count reported" || bad "failed remote count: $(plines "$T/rfail.json" | tail -n 1)"
 
+# 8. the job line through a job's life: idle, start, pause (a kill),
+# resume, finish.  From 10 s after each change the rate is within 15% of
+# the truth (0 while paused), the state says what happens, the ETA is gone
+# while nothing comes, and the finish stops the clock.  Checked after the
+# run against the generator's own log of when each phase began; if the
+# generator could not keep its pace on a busy machine, SKIP (not FAIL).
+mkdir "$T/life"
+"$BIN" --done "$T/life" --total 1040 --json -i 1 -c 50 -n local >"$T/life.json" 2>"$T/life.err" &
+run=$!
+python3 "$GEN" "$T/life" --schedule 0:4,40:13,0:13,40:13 --log "$T/life.log" >/dev/null
+wait $run; rc=$?
+plines "$T/life.json" | python3 -c '
+import json, os, sys
+log = [l.split() for l in open(sys.argv[1])]
+ph = [(float(t), r, int(n)) for t, r, n in log]
+mt = sorted(e.stat().st_mtime for e in os.scandir(sys.argv[2]))
+# The truth is what the generator did (its files mtimes), not what it was
+# asked: on a loaded machine it may run slower, but it must run evenly
+# for a rate to be a truth; else SKIP with the reason.
+truths = []
+for i in range(len(ph) - 1):
+    tc, r, n = ph[i]
+    nxt = ph[i + 1][0]
+    files = ph[i + 1][2] - n
+    truth = files / (nxt - tc) if r != "0" else 0.0
+    truths.append(truth)
+    for a in range(int(tc) + 2, int(nxt) - 5):
+        k = sum(1 for m in mt if a <= m < a + 5)
+        if truth and abs(k / 5.0 - truth) > 0.15 * truth:
+            print("SKIP: generator uneven (%.1f/s in [%d, %d), phase average %.1f/s)"
+                  % (k / 5.0, a - int(tc), a - int(tc) + 5, truth))
+            sys.exit(3)
+ps = [json.loads(l) for l in sys.stdin]
+bad = []
+for i in range(len(ph) - 1):
+    tc, r, _ = ph[i]
+    nxt = ph[i + 1][0]
+    for p in ps:
+        if not (tc + 10 <= p["t"] < nxt):
+            continue
+        truth = truths[i]
+        rate = p["rate_per_s"]
+        if (truth > 0 and abs(rate - truth) > 0.15 * truth) or (truth == 0 and rate > 0.15 * max(truths)):
+            bad.append("t+%.0f rate %.1f truth %g" % (p["t"] - tc, rate, truth))
+        want = {0: ("waiting",) if i == 0 else ("quiet", "slowing")}.get(truth, ("running",))
+        if p["state"] not in want:
+            bad.append("t+%.0f state %s want %s" % (p["t"] - tc, p["state"], want))
+        if truth == 0 and p["eta_s"] is not None:
+            bad.append("t+%.0f eta %s while paused" % (p["t"] - tc, p["eta_s"]))
+        if truth == 0 and i > 0 and p["t"] >= tc + 12 and p["state"] != "quiet":
+            bad.append("t+%.0f not quiet after 12 s" % (p["t"] - tc))
+        if truth == 0 and i > 0 and p["last_file_s"] < p["t"] - tc - 3:
+            bad.append("t+%.0f last_file_s %s" % (p["t"] - tc, p["last_file_s"]))
+end = ph[-1][0]
+fin = [p for p in ps if p["t"] >= end + 2]
+if not fin or any(p["state"] != "finished" for p in fin):
+    bad.append("not finished after the end: %s" % [p["state"] for p in fin])
+else:
+    f = fin[-1]
+    if abs(f["finished_at"] - end) > 2.5:
+        bad.append("finished_at %.1f, generator ended %.1f" % (f["finished_at"], end))
+    run_truth = end - ph[1][0]
+    if abs(f["elapsed_s"] - run_truth) > 2.5:
+        bad.append("elapsed %.1f truth %.1f" % (f["elapsed_s"], run_truth))
+    if len(set(p["elapsed_s"] for p in fin)) != 1 or f["eta_s"] != 0:
+        bad.append("clock still moving after the finish: %s" % [p["elapsed_s"] for p in fin])
+    print("finished in %.1f s (truth %.1f), avg %.1f/s" % (f["elapsed_s"], run_truth, f["rate_avg_per_s"]))
+for b in bad[:8]:
+    print(b)
+sys.exit(1 if bad else 0)
+' "$T/life.log" "$T/life"
+r=$?
+if [ $r -eq 3 ]; then echo "skip - job life (generator could not keep pace)"
+elif [ $r -eq 0 ] && [ $rc -eq 0 ]; then ok "job life: start, pause, resume, finish within 10 s"
+else bad "job life: rc=$rc $(tail -n 2 "$T/life.err")"; fi
+
 echo "it_progress: $fails failed"
 [ "$fails" -eq 0 ]

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -138,10 +139,13 @@ static void test_stall(void **state)
 	progress_get(&p, &v);
 	assert_true(v.stalled);
 	assert_float_equal(v.quiet_s, 30.0, 1e-9);
-	assert_float_equal(v.rate, 5.0, 1e-9);   /* half the window quiet */
+	assert_float_equal(v.rate, 0.0, 0);      /* the short window is all quiet */
+	assert_int_equal(v.state, PS_STALLED);
+	assert_false(v.has_eta);
 	progress_observe(&p, 91, 601, true);
 	progress_get(&p, &v);
 	assert_false(v.stalled);
+	assert_int_equal(v.state, PS_RUNNING);
 }
 
 /* Default stall_after is 120 s; slow jobs get 10 x their time per file. */
@@ -266,6 +270,189 @@ static void test_history(void **state)
 	assert_memory_equal(few, h + n - 3, sizeof few);
 }
 
+/* A piecewise-constant job: files at rate[k] from start[k] on, observed
+ * every step seconds (offset so changes fall between observations, as
+ * they do in life).  Checks the issue's promise: from 10 s after each
+ * change until the next one, the rate is within 15% of the truth (exactly
+ * 0 when the job makes no files), and the state is what a user expects. */
+struct phase {
+	double start, rate;
+	enum progress_state want, alt; /* state expected from start + 10 s on */
+};
+
+static void run_phases(const struct phase *ph, int nph, double end, uint64_t total)
+{
+	struct progress p;
+	struct progress_view v;
+	double files = 0, t_prev = 0;
+	int k = 0;
+
+	progress_init(&p, 0);
+	if (total)
+		progress_set_total(&p, total);
+	for (double t = 0.3; t <= end; t += 1.0) {
+		/* integrate the true rate from t_prev to t */
+		for (int i = 0; i < nph; i++) {
+			double a = ph[i].start, b = i + 1 < nph ? ph[i + 1].start : end + 1;
+			double lo = t_prev > a ? t_prev : a, hi = t < b ? t : b;
+			if (hi > lo)
+				files += ph[i].rate * (hi - lo);
+		}
+		t_prev = t;
+		uint64_t n = (uint64_t)files;
+		if (total && n > total)
+			n = total;
+		assert_int_equal(progress_observe(&p, t, n, true), 0);
+		while (k + 1 < nph && t >= ph[k + 1].start)
+			k++;
+		if (t < ph[k].start + 10 || (k + 1 < nph && t >= ph[k + 1].start))
+			continue;
+		progress_get(&p, &v);
+		double truth = ph[k].rate;
+		if (ph[k].want == PS_FINISHED || truth == 0)
+			assert_true(v.rate <= 0.15 * 40);
+		else if (fabs(v.rate - truth) > 0.15 * truth)
+			fail_msg("t=%.1f rate %.2f truth %.2f", t, v.rate, truth);
+		if (v.state != ph[k].want && v.state != ph[k].alt)
+			fail_msg("t=%.1f state %s want %s", t, progress_state_name(v.state),
+			         progress_state_name(ph[k].want));
+	}
+}
+
+/* Idle before the job, start, pause (a kill), resume, change of pace. */
+static void test_start_pause_resume(void **state)
+{
+	static const struct phase ph[] = {
+		{ 0, 0, PS_WAITING, PS_WAITING },      /* the job has not started */
+		{ 30.7, 38, PS_RUNNING, PS_RUNNING },  /* starts between two counts */
+		{ 90.2, 0, PS_QUIET, PS_QUIET },     /* killed: rate 0, amber, no ETA */
+		{ 150.5, 38, PS_RUNNING, PS_RUNNING }, /* resumed: right at once */
+		{ 200.5, 12, PS_SLOWING, PS_RUNNING }, /* slower: amber, then the new pace */
+		{ 260.5, 38, PS_RUNNING, PS_RUNNING },
+	};
+	(void)state;
+	run_phases(ph, 6, 320, 0);
+}
+
+/* The first seconds: the idle time before the start never counts. */
+static void test_first_seconds(void **state)
+{
+	struct progress p;
+	struct progress_view v;
+
+	(void)state;
+	progress_init(&p, 0);
+	progress_set_total(&p, 2000);
+	for (int t = 0; t <= 60; t++)
+		progress_observe(&p, t, 0, true);
+	progress_get(&p, &v);
+	assert_int_equal(v.state, PS_WAITING);
+	assert_false(v.has_eta);
+	assert_false(v.started);
+	for (int t = 61; t <= 66; t++)
+		progress_observe(&p, t, (uint64_t)(38 * (t - 60)), true);
+	progress_get(&p, &v);
+	assert_float_equal(v.rate, 38.0, 1e-9);
+	assert_float_equal(v.rate_avg, 38.0, 1e-9);
+	assert_float_equal(v.run_s, 6.0, 1e-9);
+	assert_true(v.has_eta);
+	assert_float_equal(v.eta_s, (2000 - 228) / 38.0, 1e-6);
+}
+
+/* Killed: amber "quiet" well before the red stall, no ETA, rate 0. */
+static void test_quiet_before_stall(void **state)
+{
+	struct progress p;
+	struct progress_view v;
+
+	(void)state;
+	progress_init(&p, 0);
+	progress_set_total(&p, 100000);
+	feed_const(&p, 0, 60, 1, 38.0, 0);
+	progress_observe(&p, 69, 38 * 60, true);
+	progress_get(&p, &v);
+	assert_int_equal(v.state, PS_SLOWING);   /* the window is quiet, the pace not */
+	assert_float_equal(v.rate, 0.0, 0);
+	assert_false(v.has_eta);
+	progress_observe(&p, 70, 38 * 60, true);
+	progress_get(&p, &v);
+	assert_int_equal(v.state, PS_QUIET);
+	assert_float_equal(v.quiet_s, 10.0, 1e-9);
+	assert_false(v.has_eta);
+	assert_false(v.stalled);
+	progress_observe(&p, 180, 38 * 60, true);
+	progress_get(&p, &v);
+	assert_int_equal(v.state, PS_STALLED);
+	assert_true(v.stalled);
+	assert_string_equal(progress_state_name(v.state), "stalled");
+}
+
+/* A slower pace shows as "slowing" for a while, then as the new pace. */
+static void test_slowing(void **state)
+{
+	struct progress p;
+	struct progress_view v;
+
+	(void)state;
+	progress_init(&p, 0);
+	feed_const(&p, 0, 120, 1, 30.0, 0);
+	feed_const(&p, 121, 130, 1, 5.0, 3605);
+	progress_get(&p, &v);
+	assert_int_equal(v.state, PS_SLOWING);
+	assert_float_equal(v.rate, 5.0, 1e-9);
+	feed_const(&p, 131, 250, 1, 5.0, 3655);
+	progress_get(&p, &v);
+	assert_int_equal(v.state, PS_RUNNING);
+}
+
+/* Finished: the clock stops at the finish, the average is start to finish. */
+static void test_finish_stops_clock(void **state)
+{
+	struct progress p;
+	struct progress_view v;
+
+	(void)state;
+	progress_init(&p, 0);
+	progress_set_total(&p, 2000);
+	progress_observe(&p, 0, 0, true);
+	progress_observe(&p, 10, 0, true);
+	feed_const(&p, 11, 70, 1, 2000.0 / 60, 33);   /* reaches 2000 at t=70 */
+	progress_get(&p, &v);
+	assert_int_equal(v.state, PS_FINISHED);
+	assert_true(v.finished);
+	assert_float_equal(v.run_s, 60.0, 1e-9);
+	assert_float_equal(v.rate_avg, 2000.0 / 60, 1e-6);
+	for (int t = 71; t < 400; t += 7)
+		progress_observe(&p, t, 2000, true);
+	progress_get(&p, &v);
+	assert_int_equal(v.state, PS_FINISHED);
+	assert_float_equal(v.run_s, 60.0, 1e-9);
+	assert_float_equal(v.rate_avg, 2000.0 / 60, 1e-6);
+	assert_float_equal(v.finished_ago_s, 393 - 70, 1e-9);
+	assert_true(v.has_eta);
+	assert_float_equal(v.eta_s, 0, 0);
+	/* A --todo recount that grows the total reopens the job. */
+	progress_set_total(&p, 3000);
+	progress_get(&p, &v);
+	assert_false(v.finished);
+}
+
+/* A slow job (a file a minute): a long window, no amber between files. */
+static void test_slow_job_window(void **state)
+{
+	struct progress p;
+	struct progress_view v;
+
+	(void)state;
+	progress_init(&p, 0);
+	for (int t = 0; t <= 1800; t += 2)
+		progress_observe(&p, t, (uint64_t)(t / 60), true);
+	progress_get(&p, &v);
+	assert_int_equal(v.state, PS_RUNNING);
+	assert_float_equal(v.window_s, PROGRESS_WINDOW_S, 1e-9);
+	assert_float_equal(v.rate, 1.0 / 60, 0.15 / 60);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +468,12 @@ int main(void)
 		cmocka_unit_test(test_time_backwards),
 		cmocka_unit_test(test_cadence),
 		cmocka_unit_test(test_history),
+		cmocka_unit_test(test_start_pause_resume),
+		cmocka_unit_test(test_first_seconds),
+		cmocka_unit_test(test_quiet_before_stall),
+		cmocka_unit_test(test_slowing),
+		cmocka_unit_test(test_finish_stops_clock),
+		cmocka_unit_test(test_slow_job_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
