@@ -6,7 +6,7 @@ MANDIR   = $(PREFIX)/share/man/man1
 DATADIR  = $(PREFIX)/share/doptop
 VERSION  = 0.1.0
 
-PKGS     = ncursesw libssh2 libproc2
+PKGS     = ncursesw libssh2 libproc2 libcurl
 CC      ?= cc
 WARN     = -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
@@ -65,14 +65,30 @@ test: build/dbg/doptop $(TESTBIN)
 bench: doptop
 	@sh bench/run.sh
 
-fuzz: build/fuzz/fuzz_parse
+fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json
 	./build/fuzz/fuzz_parse -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
 	  build/fuzz/corpus tests/fixtures/corpus
+	mkdir -p build/fuzz/corpus_expo build/fuzz/corpus_prom_json
+	./build/fuzz/fuzz_expo -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
+	  build/fuzz/corpus_expo tests/fixtures/prom
+	./build/fuzz/fuzz_prom_json -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
+	  build/fuzz/corpus_prom_json tests/fixtures/prom
 
 build/fuzz/fuzz_parse: fuzz/fuzz_parse.c $(LIBSRC) $(wildcard include/*.h src/*.h)
 	mkdir -p build/fuzz/corpus
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -o $@ fuzz/fuzz_parse.c src/parse_frame.c src/parse_proc.c src/sample.c src/text.c
+
+build/fuzz/fuzz_expo: fuzz/fuzz_expo.c $(LIBSRC) $(wildcard include/*.h)
+	mkdir -p build/fuzz
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -o $@ fuzz/fuzz_expo.c src/expo.c src/node_metrics.c src/parse_frame.c \
+	  src/parse_proc.c src/sample.c -lm
+
+build/fuzz/fuzz_prom_json: fuzz/fuzz_prom_json.c $(LIBSRC) $(wildcard include/*.h)
+	mkdir -p build/fuzz
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -o $@ fuzz/fuzz_prom_json.c src/prom_json.c src/expo.c -lm
 
 screenshots: doptop
 	@sh tests/screenshots.sh

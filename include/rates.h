@@ -24,6 +24,7 @@ enum rates_part {
 	RP_SWAP  = 1u << 6,  /* from vmstat */
 	RP_PSI   = 1u << 7,  /* at least cpu+io+memory pressure */
 	RP_DSTATE = 1u << 8,
+	RP_REFAULT = 1u << 9, /* refault_per_s: the source counts refaults */
 };
 
 struct cpu_split {

@@ -31,6 +31,7 @@ enum sample_part {
 	SP_PSI_IO   = 1u << 7,  /* /proc/pressure/io */
 	SP_PSI_MEM  = 1u << 8,  /* /proc/pressure/memory */
 	SP_DSTATE   = 1u << 9,  /* count of D-state tasks (optional) */
+	SP_REFAULT  = 1u << 10, /* /proc/vmstat had a workingset_refault line */
 };
 
 /* CPU time in USER_HZ ticks, as the fields of a /proc/stat "cpu" line. */
@@ -61,6 +62,9 @@ struct sample {
 	/* /proc/stat */
 	struct cpu_times cpu;               /* the aggregate "cpu" line */
 	int      ncpu;                      /* number of "cpuN" lines, capped */
+	int      cores;                     /* a "cores N" line: the core count of a
+	                                     * source without per-core lines
+	                                     * (Prometheus), else 0 */
 	uint64_t ctxt, processes, btime;
 	uint64_t procs_running, procs_blocked;
 

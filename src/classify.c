@@ -350,9 +350,12 @@ size_t classify_explain(const struct rates *r, struct judgement j, char *buf, si
 	     net_Bps(r) / 1024, T.net_busy_Bps / 1024);
 	line(buf, cap, &len, "disk %.0f KiB/s, %.0f req/s\n", disk_Bps(r) / 1024,
 	     has(r, RP_DISK) ? r->disk_iops : 0);
-	if (has(r, RP_SWAP))
+	if (has(r, RP_SWAP) && has(r, RP_REFAULT))
 		line(buf, cap, &len, "swap %.0f pages/s, refaults %.0f/s\n",
 		     r->swap_in_per_s + r->swap_out_per_s, r->refault_per_s);
+	else if (has(r, RP_SWAP))
+		line(buf, cap, &len, "swap %.0f pages/s, refaults not reported by this source\n",
+		     r->swap_in_per_s + r->swap_out_per_s);
 	(void)j;
 	return len;
 }

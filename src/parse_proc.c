@@ -167,9 +167,17 @@ int parse_proc_stat(const char *text, size_t len, struct sample *s)
 	int rc;
 
 	s->ncpu = 0;
+	s->cores = 0;
 	while (next_line(&c, &line)) {
 		if (!next_word(&line, &t))
 			continue;
+		if (tok_is(t, "cores")) {   /* not in /proc/stat: see sample.h */
+			uint64_t n;
+			if ((rc = word_u64(&line, &n)) < 0)
+				return rc;
+			s->cores = n > SAMPLE_MAX_CPUS * 64 ? SAMPLE_MAX_CPUS * 64 : (int)n;
+			continue;
+		}
 		if (tok_is(t, "cpu")) {
 			if ((rc = parse_cpu_line(&line, &s->cpu)) < 0)
 				return rc;
@@ -445,6 +453,8 @@ int parse_proc_vmstat(const char *text, size_t len, struct sample *s)
 	s->pswpout = v[1];
 	s->refault = v[2];
 	s->have |= SP_VMSTAT;
+	if (seen & 0x1c)
+		s->have |= SP_REFAULT;
 	return 0;
 }
 

@@ -167,12 +167,16 @@ static void other_rates(const struct sample *a, const struct sample *b, double d
 	}
 	double z;
 	if ((a->have & b->have & SP_VMSTAT) &&
-	    delta(a->pswpin, b->pswpin, &x) && delta(a->pswpout, b->pswpout, &y) &&
-	    delta(a->refault, b->refault, &z)) {
+	    delta(a->pswpin, b->pswpin, &x) && delta(a->pswpout, b->pswpout, &y)) {
 		r->swap_in_per_s = x / dt;
 		r->swap_out_per_s = y / dt;
-		r->refault_per_s = z / dt;
 		r->have |= RP_SWAP;
+		/* node_exporter's default vmstat filter has no refaults: then
+		 * the figure is missing, not zero */
+		if ((a->have & b->have & SP_REFAULT) && delta(a->refault, b->refault, &z)) {
+			r->refault_per_s = z / dt;
+			r->have |= RP_REFAULT;
+		}
 	}
 	if (b->have & SP_DSTATE) {
 		r->dstate = (double)b->dstate;
@@ -199,7 +203,7 @@ int rates_compute(const struct sample *a, const struct sample *b, struct rates *
 	if (cpu_total(&b->cpu) <= cpu_total(&a->cpu) || !cpu_split_of(&a->cpu, &b->cpu, &r->cpu))
 		return -1;
 	r->have |= RP_CPU;
-	r->cores = b->ncpu > 0 ? b->ncpu : 1;
+	r->cores = b->ncpu > 0 ? b->ncpu : b->cores > 0 ? b->cores : 1;
 	if (a->ncpu == b->ncpu) {
 		r->ncpu = b->ncpu;
 		for (int i = 0; i < b->ncpu; i++)
