@@ -389,7 +389,7 @@ static void on_frame(void *arg, const struct sample *s, const char *raw,
 static void check_fixture_sample(const struct sample *s, uint64_t seq)
 {
 	unsigned all = SP_STAT | SP_DISK | SP_NET | SP_LOAD | SP_MEM | SP_VMSTAT |
-	               SP_PSI_CPU | SP_PSI_IO | SP_PSI_MEM;
+	               SP_PSI_CPU | SP_PSI_IO | SP_PSI_MEM | SP_REFAULT;
 
 	assert_int_equal(s->have, all);
 	assert_int_equal(s->seq, seq);
