@@ -75,6 +75,7 @@ X11Forwarding no
 AllowTcpForwarding no
 MaxStartups 1000:30:1000
 SetEnv SHLVL=1
+Subsystem sftp internal-sftp
 LogLevel INFO
 CFG
 	[ -n "$_cmd" ] && printf 'ForceCommand %s\n' "$_cmd" >> "$_cfg"
