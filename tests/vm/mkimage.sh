@@ -14,11 +14,11 @@ mkdir -p "$out"
 kver=$(ls /lib/modules 2>/dev/null | grep -- '-cloud-amd64$' | sort -V | tail -1)
 [ -n "$kver" ] && [ -r "/boot/vmlinuz-$kver" ] ||
 	{ echo "no linux-image-cloud-amd64 kernel installed"; exit 77; }
+command -v cpio >/dev/null 2>&1 || { echo "host lacks cpio"; exit 77; }
 for b in busybox bash sshfs fusermount3 ssh /usr/sbin/sshd /usr/lib/openssh/sftp-server; do
 	command -v "$b" >/dev/null 2>&1 || [ -x "$b" ] || { echo "host lacks $b"; exit 77; }
 done
-file /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
-	ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' ||
+ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' ||
 	{ echo "busybox is not static (install busybox-static)"; exit 77; }
 
 # Rebuild only when the kernel or this script changed.
