@@ -29,7 +29,7 @@ DBGOBJ   = $(SRC:src/%.c=build/dbg/%.o)
 DBGLIB   = $(LIBSRC:src/%.c=build/dbg/%.o)
 TESTBIN  = $(TESTSRC:tests/%.c=build/dbg/tests/%)
 
-.PHONY: all run test bench fuzz install uninstall clean screenshots
+.PHONY: all run test test-vm bench fuzz install uninstall clean screenshots
 
 all: doptop
 
@@ -61,6 +61,10 @@ run: doptop
 # integration, under ASan+UBSan.
 test: build/dbg/doptop $(TESTBIN)
 	@sh tests/run_all.sh
+
+# Only the microVM fleet test (part of `make test` too): VMS=N guests.
+test-vm: build/dbg/doptop
+	DOPTOP_BIN=$(CURDIR)/build/dbg/doptop sh tests/it_vm.sh
 
 bench: doptop
 	@sh bench/run.sh
