@@ -6,7 +6,7 @@ MANDIR   = $(PREFIX)/share/man/man1
 DATADIR  = $(PREFIX)/share/doptop
 VERSION  = 0.1.0
 
-PKGS     = ncursesw libssh2 libproc2 libcurl
+PKGS     = ncursesw libssh2 libproc2 libcurl libcrypto
 CC      ?= cc
 WARN     = -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror

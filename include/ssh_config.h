@@ -73,6 +73,7 @@ struct ssh_host_cfg {
 	int   nuser_known_hosts;
 	enum sshcfg_strict strict;      /* StrictHostKeyChecking (default ask) */
 	char *host_key_alias;           /* HostKeyAlias (lowercased), NULL when unset */
+	bool  hash_known_hosts;         /* HashKnownHosts: record new keys hashed */
 
 	int   connect_timeout;          /* ConnectTimeout seconds, 0 = not set */
 	int   alive_interval;           /* ServerAliveInterval seconds, 0 = not set */

@@ -25,7 +25,7 @@
 struct raw {
 	char *hostname, *user, *alias_key, *agent, *proxy_command, *proxy_jump;
 	int port, identities_only, strict, connect_timeout, alive_interval, alive_count;
-	int family;
+	int family, hash_kh;
 	char *identity[SSHCFG_MAX_FILES];
 	int nidentity;
 	char *user_kh[SSHCFG_MAX_FILES];
@@ -291,6 +291,13 @@ static int apply(struct ctx *c, const char *path, int ln, char **av, int ac)
 			return fail(c, path, ln, "bad Port");
 		if (!r->port)
 			r->port = n;
+		return 0;
+	}
+	if (!strcasecmp(k, "hashknownhosts")) {
+		if ((n = parse_flag(v)) < 0)
+			return fail(c, path, ln, "bad HashKnownHosts");
+		if (r->hash_kh < 0)
+			r->hash_kh = n;
 		return 0;
 	}
 	if (!strcasecmp(k, "identitiesonly")) {
@@ -671,6 +678,7 @@ static int finish(struct ctx *c, const char *luser, struct ssh_host_cfg *out)
 	out->user = strdup(r->user ? r->user : luser);
 	out->port = r->port ? r->port : 22;
 	out->identities_only = r->identities_only == 1;
+	out->hash_known_hosts = r->hash_kh == 1;
 	out->strict = r->strict < 0 ? SSHCFG_STRICT_ASK : (enum sshcfg_strict)r->strict;
 	out->connect_timeout = r->connect_timeout < 0 ? 0 : r->connect_timeout;
 	out->alive_interval = r->alive_interval < 0 ? 0 : r->alive_interval;
@@ -803,7 +811,7 @@ int ssh_config_resolve(const char *alias, const char *file, const char *home,
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
 	c.r.identities_only = c.r.strict = c.r.connect_timeout = -1;
-	c.r.alive_interval = c.r.alive_count = c.r.family = -1;
+	c.r.alive_interval = c.r.alive_count = c.r.family = c.r.hash_kh = -1;
 	if (!home)
 		home = getenv("HOME");
 	if (!home || !*home)

@@ -29,7 +29,7 @@
 #include "ssh_auth.h"
 #include "ssh_aux.h"
 #include "ssh_config.h"
-#include "known_hosts.h"
+#include "ssh_hostkey.h"
 #include "probe.h"
 
 #define CONN_MAX_ADDRS   4
@@ -275,12 +275,7 @@ static void conn_connected(struct ssh_conn *c)
 		return;
 	}
 	libssh2_session_set_blocking(c->sess, 0);
-	const char *khost = c->cfg.host_key_alias ? c->cfg.host_key_alias : c->cfg.hostname;
-	int kport = c->cfg.host_key_alias ? 22 : c->port;
-	char algos[512];
-	if (known_hosts_algos(khost, kport, c->cfg.known_hosts, c->cfg.nknown_hosts,
-	                      algos, sizeof algos) > 0)
-		libssh2_session_method_pref(c->sess, LIBSSH2_METHOD_HOSTKEY, algos);
+	ssh_hostkey_prefer(c->sess, &c->cfg, c->port);
 	c->phase = PH_HANDSHAKE;
 	/* ConnectTimeout again for the SSH part, plus time for a first frame. */
 	c->deadline = c->now + c->connect_timeout + conn_max(3 * c->interval, 3);
@@ -359,48 +354,19 @@ static void conn_step_connect(struct ssh_conn *c, short revents)
 	conn_fail_down(c, err == ENETUNREACH || err == EHOSTUNREACH ? CS_UNREACHABLE : CS_DOWN, why);
 }
 
-/* Verify the host key against known_hosts; 0 when the key is trusted. */
+/* Verify the host key with OpenSSH's rules (ssh_hostkey.c); 0 when trusted. */
 static int conn_check_hostkey(struct ssh_conn *c)
 {
-	const char *khost = c->cfg.host_key_alias ? c->cfg.host_key_alias : c->cfg.hostname;
-	int kport = c->cfg.host_key_alias ? 22 : c->port;
-	char fp[128] = "", disp[300], quoted[320], why[1024];
-	int rc = known_hosts_check(c->sess, khost, kport, c->cfg.known_hosts,
-	                           c->cfg.nknown_hosts, fp, sizeof fp);
-	if (rc == KH_MATCH)
+	char why[1024];
+	switch (ssh_hostkey_verify(c->sess, &c->cfg, c->port, c->accept_new, why, sizeof why)) {
+	case HK_TRUSTED:
 		return 0;
-	if (kport == 22)
-		snprintf(disp, sizeof disp, "%s", khost);
-	else
-		snprintf(disp, sizeof disp, "[%s]:%d", khost, kport);
-	if (rc == KH_MISMATCH) {
-		if (probe_shell_quote(quoted, sizeof quoted, disp) < 0)
-			snprintf(quoted, sizeof quoted, "%s", disp);
-		snprintf(why, sizeof why, "host key for %s changed (%s); if expected, "
-		         "remove the old key with: ssh-keygen -R %s", disp, fp, quoted);
+	case HK_REFUSED:
 		conn_fail(c, CS_HOSTKEY_MISMATCH, why, CONN_FATAL_RETRY);
 		return -1;
+	case HK_NO_KEY:
+		break;
 	}
-	if (rc == KH_NOTFOUND) {
-		if (!c->accept_new && c->cfg.strict != SSHCFG_STRICT_ACCEPT_NEW &&
-		    c->cfg.strict != SSHCFG_STRICT_NO) {
-			snprintf(why, sizeof why, "unknown host key %s for %s; connect once with "
-			         "ssh or use --accept-new", fp, disp);
-			conn_fail(c, CS_HOSTKEY_MISMATCH, why, CONN_FATAL_RETRY);
-			return -1;
-		}
-		/* accept-new (or "no"): remember the key in the first user file,
-		 * never in a global one. */
-		if (c->cfg.nuser_known_hosts > 0 &&
-		    known_hosts_append(c->sess, khost, kport, c->cfg.known_hosts[0]) == 0)
-			return 0;
-		snprintf(why, sizeof why, "cannot record host key %s for %s in %s", fp, disp,
-		         c->cfg.nuser_known_hosts > 0 ? c->cfg.known_hosts[0]
-		         : "(UserKnownHostsFile none)");
-		conn_fail(c, CS_HOSTKEY_MISMATCH, why, CONN_FATAL_RETRY);
-		return -1;
-	}
-	snprintf(why, sizeof why, "cannot check the host key of %s", disp);
 	conn_fail_down(c, CS_DOWN, why);
 	return -1;
 }
