@@ -20,6 +20,7 @@ struct options {
 	const char *ssh_config, *ssh_user, *identity;
 	int    ssh_port;
 	bool   accept_new;
+	const char *resolve;        /* --resolve HOST */
 	/* record / replay */
 	const char *record, *replay;
 	double speed;               /* replay speed; 0 = as fast as possible */
@@ -40,7 +41,9 @@ struct options {
 };
 
 /* Parse argv into o.  Returns 0 to run, 1 when done (--help/--version/
- * --list-nodes printed), or 2 after a one-line error on stderr. */
+ * --list-nodes/--resolve printed), 2 after a one-line error on stderr (bad
+ * usage), or 3 after one (--resolve: the ssh config refuses the host; the
+ * exit code is then 1). */
 int cli_parse(int argc, char **argv, struct options *o);
 void cli_free(struct options *o);
 

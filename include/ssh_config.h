@@ -4,12 +4,14 @@
  * Reads -F FILE, or ~/.ssh/config then /etc/ssh/ssh_config; Host and Match
  * blocks, Include, first obtained value wins, case-insensitive keywords,
  * '=' separators and quoting, then ~, ${ENV} and %-token expansion where
- * ssh expands them.  Every keyword doptop knows sits in one table in
- * ssh_config.c (ssh_config_keyword()): used, ignored (does not change how
- * or where doptop connects), or refused.  A refused keyword in a block that
- * applies to the host -- or a "Match exec" -- makes the resolution fail
- * with the keyword named, so the node is refused rather than reached some
- * other way than ssh would.  Pure: no curses, no libssh2.
+ * ssh expands them.  Every keyword of OpenSSH 9.2 sits in one table in
+ * ssh_config.c (ssh_config_keyword()): used, ignored (does not change where,
+ * as whom or with what trust doptop connects), limited (only harmless
+ * values), or refused.  A refused keyword (or a limited one with another
+ * value) in a block that applies to the host, "Match exec", or an unknown
+ * keyword not covered by IgnoreUnknown makes the resolution fail with the
+ * keyword named, so the node is refused rather than reached some other way
+ * than ssh would.  Pure: no curses, no libssh2.
  */
 #ifndef DOPTOP_SSH_CONFIG_H
 #define DOPTOP_SSH_CONFIG_H
@@ -91,6 +93,22 @@ struct ssh_host_cfg {
 	 * ssh).  Run it with ssh_config_proxy_command(). */
 	char *proxy_command;
 };
+
+/* What doptop does with a keyword (the docs list them by kind). */
+enum sshcfg_kw_kind {
+	SSHCFG_KW_USED = 0,     /* evaluated as ssh does */
+	SSHCFG_KW_LIMITED,      /* accepted with the values in allowed, else refused */
+	SSHCFG_KW_REFUSED,      /* the node is refused, naming the keyword */
+	SSHCFG_KW_IGNORED,      /* no effect on where, as whom, or with what trust */
+};
+struct sshcfg_keyword {
+	const char *name;       /* as ssh_config(5) spells it */
+	enum sshcfg_kw_kind kind;
+	const char *allowed;    /* LIMITED: the accepted values, for the docs */
+};
+/* The i-th keyword of the table, or NULL past the end (borrowed until the
+ * next call). */
+const struct sshcfg_keyword *ssh_config_keyword(size_t i);
 
 /* Resolve alias.  file: the -F FILE, or NULL for ~/.ssh/config plus
  * /etc/ssh/ssh_config.  home: $HOME to use (NULL = from the environment).

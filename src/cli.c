@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "ssh_config.h"
 #include "text.h"
 
 static const char usage[] =
@@ -36,6 +37,9 @@ static const char usage[] =
 "  -I, --identity FILE     private key to try first\n"
 "      --accept-new        accept and remember unknown host keys\n"
 "                          (never a changed one)\n"
+"      --resolve HOST      print what doptop uses for HOST (hostname, port,\n"
+"                          user, identities, agent, known_hosts, proxy,\n"
+"                          strict mode...) as `ssh -G` does, and exit\n"
 "\n"
 "Record and replay:\n"
 "      --record FILE       append every node's raw frames to FILE\n"
@@ -76,7 +80,7 @@ static const char usage[] =
 
 enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_REPLAY, O_SPEED,
        O_DONE, O_DONE_FROM, O_DONE_GLOB, O_RECURSIVE, O_TOTAL, O_TODO, O_STALL,
-       O_THEME, O_NO_COLOR, O_INPUTS, O_JOB_CMD, O_ON_EVENT, O_EXIT_DONE };
+       O_THEME, O_NO_COLOR, O_INPUTS, O_JOB_CMD, O_ON_EVENT, O_EXIT_DONE, O_RESOLVE };
 
 static const struct option longopts[] = {
 	{ "nodes", required_argument, 0, 'n' },
@@ -91,6 +95,7 @@ static const struct option longopts[] = {
 	{ "port", required_argument, 0, 'p' },
 	{ "identity", required_argument, 0, 'I' },
 	{ "accept-new", no_argument, 0, O_ACCEPT_NEW },
+	{ "resolve", required_argument, 0, O_RESOLVE },
 	{ "record", required_argument, 0, O_RECORD },
 	{ "replay", required_argument, 0, O_REPLAY },
 	{ "speed", required_argument, 0, O_SPEED },
@@ -168,6 +173,7 @@ static int apply(int c, const char *arg, struct options *o)
 	case 'l': o->ssh_user = arg; return 0;
 	case 'I': o->identity = arg; return 0;
 	case O_ACCEPT_NEW: o->accept_new = true; return 0;
+	case O_RESOLVE: o->resolve = arg; return 0;
 	case O_RECORD: o->record = arg; return 0;
 	case O_REPLAY: o->replay = arg; return 0;
 	case O_DONE: o->done = arg; return 0;
@@ -187,6 +193,43 @@ static int apply(int c, const char *arg, struct options *o)
 	case O_NO_COLOR: o->no_color = true; return 0;
 	}
 	return fail("unknown option", NULL, NULL);
+}
+
+/* --resolve HOST: print the resolved ssh settings like ssh -G; 1 when
+ * printed, 2 for a bad HOST, 3 when the config refuses it. */
+static int resolve(const struct options *o)
+{
+	struct node_list one = { 0 };
+	struct ssh_host_cfg cfg;
+	const char *why = NULL;
+
+	if (nodespec_add(&one, o->resolve, &why) < 0 || one.n != 1 || one.v[0].local) {
+		nodespec_clear(&one);
+		return fail("bad --resolve", o->resolve, why ? why : "one host, user@host or host:port");
+	}
+	const struct node_spec *n = &one.v[0];
+	int rc = 1;
+	if (ssh_config_resolve(n->host, o->ssh_config, NULL, &cfg, &why) < 0) {
+		fail(n->host, NULL, why);
+		rc = 3;
+	} else {
+		/* What the connection uses: user@/:port of the spec, then -l/-p. */
+		const char *user = n->user ? n->user : o->ssh_user;
+		int port = n->port ? n->port : o->ssh_port;
+		if (user) {
+			free(cfg.user);
+			cfg.user = strdup(user);
+		}
+		if (port)
+			cfg.port = port;
+		if (cfg.user)
+			ssh_config_print(stdout, &cfg);
+		else
+			rc = 3;
+		ssh_config_free(&cfg);
+	}
+	nodespec_clear(&one);
+	return rc;
 }
 
 /* Options that only make sense together; 0 or 2. */
@@ -244,6 +287,8 @@ int cli_parse(int argc, char **argv, struct options *o)
 		o->count = 1;      /* --once wins over -c, whatever the order */
 	if ((rc = check(o)) != 0)
 		return rc;
+	if (o->resolve)
+		return resolve(o);
 	const char *why = NULL;
 	/* The config file fills in what the command line left unset. */
 	if (!interval_set && o->cfg.interval > 0)

@@ -12,6 +12,8 @@ int main(int argc, char **argv)
 		rc = app_run(&o);
 	else if (rc == 1)
 		rc = 0;
+	else if (rc == 3)
+		rc = 1;
 	cli_free(&o);
 	return rc;
 }

@@ -1,54 +1,299 @@
 /*
- * ssh_config.c — resolve a host alias the way ssh_config(5) does: Host
- * blocks, Include, first value wins, then ~ and %-token expansion.  Pure.
+ * ssh_config.c — read ssh_config(5) as ssh(1) 9.x does (readconf.c): Host
+ * and Match blocks, Include, the final pass, first obtained value wins,
+ * unknown keywords are errors unless IgnoreUnknown lists them.  The one
+ * keyword table below says what doptop does with each keyword; the docs
+ * are checked against it (tests/test_ssh_config.c).  Pure.
  */
-#include "ssh_config.h"
+#include "ssh_config_int.h"
+#include "ssh_match.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <pwd.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "text.h"
 
 /* Hard caps, so a hostile or huge config cannot loop or explode. */
-#define CFG_MAX_LINE   4096     /* bytes in one line (OpenSSH has no cap) */
 #define CFG_MAX_LINES  100000   /* lines read over all files */
 #define CFG_MAX_DEPTH  16       /* Include depth, as OpenSSH's READCONF_MAX_DEPTH */
 #define CFG_MAX_OPEN   256      /* files opened over all Includes */
 #define CFG_MAX_ARGS   64       /* arguments on one line */
 
-/* Values collected while reading; the first obtained one wins. */
-struct raw {
-	char *hostname, *user, *alias_key, *agent, *proxy_command, *proxy_jump;
-	int port, identities_only, strict, connect_timeout, alive_interval, alive_count;
-	int family, hash_kh;
-	char *identity[SSHCFG_MAX_FILES];
-	int nidentity;
-	char *user_kh[SSHCFG_MAX_FILES];
-	int nuser_kh;       /* -1: UserKnownHostsFile seen (maybe "none") */
-	char *global_kh[SSHCFG_MAX_FILES];
-	int nglobal_kh;
+enum { OPT_SPECIAL = -1, OPT_NONE = -2, OPT_IDENTITYFILE = -3, OPT_UKH = -4, OPT_GKH = -5 };
+
+/* Value checks: true when v is acceptable. */
+typedef bool (*check_fn)(const char *v);
+
+/* One keyword: what doptop does with it (see ssh_config.h). */
+struct kwdef {
+	const char *name;
+	enum sshcfg_kw_kind kind;
+	int opt;                /* USED: OPT_*; else OPT_NONE */
+	check_fn check;         /* USED: syntax; LIMITED: the harmless values */
+	const char *allowed;    /* LIMITED: those values, for the docs */
 };
 
-/* One resolution: inputs, limits and what was collected. */
+static bool chk_any(const char *v) { (void)v; return true; }
+
+/* yes/no/true/false. */
+static bool chk_flag(const char *v)
+{
+	return !strcasecmp(v, "yes") || !strcasecmp(v, "no") || !strcasecmp(v, "true") ||
+	       !strcasecmp(v, "false");
+}
+
+/* Negative flag only. */
+static bool chk_no(const char *v)
+{
+	return !strcasecmp(v, "no") || !strcasecmp(v, "false");
+}
+
+/* Positive flag only. */
+static bool chk_yes(const char *v)
+{
+	return !strcasecmp(v, "yes") || !strcasecmp(v, "true");
+}
+
+/* An algorithm list that only adds ('+') or reorders ('^'): ssh's set of
+ * allowed algorithms does not shrink, so libssh2's defaults stay in it. */
+static bool chk_additions(const char *v)
+{
+	return v[0] == '+' || v[0] == '^';
+}
+
+/* A number of seconds with optional s/m/h/d/w units; -1 when malformed. */
+long ssh_config_time(const char *v)
+{
+	long total = 0;
+
+	if (!*v)
+		return -1;
+	while (*v) {
+		size_t nd = strspn(v, "0123456789");
+		uint64_t n;
+		if (text_u64(v, nd, 100000000, &n) < 0)
+			return -1;
+		v += nd;
+		switch (tolower((unsigned char)*v)) {
+		case '\0': break;
+		case 's': v++; break;
+		case 'm': n *= 60; v++; break;
+		case 'h': n *= 3600; v++; break;
+		case 'd': n *= 86400; v++; break;
+		case 'w': n *= 604800; v++; break;
+		default: return -1;
+		}
+		total += (long)n;
+		if (total > 100000000)
+			return -1;
+	}
+	return total;
+}
+
+/* A non-negative integer up to 1e8; -1 when malformed. */
+long ssh_config_uint(const char *v)
+{
+	uint64_t n;
+	return text_u64_str(v, 100000000, &n) < 0 ? -1 : (long)n;
+}
+
+static bool chk_time(const char *v) { return ssh_config_time(v) >= 0; }
+static bool chk_timeout(const char *v) { return !strcasecmp(v, "none") || ssh_config_time(v) >= 0; }
+static bool chk_uint(const char *v) { return ssh_config_uint(v) >= 0; }
+
+/* A port number 1..65535. */
+static bool chk_port(const char *v)
+{
+	long n = ssh_config_uint(v);
+	return n >= 1 && n <= 65535;
+}
+
+/* StrictHostKeyChecking values. */
+static bool chk_strict(const char *v)
+{
+	return chk_flag(v) || !strcasecmp(v, "ask") || !strcasecmp(v, "accept-new") ||
+	       !strcasecmp(v, "off");
+}
+
+/* AddressFamily values. */
+static bool chk_family(const char *v)
+{
+	return !strcasecmp(v, "any") || !strcasecmp(v, "inet") || !strcasecmp(v, "inet6");
+}
+
+#define USE(n, o, c)      { n, SSHCFG_KW_USED, o, c, NULL }
+#define IGN(n)            { n, SSHCFG_KW_IGNORED, OPT_NONE, NULL, NULL }
+#define REF(n)            { n, SSHCFG_KW_REFUSED, OPT_NONE, NULL, NULL }
+#define LIM(n, c, a)      { n, SSHCFG_KW_LIMITED, OPT_NONE, c, a }
+
+/* Every keyword of ssh_config(5) in OpenSSH 9.2, and what doptop does.
+ * IGNORED ones do not change where, as whom or with what trust doptop
+ * connects (doptop never forwards, runs no local commands, asks nothing).
+ * REFUSED ones would, and doptop cannot do them: the node is refused. */
+static const struct kwdef keywords[] = {
+	USE("Host", OPT_SPECIAL, NULL),
+	USE("Match", OPT_SPECIAL, NULL),
+	USE("Include", OPT_SPECIAL, NULL),
+	USE("IgnoreUnknown", OPT_IGNOREUNKNOWN, chk_any),
+	USE("Hostname", OPT_HOSTNAME, chk_any),
+	USE("User", OPT_USER, chk_any),
+	USE("Port", OPT_PORT, chk_port),
+	USE("IdentityFile", OPT_IDENTITYFILE, chk_any),
+	USE("IdentitiesOnly", OPT_IDENTITIESONLY, chk_flag),
+	USE("IdentityAgent", OPT_IDENTITYAGENT, chk_any),
+	USE("UserKnownHostsFile", OPT_UKH, chk_any),
+	USE("GlobalKnownHostsFile", OPT_GKH, chk_any),
+	USE("StrictHostKeyChecking", OPT_STRICT, chk_strict),
+	USE("HostKeyAlias", OPT_HOSTKEYALIAS, chk_any),
+	USE("HashKnownHosts", OPT_HASHKNOWNHOSTS, chk_flag),
+	USE("ConnectTimeout", OPT_CONNECTTIMEOUT, chk_timeout),
+	USE("ServerAliveInterval", OPT_ALIVEINTERVAL, chk_time),
+	USE("ServerAliveCountMax", OPT_ALIVECOUNT, chk_uint),
+	USE("AddressFamily", OPT_ADDRESSFAMILY, chk_family),
+	USE("ProxyJump", OPT_PROXYJUMP, chk_any),
+	USE("ProxyCommand", OPT_PROXYCOMMAND, chk_any),
+	LIM("CanonicalizeHostname", chk_no, "no"),
+	LIM("VerifyHostKeyDNS", chk_no, "no"),
+	LIM("ProxyUseFdpass", chk_no, "no"),
+	LIM("Tunnel", chk_no, "no"),
+	LIM("PubkeyAuthentication", chk_yes, "yes"),
+	LIM("Ciphers", chk_additions, "+list or ^list"),
+	LIM("MACs", chk_additions, "+list or ^list"),
+	LIM("KexAlgorithms", chk_additions, "+list or ^list"),
+	LIM("HostKeyAlgorithms", chk_additions, "+list or ^list"),
+	LIM("PubkeyAcceptedAlgorithms", chk_additions, "+list or ^list"),
+	LIM("PubkeyAcceptedKeyTypes", chk_additions, "+list or ^list"),
+	REF("BindAddress"),
+	REF("BindInterface"),
+	REF("CertificateFile"),
+	REF("KnownHostsCommand"),
+	REF("PKCS11Provider"),
+	REF("RevokedHostKeys"),
+	REF("SecurityKeyProvider"),
+	IGN("AddKeysToAgent"),
+	IGN("BatchMode"),
+	IGN("CanonicalDomains"),
+	IGN("CanonicalizeFallbackLocal"),
+	IGN("CanonicalizeMaxDots"),
+	IGN("CanonicalizePermittedCNAMEs"),
+	IGN("CASignatureAlgorithms"),
+	IGN("ChallengeResponseAuthentication"),
+	IGN("CheckHostIP"),
+	IGN("ClearAllForwardings"),
+	IGN("Compression"),
+	IGN("ConnectionAttempts"),
+	IGN("ControlMaster"),
+	IGN("ControlPath"),
+	IGN("ControlPersist"),
+	IGN("DynamicForward"),
+	IGN("EnableEscapeCommandline"),
+	IGN("EnableSSHKeysign"),
+	IGN("EscapeChar"),
+	IGN("ExitOnForwardFailure"),
+	IGN("FingerprintHash"),
+	IGN("ForkAfterAuthentication"),
+	IGN("ForwardAgent"),
+	IGN("ForwardX11"),
+	IGN("ForwardX11Timeout"),
+	IGN("ForwardX11Trusted"),
+	IGN("GatewayPorts"),
+	IGN("GSSAPIAuthentication"),
+	IGN("GSSAPIClientIdentity"),
+	IGN("GSSAPIDelegateCredentials"),
+	IGN("GSSAPIKeyExchange"),
+	IGN("GSSAPIKexAlgorithms"),
+	IGN("GSSAPIRenewalForcesRekey"),
+	IGN("GSSAPIServerIdentity"),
+	IGN("GSSAPITrustDns"),
+	IGN("HostbasedAcceptedAlgorithms"),
+	IGN("HostbasedAuthentication"),
+	IGN("IPQoS"),
+	IGN("KbdInteractiveAuthentication"),
+	IGN("KbdInteractiveDevices"),
+	IGN("LocalCommand"),
+	IGN("LocalForward"),
+	IGN("LogLevel"),
+	IGN("LogVerbose"),
+	IGN("NoHostAuthenticationForLocalhost"),
+	IGN("NumberOfPasswordPrompts"),
+	IGN("PasswordAuthentication"),
+	IGN("PermitLocalCommand"),
+	IGN("PermitRemoteOpen"),
+	IGN("PreferredAuthentications"),
+	IGN("RekeyLimit"),
+	IGN("RemoteCommand"),
+	IGN("RemoteForward"),
+	IGN("RequestTTY"),
+	IGN("RequiredRSASize"),
+	IGN("SendEnv"),
+	IGN("SessionType"),
+	IGN("SetEnv"),
+	IGN("StdinNull"),
+	IGN("StreamLocalBindMask"),
+	IGN("StreamLocalBindUnlink"),
+	IGN("SyslogFacility"),
+	IGN("TCPKeepAlive"),
+	IGN("TunnelDevice"),
+	IGN("UpdateHostKeys"),
+	IGN("UseKeychain"),
+	IGN("VisualHostKey"),
+	IGN("XAuthLocation"),
+};
+
+/* The keyword table (for the docs check and the man page). */
+const struct sshcfg_keyword *ssh_config_keyword(size_t i)
+{
+	static struct sshcfg_keyword out;
+
+	if (i >= sizeof(keywords) / sizeof(keywords[0]))
+		return NULL;
+	out.name = keywords[i].name;
+	out.kind = keywords[i].kind;
+	out.allowed = keywords[i].allowed;
+	return &out;
+}
+
+/* The table entry for keyword k (case-insensitive), or NULL. */
+static const struct kwdef *kw_find(const char *k)
+{
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (!strcasecmp(keywords[i].name, k))
+			return &keywords[i];
+	return NULL;
+}
+
+/* One resolution: inputs, pass, limits and what was collected. */
 struct ctx {
-	const char *alias, *home;
+	const struct cfg_who *who;
+	const char *host;       /* what Host lines match: the alias, in the final
+	                         * pass the final host name */
 	const char *incdir;     /* base for relative Include paths */
-	const char *rest;       /* the line's text after the keyword (ProxyCommand) */
+	bool final_pass, want_final;
 	int lines, opened;
-	struct raw r;
-	char why[384];
+	struct cfg_raw r;
+	char why[512];
 };
 
-static int read_file(struct ctx *c, const char *path, int depth, bool must_exist);
+static int read_file(struct ctx *c, const char *path, int depth, bool must_exist, bool never);
 
 /* Record "file:line: reason" as the one-line error. */
-static int fail(struct ctx *c, const char *path, int line, const char *what)
+__attribute__((format(printf, 4, 5)))
+static int fail(struct ctx *c, const char *path, int line, const char *fmt, ...)
 {
+	char what[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	if (line > 0)
 		snprintf(c->why, sizeof(c->why), "%s:%d: %s", path, line, what);
 	else
@@ -56,30 +301,10 @@ static int fail(struct ctx *c, const char *path, int line, const char *what)
 	return -1;
 }
 
-/* ssh's pattern match: '*' and '?' wildcards, case-sensitive like OpenSSH's
- * match_pattern() (checked with ssh -G: "Host web1" does not apply to "Web1"). */
+/* ssh's Host-line pattern match (case-sensitive). */
 bool ssh_config_match_pattern(const char *pattern, const char *s)
 {
-	const char *star = NULL, *resume = NULL;
-
-	/* Greedy match with backtracking to the last '*': linear, never exponential. */
-	while (*s) {
-		if (*pattern == '*') {
-			star = ++pattern;
-			resume = s;
-		} else if (*pattern == '?' || (*pattern && *pattern == *s)) {
-			pattern++;
-			s++;
-		} else if (star) {
-			pattern = star;
-			s = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (*pattern == '*')
-		pattern++;
-	return *pattern == '\0';
+	return ssh_match_pattern(s, pattern);
 }
 
 /* Match s against a comma/space list with '!' negations, like Host lines. */
@@ -94,7 +319,7 @@ bool ssh_config_match_list(const char *list, const char *s)
 			bool neg = list[0] == '!';
 			memcpy(pat, list + neg, n - neg);
 			pat[n - neg] = '\0';
-			if (ssh_config_match_pattern(pat, s)) {
+			if (ssh_match_pattern(s, pat)) {
 				if (neg)
 					return false;
 				hit = true;
@@ -119,9 +344,10 @@ static int split_line(char *line, char **av)
 	av[ac++] = p;
 	p += strcspn(p, " \t\r\n=");
 	if (*p) {
+		bool eq = *p == '=';
 		*p++ = '\0';
 		p += strspn(p, " \t\r\n");
-		if (*p == '=')
+		if (*p == '=' && !eq)
 			p++;
 	}
 	for (;;) {
@@ -152,59 +378,13 @@ static int split_line(char *line, char **av)
 	}
 }
 
-/* Parse "yes"/"no" style flags; -1 when neither. */
-static int parse_flag(const char *v)
+/* Set a single-valued option unless already set (first value wins). */
+static int set_first(struct ctx *c, int opt, const char *v)
 {
-	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true"))
-		return 1;
-	if (!strcasecmp(v, "no") || !strcasecmp(v, "false"))
+	if (c->r.opt[opt])
 		return 0;
-	return -1;
-}
-
-/* Parse an sshd time ("90", "1m30s", "2h"); -1 when malformed or huge. */
-static int parse_time(const char *v)
-{
-	long total = 0;
-
-	if (!*v)
-		return -1;
-	while (*v) {
-		size_t nd = strspn(v, "0123456789");
-		uint64_t n;
-		if (text_u64(v, nd, 100000000, &n) < 0)
-			return -1;
-		v += nd;
-		switch (tolower((unsigned char)*v)) {
-		case '\0': break;
-		case 's': v++; break;
-		case 'm': n *= 60; v++; break;
-		case 'h': n *= 3600; v++; break;
-		case 'd': n *= 86400; v++; break;
-		case 'w': n *= 604800; v++; break;
-		default: return -1;
-		}
-		total += (long)n;
-		if (total > 100000000)
-			return -1;
-	}
-	return (int)total;
-}
-
-/* Parse a non-negative int (max 1e8); -1 when malformed. */
-static int parse_uint(const char *v)
-{
-	uint64_t n;
-	return text_u64_str(v, 100000000, &n) < 0 ? -1 : (int)n;
-}
-
-/* Set *dst to a copy of v unless already set (first value wins). */
-static int set_first(struct ctx *c, char **dst, const char *v)
-{
-	if (*dst)
-		return 0;
-	*dst = strdup(v);
-	return *dst ? 0 : fail(c, "ssh_config", 0, "out of memory");
+	c->r.opt[opt] = strdup(v);
+	return c->r.opt[opt] ? 0 : fail(c, "ssh_config", 0, "out of memory");
 }
 
 /* Append copies of av[0..ac) to a list, up to SSHCFG_MAX_FILES entries. */
@@ -218,139 +398,92 @@ static int push_all(struct ctx *c, char **list, int *n, char **av, int ac)
 	return 0;
 }
 
-/* Apply a string or file-list keyword; 1 when k is not one of them. */
-static int apply_string(struct ctx *c, char **av, int ac)
+/* A file list keyword: the first line wins, with every file on it. */
+static int set_files(struct ctx *c, char **list, int *n, char **av, int ac)
 {
-	struct raw *r = &c->r;
-	const char *k = av[0], *v = av[1];
-
-	if (!strcasecmp(k, "hostname"))
-		return set_first(c, &r->hostname, v);
-	if (!strcasecmp(k, "user"))
-		return set_first(c, &r->user, v);
-	if (!strcasecmp(k, "hostkeyalias"))
-		return set_first(c, &r->alias_key, v);
-	if (!strcasecmp(k, "identityagent"))
-		return set_first(c, &r->agent, v);
-	if (!strcasecmp(k, "proxycommand")) {
-		/* ssh: the rest of the line, verbatim; ProxyJump set first wins. */
-		if (r->proxy_jump && strcasecmp(r->proxy_jump, "none"))
-			return 0;
-		return set_first(c, &r->proxy_command, c->rest);
-	}
-	if (!strcasecmp(k, "proxyjump")) {
-		if (r->proxy_command || r->proxy_jump)
-			return 0;
-		return set_first(c, &r->proxy_jump, c->rest);
-	}
-	if (!strcasecmp(k, "addressfamily")) {
-		int f = !strcasecmp(v, "any") ? SSHCFG_AF_ANY : !strcasecmp(v, "inet") ? SSHCFG_AF_INET
-		      : !strcasecmp(v, "inet6") ? SSHCFG_AF_INET6 : -1;
-		if (f < 0)
-			return fail(c, "ssh_config", 0, "bad AddressFamily");
-		if (r->family < 0)
-			r->family = f;
+	if (*n != 0)
+		return 0;
+	if (!strcasecmp(av[0], "none")) {
+		*n = -1;
 		return 0;
 	}
-	if (!strcasecmp(k, "identityfile"))
-		return push_all(c, r->identity, &r->nidentity, av + 1, 1);
-	if (!strcasecmp(k, "userknownhostsfile")) {
-		/* OpenSSH (ssh -G): the first line wins, with all files on it. */
-		if (r->nuser_kh != 0)
-			return 0;
-		if (!strcasecmp(v, "none")) {
-			r->nuser_kh = -1;
-			return 0;
-		}
-		return push_all(c, r->user_kh, &r->nuser_kh, av + 1, ac - 1);
-	}
-	if (!strcasecmp(k, "globalknownhostsfile")) {
-		if (r->nglobal_kh != 0)
-			return 0;
-		if (!strcasecmp(v, "none")) {
-			r->nglobal_kh = -1;
-			return 0;
-		}
-		return push_all(c, r->global_kh, &r->nglobal_kh, av + 1, ac - 1);
-	}
-	return 1;
+	return push_all(c, list, n, av, ac);
 }
 
-/* Apply one keyword of an active block.  av[0] is the keyword. */
-static int apply(struct ctx *c, const char *path, int ln, char **av, int ac)
+/* Apply a keyword doptop uses; rest is the line after the keyword. */
+static int apply_used(struct ctx *c, const struct kwdef *kw, char **av, int ac, const char *rest)
 {
-	struct raw *r = &c->r;
-	const char *k = av[0], *v = av[1];
-	int n = apply_string(c, av, ac);
+	struct cfg_raw *r = &c->r;
 
-	if (n <= 0)
-		return n;
-	if (!strcasecmp(k, "port")) {
-		n = parse_uint(v);
-		if (n < 1 || n > 65535)
-			return fail(c, path, ln, "bad Port");
-		if (!r->port)
-			r->port = n;
-		return 0;
+	switch (kw->opt) {
+	case OPT_IDENTITYFILE:
+		/* ssh ignores a duplicate (the final pass reads the files again). */
+		for (int i = 0; i < r->nidentity; i++)
+			if (!strcmp(r->identity[i], av[1]))
+				return 0;
+		return push_all(c, r->identity, &r->nidentity, av + 1, 1);
+	case OPT_UKH:
+		return set_files(c, r->user_kh, &r->nuser_kh, av + 1, ac - 1);
+	case OPT_GKH:
+		return set_files(c, r->global_kh, &r->nglobal_kh, av + 1, ac - 1);
+	case OPT_PROXYCOMMAND:
+		/* ssh: the rest of the line verbatim; a ProxyJump set first wins,
+		 * but "ProxyJump none" does not block it (ssh -G 9.2). */
+		if (r->opt[OPT_PROXYJUMP] && strcasecmp(r->opt[OPT_PROXYJUMP], "none"))
+			return 0;
+		return set_first(c, OPT_PROXYCOMMAND, rest);
+	case OPT_PROXYJUMP: {
+		/* As ssh's parse_jump(): comment and trailing blanks removed. */
+		char jump[CFG_MAX_LINE + 2];
+		snprintf(jump, sizeof(jump), "%.*s", (int)strcspn(rest, "#"), rest);
+		for (size_t n = strlen(jump); n > 0 && strchr(" \t", jump[n - 1]); n--)
+			jump[n - 1] = '\0';
+		if (r->opt[OPT_PROXYCOMMAND])
+			return 0;
+		return set_first(c, OPT_PROXYJUMP, jump);
 	}
-	if (!strcasecmp(k, "hashknownhosts")) {
-		if ((n = parse_flag(v)) < 0)
-			return fail(c, path, ln, "bad HashKnownHosts");
-		if (r->hash_kh < 0)
-			r->hash_kh = n;
-		return 0;
+	default:
+		return set_first(c, kw->opt, av[1]);
 	}
-	if (!strcasecmp(k, "identitiesonly")) {
-		if ((n = parse_flag(v)) < 0)
-			return fail(c, path, ln, "bad IdentitiesOnly");
-		if (r->identities_only < 0)
-			r->identities_only = n;
-		return 0;
+}
+
+/* Handle one keyword line (not Host/Match/Include). */
+static int keyword_line(struct ctx *c, const char *path, int ln, char **av, int ac,
+                        const char *rest, bool active)
+{
+	const struct kwdef *kw = kw_find(av[0]);
+
+	if (!kw) {
+		char low[128];
+		snprintf(low, sizeof(low), "%s", av[0]);
+		for (char *p = low; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (c->r.opt[OPT_IGNOREUNKNOWN] &&
+		    ssh_match_list(low, c->r.opt[OPT_IGNOREUNKNOWN], true) == 1)
+			return 0;
+		return fail(c, path, ln, "Bad configuration option: %s", av[0]);
 	}
-	if (!strcasecmp(k, "stricthostkeychecking")) {
-		if (!strcasecmp(v, "accept-new"))
-			n = SSHCFG_STRICT_ACCEPT_NEW;
-		else if (!strcasecmp(v, "ask"))
-			n = SSHCFG_STRICT_ASK;
-		else if (parse_flag(v) == 1)
-			n = SSHCFG_STRICT_YES;
-		else if (!strcasecmp(v, "off") || parse_flag(v) == 0)
-			n = SSHCFG_STRICT_NO;
-		else
-			return fail(c, path, ln, "bad StrictHostKeyChecking");
-		if (r->strict < 0)
-			r->strict = n;
+	if (ac < 2)
+		return fail(c, path, ln, "%s: missing argument", kw->name);
+	if (kw->kind == SSHCFG_KW_USED && !kw->check(av[1]))
+		return fail(c, path, ln, "bad %s value", kw->name);
+	if (!active || kw->kind == SSHCFG_KW_IGNORED)
 		return 0;
+	if (kw->kind == SSHCFG_KW_REFUSED)
+		return fail(c, path, ln, "%s is not supported by doptop (the node is refused "
+		            "rather than reached differently from ssh)", kw->name);
+	if (kw->kind == SSHCFG_KW_LIMITED) {
+		if (kw->check(av[1]))
+			return 0;
+		return fail(c, path, ln, "%s is only supported as %s (the node is refused "
+		            "rather than reached differently from ssh)", kw->name, kw->allowed);
 	}
-	if (!strcasecmp(k, "connecttimeout")) {
-		n = !strcasecmp(v, "none") ? 0 : parse_time(v);
-		if (n < 0)
-			return fail(c, path, ln, "bad ConnectTimeout");
-		if (r->connect_timeout < 0)
-			r->connect_timeout = n;
-		return 0;
-	}
-	if (!strcasecmp(k, "serveraliveinterval")) {
-		if ((n = parse_time(v)) < 0)
-			return fail(c, path, ln, "bad ServerAliveInterval");
-		if (r->alive_interval < 0)
-			r->alive_interval = n;
-		return 0;
-	}
-	if (!strcasecmp(k, "serveralivecountmax")) {
-		if ((n = parse_uint(v)) < 0)
-			return fail(c, path, ln, "bad ServerAliveCountMax");
-		if (r->alive_count < 0)
-			r->alive_count = n;
-		return 0;
-	}
-	return 0;
+	return apply_used(c, kw, av, ac, rest);
 }
 
 /* Expand a leading "~" or "~/" (home) or "~user/" into buf. */
-static int expand_tilde(const char *in, const char *home, char *buf, size_t cap)
+int ssh_config_tilde(const char *in, const char *home, char *buf, size_t cap)
 {
-	const char *rest;
 	int n;
 
 	if (in[0] != '~')
@@ -364,26 +497,28 @@ static int expand_tilde(const char *in, const char *home, char *buf, size_t cap)
 			return -1;
 		memcpy(name, in + 1, len);
 		name[len] = '\0';
-		rest = in + 1 + len;
 		struct passwd *pw = getpwnam(name);
 		if (!pw)
 			return -1;
-		n = snprintf(buf, cap, "%s%s", pw->pw_dir, rest);
+		n = snprintf(buf, cap, "%s%s", pw->pw_dir, in + 1 + len);
 	}
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
 /* Run every Include argument: ~, relative to incdir, glob(3), sorted. */
-static int do_include(struct ctx *c, const char *path, int ln, char **av, int ac, int depth)
+static int do_include(struct ctx *c, const char *path, int ln, char **av, int ac, int depth,
+                      bool active)
 {
 	char pat[2 * CFG_MAX_LINE + 512];
 
+	if (ac < 2)
+		return fail(c, path, ln, "Include: missing argument");
 	if (depth + 1 >= CFG_MAX_DEPTH)
 		return fail(c, path, ln, "Include nested too deep");
 	for (int i = 1; i < ac; i++) {
 		glob_t g;
 		char tmp[CFG_MAX_LINE + 256];
-		if (expand_tilde(av[i], c->home, tmp, sizeof(tmp)) < 0)
+		if (ssh_config_tilde(av[i], c->who->home, tmp, sizeof(tmp)) < 0)
 			return fail(c, path, ln, "bad Include path");
 		int n = tmp[0] == '/' ? snprintf(pat, sizeof(pat), "%s", tmp)
 		                      : snprintf(pat, sizeof(pat), "%s/%s", c->incdir, tmp);
@@ -394,8 +529,10 @@ static int do_include(struct ctx *c, const char *path, int ln, char **av, int ac
 			continue;
 		if (rc != 0)
 			return fail(c, path, ln, "Include glob failed");
+		/* An Include in a block that does not apply is read (for syntax)
+		 * with nothing in it applying, as ssh's SSHCONF_NEVERMATCH. */
 		for (size_t j = 0; j < g.gl_pathc && rc == 0; j++)
-			rc = read_file(c, g.gl_pathv[j], depth + 1, false);
+			rc = read_file(c, g.gl_pathv[j], depth + 1, false, !active);
 		globfree(&g);
 		if (rc < 0)
 			return rc;
@@ -403,15 +540,85 @@ static int do_include(struct ctx *c, const char *path, int ln, char **av, int ac
 	return 0;
 }
 
+/* The host a Match "host" criterion sees: the HostName obtained so far
+ * (%h expanded) or the host being resolved.  Caller frees. */
+static char *match_host(const struct ctx *c)
+{
+	if (c->r.opt[OPT_HOSTNAME] && !c->final_pass)
+		return ssh_config_expand_hostname(c->r.opt[OPT_HOSTNAME], c->host);
+	return strdup(c->host);
+}
+
+/* Evaluate a Match line (readconf.c match_cfg_line): 1, 0, or -1. */
+static int match_line(struct ctx *c, const char *path, int ln, char **av, int ac)
+{
+	int result = 1;
+	bool only_canon = true;
+
+	if (ac < 2)
+		return fail(c, path, ln, "Match: missing criteria");
+	for (int i = 1; i < ac; i++) {
+		const char *attr = av[i];
+		bool neg = attr[0] == '!';
+		attr += neg;
+		if (!strcasecmp(attr, "all")) {
+			if (!only_canon || i + 1 < ac)
+				return fail(c, path, ln, "Match all cannot be combined with other "
+				            "criteria");
+			if (result)
+				result = !neg;
+			return result;
+		}
+		if (!strcasecmp(attr, "canonical") || !strcasecmp(attr, "final")) {
+			if (!strcasecmp(attr, "final"))
+				c->want_final = true;
+			if (c->final_pass == neg)
+				result = 0;
+			continue;
+		}
+		only_canon = false;
+		if (i + 1 >= ac || av[i + 1][0] == '\0')
+			return fail(c, path, ln, "Match: missing argument for %s", attr);
+		const char *arg = av[++i];
+		int r;
+		if (!strcasecmp(attr, "host")) {
+			char *h = match_host(c);
+			if (!h)
+				return fail(c, path, ln, "out of memory");
+			r = ssh_match_hostname(h, arg) == 1;
+			free(h);
+		} else if (!strcasecmp(attr, "originalhost")) {
+			r = ssh_match_hostname(c->who->alias, arg) == 1;
+		} else if (!strcasecmp(attr, "user")) {
+			const char *u = c->r.opt[OPT_USER] ? c->r.opt[OPT_USER] : c->who->luser;
+			r = ssh_match_list(u, arg, false) == 1;
+		} else if (!strcasecmp(attr, "localuser")) {
+			r = ssh_match_list(c->who->luser, arg, false) == 1;
+		} else if (!strcasecmp(attr, "exec")) {
+			/* ssh skips exec once an earlier criterion failed; else it would
+			 * run a command, which doptop does not: refuse the node. */
+			if (!result)
+				continue;
+			return fail(c, path, ln, "Match exec is not supported by doptop (it would "
+			            "run \"%s\"): the node is refused", arg);
+		} else {
+			return fail(c, path, ln, "Unsupported Match attribute %s", attr);
+		}
+		if (r == neg)
+			result = 0;
+	}
+	return result;
+}
+
 /* Handle one split line; *active is whether the current block applies. */
 static int handle_line(struct ctx *c, const char *path, int ln, char **av, int ac,
-                       bool *active, int depth)
+                       const char *rest, bool *active, int depth, bool never)
 {
 	if (!strcasecmp(av[0], "host")) {
 		*active = false;
-		for (int i = 1; i < ac; i++) {
+		for (int i = 1; i < ac && !never; i++) {
 			bool neg = av[i][0] == '!';
-			if (ssh_config_match_pattern(av[i] + neg, c->alias)) {
+			if (ssh_match_pattern(c->host, av[i] + neg)) {
 				if (neg) {
 					*active = false;
 					break;
@@ -422,35 +629,49 @@ static int handle_line(struct ctx *c, const char *path, int ln, char **av, int a
 		return 0;
 	}
 	if (!strcasecmp(av[0], "match")) {
-		/* Match criteria (host, exec, user, ...) are not evaluated: only
-		 * "Match all" applies, every other Match block is skipped. */
-		*active = ac == 2 && !strcasecmp(av[1], "all");
+		int m = match_line(c, path, ln, av, ac);
+		if (m < 0)
+			return m;
+		*active = m == 1 && !never;
 		return 0;
 	}
-	if (!*active)
-		return 0;
 	if (!strcasecmp(av[0], "include"))
-		return do_include(c, path, ln, av, ac, depth);
-	if (ac < 2)
-		return fail(c, path, ln, "missing argument");
-	return apply(c, path, ln, av, ac);
+		return do_include(c, path, ln, av, ac, depth, *active);
+	return keyword_line(c, path, ln, av, ac, rest, *active);
 }
 
-/* Read one config file; Host state starts active (the top of a file is global). */
-static int read_file(struct ctx *c, const char *path, int depth, bool must_exist)
+/* The text after the keyword and its separator, verbatim, without the
+ * line end (what ssh keeps for ProxyCommand and ProxyJump). */
+static void line_rest(const char *line, char *rest, size_t cap)
 {
-	char line[CFG_MAX_LINE + 2];
+	const char *p = line + strspn(line, " \t");
+	p += strcspn(p, " \t=");
+	p += strspn(p, " \t");
+	if (*p == '=')
+		p++;
+	p += strspn(p, " \t");
+	snprintf(rest, cap, "%s", p);
+	size_t n = strcspn(rest, "\r\n");
+	while (n > 0 && (rest[n - 1] == ' ' || rest[n - 1] == '\t'))
+		n--;
+	rest[n] = '\0';
+}
+
+/* Read one config file; the top of a file applies to every host. */
+static int read_file(struct ctx *c, const char *path, int depth, bool must_exist, bool never)
+{
+	char line[CFG_MAX_LINE + 2], rest[CFG_MAX_LINE + 2];
 	char *av[CFG_MAX_ARGS];
-	bool active = true;
+	bool active = !never;
 	int ln = 0, rc = 0;
 
 	if (++c->opened > CFG_MAX_OPEN)
 		return fail(c, path, 0, "too many included files");
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	if (!f) {
-		if (!must_exist)
+		if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
 			return 0;
-		return fail(c, path, 0, strerror(errno));
+		return fail(c, path, 0, "%s", strerror(errno));
 	}
 	while (rc == 0 && fgets(line, sizeof(line), f)) {
 		ln++;
@@ -462,18 +683,12 @@ static int read_file(struct ctx *c, const char *path, int depth, bool must_exist
 			rc = fail(c, path, ln, "line too long");
 			break;
 		}
-		char *restp = line + strspn(line, " \t");
-		restp += strcspn(restp, " \t=");
-		restp += strspn(restp, " \t=");
-		char rest[CFG_MAX_LINE + 2];
-		snprintf(rest, sizeof(rest), "%s", restp);
-		rest[strcspn(rest, "\r\n")] = '\0';
-		c->rest = rest;
+		line_rest(line, rest, sizeof(rest));
 		int ac = split_line(line, av);
 		if (ac < 0)
 			rc = fail(c, path, ln, "unterminated quote");
 		else if (ac > 0)
-			rc = handle_line(c, path, ln, av, ac, &active, depth);
+			rc = handle_line(c, path, ln, av, ac, rest, &active, depth, never);
 	}
 	if (rc == 0 && ferror(f))
 		rc = fail(c, path, 0, "read error");
@@ -481,397 +696,99 @@ static int read_file(struct ctx *c, const char *path, int depth, bool must_exist
 	return rc;
 }
 
-/* Values for the %-tokens of one resolved host. */
-struct tokens {
-	const char *h, *n, *r, *u, *d, *k;
-	int p;
-};
-
-/* Expand ~ then %-tokens of in into a new string; NULL when too long. */
-static char *expand_path(const char *in, const struct tokens *t)
-{
-	char tmp[CFG_MAX_LINE], out[CFG_MAX_LINE];
-	size_t n = 0;
-
-	if (expand_tilde(in, t->d, tmp, sizeof(tmp)) < 0)
-		return NULL;
-	for (const char *p = tmp; *p; p++) {
-		char num[16];
-		const char *add = NULL;
-		if (*p == '%' && p[1]) {
-			switch (*++p) {
-			case '%': add = "%"; break;
-			case 'h': add = t->h; break;
-			case 'n': add = t->n; break;
-			case 'r': add = t->r; break;
-			case 'u': add = t->u; break;
-			case 'd': add = t->d; break;
-			case 'k': add = t->k; break;
-			case 'p': snprintf(num, sizeof(num), "%d", t->p); add = num; break;
-			case 'i': snprintf(num, sizeof(num), "%u", (unsigned)getuid()); add = num; break;
-			default: p--; break;    /* unknown token: kept as written */
-			}
-		}
-		if (!add) {
-			num[0] = *p;
-			num[1] = '\0';
-			add = num;
-		}
-		size_t len = strlen(add);
-		if (n + len >= sizeof(out))
-			return NULL;
-		memcpy(out + n, add, len);
-		n += len;
-	}
-	out[n] = '\0';
-	return strdup(out);
-}
-
-/* Expand "%h" and "%%" in HostName (the alias) and lowercase it, like ssh. */
-static char *expand_hostname(const char *raw, const char *alias)
-{
-	char out[CFG_MAX_LINE];
-	size_t n = 0;
-
-	for (const char *p = raw; *p; p++) {
-		const char *add = p;
-		size_t len = 1;
-		if (p[0] == '%' && p[1] == 'h') {
-			add = alias;
-			len = strlen(alias);
-			p++;
-		} else if (p[0] == '%' && p[1] == '%') {
-			p++;
-		}
-		if (n + len >= sizeof(out))
-			return NULL;
-		for (size_t i = 0; i < len; i++)
-			out[n++] = (char)tolower((unsigned char)add[i]);
-	}
-	out[n] = '\0';
-	return strdup(out);
-}
-
 /* Free every collected raw value. */
-static void raw_free(struct raw *r)
+static void raw_free(struct cfg_raw *r)
 {
-	free(r->hostname);
-	free(r->user);
-	free(r->alias_key);
-	free(r->agent);
-	free(r->proxy_command);
-	free(r->proxy_jump);
+	for (int i = 0; i < OPT_COUNT; i++)
+		free(r->opt[i]);
 	for (int i = 0; i < r->nidentity; i++)
 		free(r->identity[i]);
 	for (int i = 0; i < r->nuser_kh; i++)
 		free(r->user_kh[i]);
 	for (int i = 0; i < r->nglobal_kh; i++)
 		free(r->global_kh[i]);
+	memset(r, 0, sizeof(*r));
 }
 
-/* Append expanded copies of list to out->known_hosts. */
-static int add_known(struct ssh_host_cfg *out, char *const *list, int n, const struct tokens *t)
+/* One pass over the files, as ssh's process_config_files(). */
+static int read_all(struct ctx *c, const char *file)
 {
-	for (int i = 0; i < n && out->nknown_hosts < 2 * SSHCFG_MAX_FILES; i++) {
-		char *s = expand_path(list[i], t);
-		if (!s)
-			return -1;
-		out->known_hosts[out->nknown_hosts++] = s;
-	}
-	return 0;
+	char user_cfg[4200], dotssh[4200];
+
+	snprintf(dotssh, sizeof(dotssh), "%s/.ssh", c->who->home);
+	c->incdir = dotssh;
+	if (file)
+		return read_file(c, file, 0, true, false);
+	snprintf(user_cfg, sizeof(user_cfg), "%s/.ssh/config", c->who->home);
+	int rc = read_file(c, user_cfg, 0, false, false);
+	c->incdir = "/etc/ssh";
+	if (rc == 0)
+		rc = read_file(c, "/etc/ssh/ssh_config", 0, false, false);
+	return rc;
 }
 
-/* Parse one hop "[ssh://][user@]host[:port]" (IPv6 in brackets) into j. */
-static int parse_hop(const char *s, struct ssh_jump *j)
+/* The final pass (Match final/canonical): Host and Match host now see the
+ * final host name; values set in the first pass stay (first wins). */
+static int final_pass(struct ctx *c, const char *file, char **final_host)
 {
-	char buf[CFG_MAX_LINE];
-	char *h, *at, *colon;
+	const char *h = c->r.opt[OPT_HOSTNAME] ? c->r.opt[OPT_HOSTNAME] : c->who->alias;
+	char *host = ssh_config_expand_hostname(h, c->who->alias);
 
-	if (!strncmp(s, "ssh://", 6))
-		s += 6;
-	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf) || !*buf)
-		return -1;
-	h = buf;
-	if ((at = strrchr(h, '@'))) {
-		*at = '\0';
-		if (!*h || !(j->user = strdup(h)))
-			return -1;
-		h = at + 1;
-	}
-	if (*h == '[') {
-		char *end = strchr(h, ']');
-		if (!end)
-			return -1;
-		*end = '\0';
-		colon = end[1] == ':' ? end + 1 : NULL;
-		if (end[1] && !colon)
-			return -1;
-		h++;
-	} else {
-		colon = strchr(h, ':');
-	}
-	if (colon) {
-		*colon = '\0';
-		j->port = parse_uint(colon + 1);
-		if (j->port < 1 || j->port > 65535)
-			return -1;
-	}
-	if (!*h || strpbrk(h, " \t/"))
-		return -1;
-	j->host = strdup(h);
-	return j->host ? 0 : -1;
-}
-
-/* Split a ProxyJump value (comma list, '#' ends it) into out->jump[]. */
-static int parse_jumps(const char *v, struct ssh_host_cfg *out)
-{
-	char buf[CFG_MAX_LINE];
-
-	snprintf(buf, sizeof(buf), "%s", v);
-	buf[strcspn(buf, "#")] = '\0';
-	size_t n = strlen(buf);
-	while (n > 0 && strchr(" \t", buf[n - 1]))
-		buf[--n] = '\0';
-	if (!strcasecmp(buf, "none"))
-		return 0;
-	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (out->njump >= SSHCFG_MAX_JUMPS || parse_hop(tok, &out->jump[out->njump++]) < 0)
-			return -1;
-	}
-	return out->njump > 0 ? 0 : -1;
-}
-
-/* Resolve IdentityAgent raw into what doptop uses (see the header). */
-static int finish_agent(const char *raw, const struct tokens *t, struct ssh_host_cfg *out)
-{
-	if (!(out->identity_agent_raw = strdup(raw)))
-		return -1;
-	if (!strcmp(raw, "SSH_AUTH_SOCK"))
-		return 0;
-	if (!strcmp(raw, "none"))
-		out->identity_agent = strdup("none");
-	else if (raw[0] == '$' && raw[1] != '{') {
-		const char *e = getenv(raw + 1);
-		out->identity_agent = strdup(e && *e ? e : "none");
-	} else {
-		out->identity_agent = expand_path(raw, t);
-		if (out->identity_agent) {
-			free(out->identity_agent_raw);
-			out->identity_agent_raw = strdup(out->identity_agent);
-		}
-	}
-	return out->identity_agent && out->identity_agent_raw ? 0 : -1;
-}
-
-/* Turn the collected values plus defaults into the resolved settings. */
-static int finish(struct ctx *c, const char *luser, struct ssh_host_cfg *out)
-{
-	static char *const def_id[] = { "~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa" };
-	static char *const def_user_kh[] = { "~/.ssh/known_hosts", "~/.ssh/known_hosts2" };
-	static char *const def_global_kh[] = { "/etc/ssh/ssh_known_hosts",
-	                                       "/etc/ssh/ssh_known_hosts2" };
-	struct raw *r = &c->r;
-
-	out->alias = strdup(c->alias);
-	out->hostname = expand_hostname(r->hostname ? r->hostname : c->alias, c->alias);
-	out->user = strdup(r->user ? r->user : luser);
-	out->port = r->port ? r->port : 22;
-	out->identities_only = r->identities_only == 1;
-	out->hash_known_hosts = r->hash_kh == 1;
-	out->strict = r->strict < 0 ? SSHCFG_STRICT_ASK : (enum sshcfg_strict)r->strict;
-	out->connect_timeout = r->connect_timeout < 0 ? 0 : r->connect_timeout;
-	out->alive_interval = r->alive_interval < 0 ? 0 : r->alive_interval;
-	out->alive_count_max = r->alive_count < 0 ? 3 : r->alive_count;
-	out->address_family = r->family < 0 ? SSHCFG_AF_ANY : (enum sshcfg_family)r->family;
-	if (r->alias_key) {
-		if (!(out->host_key_alias = strdup(r->alias_key)))
-			return -1;
-		for (char *p = out->host_key_alias; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-	}
-	if (!out->alias || !out->hostname || !out->user)
-		return -1;
-	struct tokens t = { .h = out->hostname, .n = c->alias, .r = out->user, .u = luser,
-	                    .d = c->home, .p = out->port,
-	                    .k = r->alias_key ? r->alias_key : c->alias };
-	char *const *ids = r->nidentity ? r->identity : def_id;
-	int nids = r->nidentity ? r->nidentity : 3;
-	out->identity_default = r->nidentity == 0;
-	for (int i = 0; i < nids; i++) {
-		if (!(out->identity[i] = expand_path(ids[i], &t)) ||
-		    !(out->identity_raw[i] = strdup(ids[i])))
-			return -1;
-		out->nidentity++;
-	}
-	if (r->agent && finish_agent(r->agent, &t, out) < 0)
-		return -1;
-	if (r->nuser_kh >= 0 && add_known(out, r->nuser_kh ? r->user_kh : def_user_kh,
-	                                  r->nuser_kh ? r->nuser_kh : 2, &t) < 0)
-		return -1;
-	out->nuser_known_hosts = out->nknown_hosts;
-	if (r->nglobal_kh >= 0 && add_known(out, r->nglobal_kh ? r->global_kh : def_global_kh,
-	                                    r->nglobal_kh ? r->nglobal_kh : 2, &t) < 0)
-		return -1;
-	if (r->proxy_jump && strcasecmp(r->proxy_jump, "none")) {
-		if (!(out->proxy_jump_raw = strdup(r->proxy_jump)))
-			return -1;
-		if (parse_jumps(r->proxy_jump, out) < 0)
-			return fail(c, c->alias, 0, "bad ProxyJump");
-	} else if (r->proxy_command && strcasecmp(r->proxy_command, "none")) {
-		if (!(out->proxy_command = strdup(r->proxy_command)))
-			return -1;
-	}
-	return 0;
-}
-
-/* The ProxyCommand with %h %p %r %n %% expanded for user and port. */
-char *ssh_config_proxy_command(const struct ssh_host_cfg *cfg, const char *user, int port)
-{
-	char out[CFG_MAX_LINE], num[16];
-	size_t n = 0;
-
-	if (!cfg || !cfg->proxy_command)
-		return NULL;
-	for (const char *p = cfg->proxy_command; *p; p++) {
-		const char *add = p;
-		size_t len = 1;
-		if (*p == '%') {
-			switch (*++p) {
-			case '%': add = "%"; break;
-			case 'h': add = cfg->hostname; break;
-			case 'n': add = cfg->alias; break;
-			case 'r': add = user ? user : cfg->user; break;
-			case 'p': snprintf(num, sizeof(num), "%d", port > 0 ? port : cfg->port);
-			          add = num; break;
-			default: return NULL;   /* ssh: "unknown key %x" */
-			}
-			len = strlen(add);
-		}
-		if (n + len >= sizeof(out))
-			return NULL;
-		memcpy(out + n, add, len);
-		n += len;
-	}
-	out[n] = '\0';
-	return strdup(out);
-}
-
-/* Print the list of strings under key on one line, or "none". */
-static void print_list(FILE *f, const char *key, char *const *v, int n)
-{
-	fprintf(f, "%s", key);
-	for (int i = 0; i < n; i++)
-		fprintf(f, " %s", v[i]);
-	fprintf(f, "%s\n", n ? "" : " none");
-}
-
-/* Print cfg as ssh -G does, for the options doptop uses. */
-void ssh_config_print(FILE *f, const struct ssh_host_cfg *cfg)
-{
-	static const char *const strict[] = { "true", "accept-new", "false", "ask" };
-	static const char *const family[] = { "any", "inet", "inet6" };
-
-	fprintf(f, "user %s\nhostname %s\nport %d\n", cfg->user, cfg->hostname, cfg->port);
-	fprintf(f, "addressfamily %s\n", family[cfg->address_family]);
-	fprintf(f, "identitiesonly %s\n", cfg->identities_only ? "yes" : "no");
-	fprintf(f, "stricthostkeychecking %s\n", strict[cfg->strict]);
-	fprintf(f, "serveralivecountmax %d\nserveraliveinterval %d\n",
-	        cfg->alive_count_max, cfg->alive_interval);
-	if (cfg->host_key_alias)
-		fprintf(f, "hostkeyalias %s\n", cfg->host_key_alias);
-	if (cfg->identity_agent_raw)
-		fprintf(f, "identityagent %s\n", cfg->identity_agent_raw);
-	for (int i = 0; i < cfg->nidentity; i++)
-		fprintf(f, "identityfile %s\n", cfg->identity_raw[i]);
-	print_list(f, "globalknownhostsfile", cfg->known_hosts + cfg->nuser_known_hosts,
-	           cfg->nknown_hosts - cfg->nuser_known_hosts);
-	print_list(f, "userknownhostsfile", cfg->known_hosts, cfg->nuser_known_hosts);
-	if (cfg->connect_timeout)
-		fprintf(f, "connecttimeout %d\n", cfg->connect_timeout);
-	else
-		fprintf(f, "connecttimeout none\n");
-	if (cfg->proxy_command)
-		fprintf(f, "proxycommand %s\n", cfg->proxy_command);
-	if (cfg->proxy_jump_raw)
-		fprintf(f, "proxyjump %s\n", cfg->proxy_jump_raw);
+	if (!host)
+		return fail(c, c->who->alias, 0, "out of memory");
+	for (char *p = host; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	free(c->r.opt[OPT_HOSTNAME]);
+	c->r.opt[OPT_HOSTNAME] = strdup(host);
+	*final_host = host;
+	c->host = host;
+	c->final_pass = true;
+	c->lines = c->opened = 0;
+	return c->r.opt[OPT_HOSTNAME] ? read_all(c, file) : -1;
 }
 
 /* Resolve alias from -F file, or ~/.ssh/config then /etc/ssh/ssh_config. */
 int ssh_config_resolve(const char *alias, const char *file, const char *home,
                        struct ssh_host_cfg *out, const char **why)
 {
-	static char why_buf[384];
+	static char why_buf[512];
+	struct cfg_who who = { .alias = alias };
 	struct ctx c;
-	char user_cfg[4096], dotssh[4096];
-	const char *luser = getenv("USER");
+	char *final_host = NULL;
 	struct passwd *pw = getpwuid(getuid());
-	int rc = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
-	c.r.identities_only = c.r.strict = c.r.connect_timeout = -1;
-	c.r.alive_interval = c.r.alive_count = c.r.family = c.r.hash_kh = -1;
-	if (!home)
-		home = getenv("HOME");
-	if (!home || !*home)
-		home = pw ? pw->pw_dir : "/";
-	if (!luser || !*luser)
-		luser = pw ? pw->pw_name : "root";
 	if (!alias || !*alias || strlen(alias) >= CFG_MAX_LINE) {
 		if (why)
 			*why = "bad host name";
 		return -1;
 	}
-	/* Host lines see the alias as typed; only the final HostName is lowercased. */
-	c.alias = alias;
-	c.home = home;
-	snprintf(dotssh, sizeof(dotssh), "%s/.ssh", home);
-	c.incdir = dotssh;
-	if (file) {
-		rc = read_file(&c, file, 0, true);
-	} else {
-		snprintf(user_cfg, sizeof(user_cfg), "%s/.ssh/config", home);
-		rc = read_file(&c, user_cfg, 0, false);
-		c.incdir = "/etc/ssh";
-		if (rc == 0)
-			rc = read_file(&c, "/etc/ssh/ssh_config", 0, false);
-	}
-	if (rc == 0 && finish(&c, luser, out) < 0) {
-		if (!c.why[0])
-			fail(&c, alias, 0, "out of memory or expanded path too long");
-		rc = -1;
-	}
+	/* ssh takes ~ and %d from the password database, not $HOME. */
+	who.home = home ? home : pw ? pw->pw_dir : getenv("HOME");
+	who.luser = pw ? pw->pw_name : getenv("USER");
+	if (!who.home || !*who.home)
+		who.home = "/";
+	if (!who.luser || !*who.luser)
+		who.luser = "root";
+	if (gethostname(who.lhost, sizeof(who.lhost)) < 0)
+		snprintf(who.lhost, sizeof(who.lhost), "localhost");
+	who.lhost[sizeof(who.lhost) - 1] = '\0';
+	c.who = &who;
+	c.host = alias;     /* pass 1: Host lines see the name as typed */
+	rc = read_all(&c, file);
+	if (rc == 0 && c.want_final)
+		rc = final_pass(&c, file, &final_host);
+	if (rc == 0)
+		rc = ssh_config_finish(&c.r, &who, out, c.why, sizeof(c.why));
 	raw_free(&c.r);
+	free(final_host);
 	if (rc < 0) {
 		ssh_config_free(out);
-		memcpy(why_buf, c.why, sizeof(why_buf));
+		snprintf(why_buf, sizeof(why_buf), "%s", c.why[0] ? c.why : "cannot be resolved");
 		if (why)
 			*why = why_buf;
 	}
 	return rc;
-}
-
-/* Free every string in cfg; cfg may be reused. */
-void ssh_config_free(struct ssh_host_cfg *cfg)
-{
-	free(cfg->alias);
-	free(cfg->hostname);
-	free(cfg->user);
-	free(cfg->host_key_alias);
-	free(cfg->identity_agent);
-	free(cfg->identity_agent_raw);
-	free(cfg->proxy_jump_raw);
-	free(cfg->proxy_command);
-	for (int i = 0; i < cfg->njump; i++) {
-		free(cfg->jump[i].user);
-		free(cfg->jump[i].host);
-	}
-	for (int i = 0; i < cfg->nidentity; i++) {
-		free(cfg->identity[i]);
-		free(cfg->identity_raw[i]);
-	}
-	for (int i = 0; i < cfg->nknown_hosts; i++)
-		free(cfg->known_hosts[i]);
-	memset(cfg, 0, sizeof(*cfg));
 }

@@ -217,10 +217,18 @@ static void test_errors(void **state)
 		assert_non_null(strstr(why, path));
 		unlink(path);
 	}
-	/* A bad value in a block that does not apply is not looked at. */
+	/* A bad value or an unknown keyword is an error even in a block that
+	 * does not apply, as in ssh ("Bad port '0'", "Bad configuration option"). */
 	write_temp(path, "Host other\n  Port 0\n");
+	assert_int_equal(ssh_config_resolve("h", path, "/tmp", &c, &why), -1);
+	unlink(path);
+	write_temp(path, "Host other\n  Bogus 0\n");
+	assert_int_equal(ssh_config_resolve("h", path, "/tmp", &c, &why), -1);
+	assert_non_null(strstr(why, "Bad configuration option: Bogus"));
+	unlink(path);
+	/* ... unless IgnoreUnknown (obtained first) lists it. */
+	write_temp(path, "IgnoreUnknown usekey*,bog?s\nHost other\n  Bogus 0\n");
 	assert_int_equal(ssh_config_resolve("h", path, "/tmp", &c, &why), 0);
-	assert_int_equal(c.port, 22);
 	ssh_config_free(&c);
 	unlink(path);
 }
@@ -288,7 +296,7 @@ static void test_defaults_and_tokens(void **state)
 	unlink(path);
 
 	write_temp(path, "Host=h1\n  HostName = \"real %h\"\n  User 'r u'\n"
-	                 "  IdentityFile %d/k_%h_%r_%u_%n_%p_%%_%z\n"
+	                 "  IdentityFile %d/k_%h_%r_%u_%n_%p_%%\n"
 	                 "  IdentityFile ~root/x\n"
 	                 "  UserKnownHostsFile none\n  GlobalKnownHostsFile /g1 /g2\n"
 	                 "  ServerAliveInterval 2m\n  StrictHostKeyChecking ask\n");
@@ -296,7 +304,7 @@ static void test_defaults_and_tokens(void **state)
 	assert_string_equal(c.hostname, "real h1");
 	assert_string_equal(c.user, "r u");
 	char want[PATH_MAX + 300];
-	snprintf(want, sizeof(want), "/h/k_real h1_r u_%s_h1_22_%%_%%z", pwname);
+	snprintf(want, sizeof(want), "/h/k_real h1_r u_%s_h1_22_%%", pwname);
 	assert_string_equal(c.identity[0], want);
 	struct passwd *pw = getpwnam("root");
 	assert_non_null(pw);
