@@ -23,14 +23,14 @@ struct tokens {
 
 /* Fill t from the resolved host and who asks. */
 static void tokens_init(struct tokens *t, const struct ssh_host_cfg *out,
-                        const struct cfg_who *who, const char *alias_key)
+                        const struct cfg_who *who)
 {
 	unsigned char md[SHA_DIGEST_LENGTH];
 	char in[2 * CFG_MAX_LINE];
 
 	*t = (struct tokens){ .h = out->hostname, .n = who->alias, .r = out->user,
 	                      .u = who->luser, .d = who->home, .l = who->lhost, .p = out->port,
-	                      .k = alias_key ? alias_key : who->alias };
+	                      .k = out->host_key_alias ? out->host_key_alias : who->alias };
 	snprintf(t->L, sizeof(t->L), "%.*s", (int)strcspn(who->lhost, "."), who->lhost);
 	/* %C: SHA1 of %l%h%p%r (ssh 9.2's ssh_connection_hash). */
 	int n = snprintf(in, sizeof(in), "%s%s%d%s", who->lhost, out->hostname, out->port, out->user);
@@ -306,7 +306,7 @@ int ssh_config_finish(const struct cfg_raw *r, const struct cfg_who *who,
 		for (char *p = out->host_key_alias; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 	}
-	tokens_init(&t, out, who, alias_key);
+	tokens_init(&t, out, who);
 	if (finish_identities(r, &t, out, why, cap) < 0)
 		return -1;
 	if (r->opt[OPT_IDENTITYAGENT] && finish_agent(r->opt[OPT_IDENTITYAGENT], &t, out, why, cap) < 0)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -370,6 +371,67 @@ static void test_transport_fields(void **state)
 	unlink(path);
 }
 
+/* The expected docs line for one kind: README (md) or man page form. */
+static void kw_line(enum sshcfg_kw_kind kind, bool md, char *out, size_t cap)
+{
+	static const char *const label[] = { "Used", "Limited", "Refused", "Ignored" };
+	size_t n = 0;
+	const struct sshcfg_keyword *k;
+
+	out[0] = '\0';
+	if (md)
+		n += (size_t)snprintf(out + n, cap - n, "- **%s**: ", label[kind]);
+	bool first = true;
+	for (size_t i = 0; (k = ssh_config_keyword(i)); i++) {
+		if (k->kind != kind)
+			continue;
+		n += (size_t)snprintf(out + n, cap - n, "%s%s%s%s%s%s%s", first ? "" : ", ",
+		                      md ? "`" : "", k->name, md ? "`" : "",
+		                      k->allowed ? " (" : "", k->allowed ? k->allowed : "",
+		                      k->allowed ? ")" : "");
+		first = false;
+		assert_true(n < cap);
+	}
+}
+
+/* Slurp a file of the tree into buf. */
+static void slurp_doc(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* README's and the man page's "ssh_config support" lists are the table's. */
+static void test_keyword_docs(void **state)
+{
+	static char readme[200000], man[200000];
+	char line[8192];
+
+	(void)state;
+	slurp_doc("README.md", readme, sizeof(readme));
+	slurp_doc("docs/doptop.1", man, sizeof(man));
+	for (int kind = SSHCFG_KW_USED; kind <= SSHCFG_KW_IGNORED; kind++) {
+		kw_line((enum sshcfg_kw_kind)kind, true, line, sizeof(line));
+		if (!strstr(readme, line))
+			fail_msg("README.md lacks the line:\n%s", line);
+		kw_line((enum sshcfg_kw_kind)kind, false, line, sizeof(line));
+		if (!strstr(man, line))
+			fail_msg("docs/doptop.1 lacks the line:\n%s", line);
+	}
+	/* Every keyword is in the table once. */
+	const struct sshcfg_keyword *k;
+	for (size_t i = 0; (k = ssh_config_keyword(i)); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s", k->name);
+		for (size_t j = i + 1; (k = ssh_config_keyword(j)); j++)
+			if (!strcasecmp(k->name, name))
+				fail_msg("%s twice in the table", name);
+	}
+}
+
 /* Read `ssh -G -F file host` into key\tvalue lines (keys lowercase). */
 static void ssh_dash_g(const char *file, const char *host, char *buf, size_t cap)
 {
@@ -490,6 +552,81 @@ static void compare_with_ssh(const char *file, const char *host)
 	ssh_config_free(&c);
 }
 
+/* Match blocks, the final pass, tokens: each host checked against ssh -G,
+ * then the cases ssh cannot show (refusals). */
+static void test_match_blocks(void **state)
+{
+	char path[64], text[4096];
+	struct ssh_host_cfg c;
+	const char *why;
+
+	(void)state;
+	snprintf(text, sizeof(text),
+	         "Match originalhost n3\n  StrictHostKeyChecking yes\n"
+	         "Host a\n  HostName 10.0.0.5\n"
+	         "Match host 10.0.0.*\n  User m\n"
+	         "Host u\n  User bob\n"
+	         "Match user bob\n  Port 2200\n"
+	         "Match localuser %s !host zz*\n  ConnectTimeout 7\n"
+	         "Match originalhost nomatch exec \"false\"\n  Port 1\n"
+	         "Host f\n  HostName Final.Example\n"
+	         "Match final host final.example\n  User fin\n"
+	         "Host final.example\n  Port 2202\n"
+	         "Match canonical originalhost f\n  HostKeyAlias Fin-Alias\n"
+	         "Match !all\n  Port 9\n"
+	         "Host t\n  UserKnownHostsFile ~/kh_%%C_%%L_%%l_%%k_%%i_%%n_%%u_%%d\n"
+	         "  HostKeyAlias TK\n"
+	         "Host *\n  StrictHostKeyChecking no\n  CanonicalizeHostname no\n"
+	         "  Ciphers +aes128-cbc\n", pwname);
+	write_temp(path, text);
+	static const char *const hosts[] = { "n3", "n4", "a", "u", "zz1", "f", "t", "Final.Example" };
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
+		compare_with_ssh(path, hosts[i]);
+	assert_int_equal(ssh_config_resolve("n3", path, NULL, &c, &why), 0);
+	assert_int_equal(c.strict, SSHCFG_STRICT_YES);
+	ssh_config_free(&c);
+	assert_int_equal(ssh_config_resolve("n4", path, NULL, &c, &why), 0);
+	assert_int_equal(c.strict, SSHCFG_STRICT_NO);
+	assert_int_equal(c.connect_timeout, 7);
+	ssh_config_free(&c);
+	assert_int_equal(ssh_config_resolve("f", path, NULL, &c, &why), 0);
+	assert_string_equal(c.user, "fin");
+	assert_int_equal(c.port, 2202);
+	assert_string_equal(c.host_key_alias, "fin-alias");
+	ssh_config_free(&c);
+	unlink(path);
+
+	/* What ssh would do and doptop cannot: refused, the keyword named. */
+	static const struct { const char *text, *why; } refuse[] = {
+		{ "Match host x exec \"true\"\n", "Match exec" },
+		{ "Host x\n  BindAddress 10.0.0.1\n", "BindAddress" },
+		{ "Host x\n  CanonicalizeHostname yes\n", "CanonicalizeHostname" },
+		{ "Host x\n  HostKeyAlgorithms ssh-ed25519\n", "HostKeyAlgorithms" },
+		{ "Host x\n  KnownHostsCommand /bin/true\n", "KnownHostsCommand" },
+		{ "Host x\n  UserKnownHostsFile /k/%z\n", "%z" },
+		{ "Host x\n  UserKnownHostsFile /k/${DOPTOP_UNSET_VAR}\n", "DOPTOP_UNSET_VAR" },
+		{ "Match bogus x\n", "bogus" },
+		{ "Match all host x\n", "Match all" },
+	};
+	unsetenv("DOPTOP_UNSET_VAR");
+	for (size_t i = 0; i < sizeof(refuse) / sizeof(refuse[0]); i++) {
+		write_temp(path, refuse[i].text);
+		int rc = ssh_config_resolve("x", path, NULL, &c, &why);
+		if (rc != -1 || !strstr(why, refuse[i].why))
+			fail_msg("refuse %zu: rc %d why %s", i, rc, rc ? why : "-");
+		/* The same lines in a block for another host are fine. */
+		snprintf(text, sizeof(text), "Host other\n%s", strchr(refuse[i].text, '\n') + 1);
+		if (strncmp(refuse[i].text, "Match", 5) && strchr(refuse[i].text + 7, '%') == NULL &&
+		    !strstr(refuse[i].text, "${")) {
+			unlink(path);
+			write_temp(path, text);
+			assert_int_equal(ssh_config_resolve("x", path, NULL, &c, &why), 0);
+			ssh_config_free(&c);
+		}
+		unlink(path);
+	}
+}
+
 /* Our resolution equals OpenSSH's for many hosts of the fleet fixture. */
 static void test_against_ssh_fleet(void **state)
 {
@@ -535,8 +672,10 @@ int main(void)
 		cmocka_unit_test(test_include_bomb),
 		cmocka_unit_test(test_defaults_and_tokens),
 		cmocka_unit_test(test_transport_fields),
+		cmocka_unit_test(test_keyword_docs),
 		cmocka_unit_test(test_against_ssh_fleet),
 		cmocka_unit_test(test_against_ssh_include),
+		cmocka_unit_test(test_match_blocks),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
