@@ -21,7 +21,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 SRC      = $(sort $(wildcard src/*.c))
 OBJ      = $(SRC:src/%.c=build/rel/%.o)
 # Everything but main.c and the loops (app*.c) links into unit tests.
-LIBSRC   = $(filter-out src/main.c src/app.c src/app_replay.c,$(SRC))
+LIBSRC   = $(filter-out src/main.c src/app.c src/app_replay.c src/app_facts.c,$(SRC))
 TESTSRC  = $(sort $(wildcard tests/test_*.c))
 
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -8,6 +8,7 @@
 #define DOPTOP_CLASSIFY_H
 
 #include <stddef.h>
+#include "facts.h"
 #include "rates.h"
 
 /* Contract words: "cpu-bound", "syscall-heavy", "io-starved", "underused",
@@ -61,5 +62,20 @@ struct headroom {
 void classify_headroom(const struct rates *r, struct judgement j, struct headroom *h);
 /* "if the I/O waits went away" and the like, for "ETA ... at best ..." (static). */
 const char *classify_if_gone(struct judgement j);
+
+/* What the advice can use beyond the verdict (issue 9): the node's
+ * workers, memory cgroup and local disks, and the job's inputs. */
+struct decide_ctx {
+	const struct rates *r;        /* the node's latest rates (NULL: none) */
+	const struct facts *facts;    /* NULL: nothing learnt */
+	double remaining_B;           /* input bytes still to read; < 0 unknown */
+	bool   inputs_network;        /* the inputs are on a network file system */
+};
+/* The advice with the numbers that decide it ("the 12.4 GB still to read
+ * fit in this node's 48.0 GB of available memory: copy them to /dev/shm
+ * first", "16 workers on 64 cores: run 64 (max_workers = 64)"), written to
+ * buf; or classify_advice(j) when nothing more is known.  Returns buf or a
+ * static string. */
+const char *classify_decide(struct judgement j, const struct decide_ctx *c, char *buf, size_t cap);
 
 #endif

@@ -12,13 +12,14 @@
 #include <stdio.h>
 #include "classify.h"
 #include "cli.h"
+#include "insize.h"
 #include "progress.h"
 #include "ssh_conn.h"
 
 /* Bytes in the progress line (job_line, job_text), NUL included. */
 #define JOB_LINE_MAX 512
 
-enum job_target { JT_DONE = 0, JT_TODO, JT_COUNT };
+enum job_target { JT_DONE = 0, JT_TODO, JT_INPUTS, JT_COUNT };
 
 struct job;
 
@@ -62,6 +63,24 @@ const struct progress *job_progress(const struct job *j);
 void job_set_headroom(struct job *j, const struct headroom *h, const char *if_gone);
 /* The best-case rate and ETA: false when the headroom or the ETA is unknown. */
 bool job_best(const struct job *j, double *rate, double *eta_s);
+
+/* The inputs' size (--inputs, else the --todo DIR): false before the first
+ * measurement.  remaining_B: (total - done) x mean size, < 0 unknown. */
+bool job_inputs(const struct job *j, struct insize *in, double *remaining_B);
+/* Bumped whenever a count or measurement is taken in (for recordings). */
+unsigned job_generation(const struct job *j);
+/* The job's figures as "key=value" lines (a J record), and a job made
+ * from such records when replaying (no counting of its own).  job_feed()
+ * takes one record's text at recording time t; 0 or -1 if malformed. */
+size_t job_snapshot(const struct job *j, char *buf, size_t cap);
+int job_new_replay(const struct options *o, struct job **out);
+int job_feed(struct job *j, double t, const char *text, size_t len, bool nodes_up);
+
+/* True for a job fed from a recording; its clock (unix time) is the
+ * recording's, set by the replay loop. */
+bool job_is_replay(const struct job *j);
+void job_set_replay_now(struct job *j, double t);
+double job_replay_now(const struct job *j);
 
 /* What would have to go away for the best case ("" when nothing). */
 const char *job_if_gone(const struct job *j);

@@ -42,6 +42,10 @@ struct node {
 	struct classifier cls;
 	struct judgement j;             /* stable verdict */
 
+	struct facts facts;             /* workers, memory cgroup, local disks */
+	char     advice[240];           /* the verdict's advice with the numbers
+	                                 * that decide it; "" = classify_advice() */
+
 	uint16_t hist[H_NSERIES][MODEL_HIST];   /* log-encoded, see model.c */
 	unsigned hist_n;                /* total pushed; ring index = n % MODEL_HIST */
 };
@@ -64,6 +68,8 @@ struct cluster {
 struct model {
 	struct node *nodes;
 	size_t n;
+	double remaining_B;             /* the job's input bytes still to read, < 0 unknown */
+	bool   inputs_network;          /* ... on a network file system */
 };
 
 /* Allocate one node per spec (borrowed).  0 or -1 on OOM. */
@@ -78,6 +84,14 @@ bool model_ingest(struct model *m, size_t i, const struct sample *s, double now)
  * state does not change.  Leaving "up" drops the rates (no stale numbers). */
 void model_set_state(struct model *m, size_t i, enum conn_state st, const char *why,
                      double now);
+
+/* The job's input bytes still to read (< 0: unknown) and whether they
+ * are on a network file system; refreshes every node's advice. */
+void model_set_inputs(struct model *m, double remaining_B, bool network);
+/* Node i's facts (workers, memory cgroup, disks) changed: refresh its advice. */
+void model_facts_changed(struct model *m, size_t i);
+/* The advice to show for a node (borrowed). */
+const char *model_advice(const struct node *nd);
 
 /* Index of the node named name, or -1. */
 long model_find(const struct model *m, const char *name);

@@ -16,6 +16,17 @@
  * order, but stamps of different nodes may step back a little (a local
  * frame carries its nominal tick time); a reader takes a stamp earlier
  * than the one before it as that one.
+ *
+ * Since issue 9, two more kinds of record, so that a replay shows the
+ * job as it was (progress, input sizes, workers):
+ *
+ *   X <node index> <unix time> <length>\n<length bytes>
+ *       the node's facts (facts.h): a line "<p><d>" ('1'/'0': the process
+ *       lines / the disk lines were read), then the facts text
+ *   J 0 <unix time> <length>\n<length bytes>
+ *       the job's figures (job_snapshot() in job.h), one "key=value" per
+ *       line
+ *
  * Node names never contain commas or whitespace.  Numbers are written
  * without the process locale, so a file reads the same everywhere.
  * A record longer than FPARSE_MAX_FRAME is corrupt.
@@ -23,6 +34,7 @@
 #ifndef DOPTOP_RECORD_H
 #define DOPTOP_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define RECORD_FORMAT_VERSION 1
@@ -50,6 +62,11 @@ struct recorder *recorder_open(const char *path, const char *version,
  * Returns 0 or a negative REC_E* code. */
 int recorder_frame(struct recorder *r, int node_idx, double t,
                    const char *raw, size_t len);
+/* Append a node's facts text (X) / the job's figures (J), flushed.
+ * 0 or a negative REC_E* code. */
+int recorder_facts(struct recorder *r, int node_idx, double t, bool procs, bool disks,
+                   const char *text, size_t len);
+int recorder_job(struct recorder *r, double t, const char *text, size_t len);
 /* Flush and close; NULL is a no-op.  Returns 0 or REC_EIO. */
 int recorder_close(struct recorder *r);
 
@@ -66,6 +83,11 @@ const char *replay_version(const struct replay *rp);
  * negative REC_E* code for a corrupt file. */
 int replay_next(struct replay *rp, int *node_idx, double *t,
                 const char **raw, size_t *len);
+/* Next record of any kind: 1 with *kind 'F', 'X' or 'J' (J: node_idx 0),
+ * 0 at the end, or a negative REC_E* code.  replay_next() is this minus
+ * everything but frames. */
+int replay_next_any(struct replay *rp, char *kind, int *node_idx, double *t,
+                    const char **raw, size_t *len);
 /* Close; NULL is a no-op. */
 void replay_close(struct replay *rp);
 

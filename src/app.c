@@ -429,16 +429,38 @@ static void step_conns(struct app *a, struct pollfd *pf, size_t *map, nfds_t n, 
 			job_set_conn(a->job, (enum job_target)t, a->conns[a->job_node[t] - 1]);
 }
 
+double app_next_block_wall(const struct app *a)
+{
+	if (a->next_tick <= 0)
+		return clock_wall();
+	return a->wall0 + (a->next_tick - a->start);
+}
+
+void app_job_changed(struct app *a, double wall)
+{
+	struct insize in;
+	double rem;
+	bool have = job_inputs(a->job, &in, &rem);
+	model_set_inputs(&a->m, have ? rem : -1, have && in.network);
+	if (a->rec) {
+		char buf[1024];
+		size_t n = job_snapshot(a->job, buf, sizeof buf);
+		recorder_job(a->rec, wall, buf, n);
+	}
+}
+
 /* Start due counts and take in finished ones. */
 static void step_job(struct app *a, double now)
 {
 	bool up = false;
 	for (size_t i = 0; i < a->m.n && !up; i++)
 		up = a->m.nodes[i].state == CS_UP;
-	double before = job_counted_at(a->job);
+	unsigned gen = job_generation(a->job);
 	job_step(a->job, now, clock_wall(), up);
-	if (job_counted_at(a->job) != before)
+	if (job_generation(a->job) != gen) {
+		app_job_changed(a, app_next_block_wall(a));
 		a->dirty = true;
+	}
 }
 
 /* Passes are at least this far apart when only connections woke us, so
@@ -502,6 +524,8 @@ static int loop(struct app *a)
 			deadline = fmin(deadline, a->next_procs);
 		if (a->hook)
 			deadline = fmin(deadline, hook_deadline(a->hook));
+		if (a->ff)
+			deadline = fmin(deadline, app_facts_deadline(a));
 		nfds_t n = fill_pollfds(a, pf, map, &deadline);
 		double wait = deadline - clock_mono();
 		int ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
@@ -525,6 +549,8 @@ static int loop(struct app *a)
 			step_job(a, now);
 		if (a->hook)
 			hook_step(a->hook, now);
+		if (a->ff)
+			app_facts_step(a, now);
 	}
 	free(pf);
 	free(map);
@@ -557,6 +583,7 @@ static void app_free(struct app *a)
 	for (size_t i = 0; a->conns && i < a->nconns; i++)
 		ssh_conn_free(a->conns[i]);
 	job_free(a->job);
+	app_facts_free(a);
 	if (a->conns)
 		ssh_conn_global_exit();
 	free(a->conns);
@@ -610,6 +637,13 @@ int app_run(struct options *o)
 	}
 	if (!a.rp && start_sources(&a, &why) < 0) {
 		fprintf(stderr, "doptop: %s\n", why);
+		app_free(&a);
+		return 1;
+	}
+	if (a.job && a.rec)
+		app_job_changed(&a, clock_wall());    /* replay starts its job here */
+	if (app_facts_init(&a) < 0) {
+		fprintf(stderr, "doptop: out of memory\n");
 		app_free(&a);
 		return 1;
 	}

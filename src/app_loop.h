@@ -56,6 +56,7 @@ struct app {
 	struct events *ev;            /* event detection (always on) */
 	struct hook *hook;            /* --on-event, or NULL */
 	bool   finished;              /* --exit-when-done and the job is done */
+	struct facts_fetch *ff;       /* per node, with --job-cmd / inputs */
 };
 
 /* Set by the signal handler: the signal that asks to stop / a resize. */
@@ -65,6 +66,23 @@ extern int g_wake[2];
 
 /* Empty the signal self-pipe after poll() saw it readable. */
 void app_drain_wake(void);
+
+/* Per-node facts (facts.h): start the fetches that are due (remote over
+ * the node's session, local from /proc), and when the next is due. */
+int app_facts_init(struct app *a);
+void app_facts_step(struct app *a, double now);
+double app_facts_deadline(const struct app *a);
+void app_facts_free(struct app *a);
+/* Facts text for node i arrived (live or from a recording). */
+void app_facts_take(struct app *a, size_t i, const char *text, size_t len, bool procs,
+                    bool disks, double wall);
+
+/* The unix time stamp of the next block (records taken in now belong to
+ * it, as local frames do; see tick()). */
+double app_next_block_wall(const struct app *a);
+/* The job took in a count or measurement (stamped wall): refresh the
+ * model's inputs, record a J record. */
+void app_job_changed(struct app *a, double wall);
 
 /* Look for events (stamped wall) and report them: JSON/text line, the
  * screen's panel, the --on-event hook; sets finished for --exit-when-done. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "app_loop.h"
 #include "clock.h"
+#include "facts.h"
 #include "parse.h"
 #include "record.h"
 #include "tui.h"
@@ -96,6 +97,8 @@ static bool replay_wait(struct app *a, double until)
 static void replay_tick(struct app *a, double t)
 {
 	replay_age(a, t);
+	if (a->job)
+		job_set_replay_now(a->job, t);
 	if (a->screen) {
 		app_events(a, t, clock_mono());
 		a->dirty = true;
@@ -103,6 +106,30 @@ static void replay_tick(struct app *a, double t)
 		return;
 	}
 	app_emit(a, t, t);
+}
+
+/* An X (node facts) or J (job figures) record. */
+static void replay_extra(struct app *a, char kind, size_t idx, double t, const char *raw,
+                         size_t len)
+{
+	if (kind == 'X' && len >= 3 && raw[2] == '\n') {
+		facts_parse(raw + 3, len - 3, raw[0] == '1', raw[1] == '1', &a->m.nodes[idx].facts);
+		model_facts_changed(&a->m, idx);
+		a->dirty = true;
+		return;
+	}
+	if (kind != 'J' || (!a->job && job_new_replay(a->o, &a->job) < 0))
+		return;
+	bool up = false;
+	for (size_t i = 0; i < a->m.n && !up; i++)
+		up = a->m.nodes[i].state == CS_UP;
+	if (job_feed(a->job, t, raw, len, up) == 0) {
+		struct insize in;
+		double rem;
+		bool have = job_inputs(a->job, &in, &rem);
+		model_set_inputs(&a->m, have ? rem : -1, have && in.network);
+		a->dirty = true;
+	}
 }
 
 /* Feed the recording through the same parser, model and views as live.
@@ -114,7 +141,8 @@ int app_loop_replay(struct app *a)
 	const char *raw;
 	size_t len;
 	struct sample s;
-	while (!g_stop && (rc = replay_next(a->rp, &idx, &t, &raw, &len)) == 1) {
+	char kind;
+	while (!g_stop && (rc = replay_next_any(a->rp, &kind, &idx, &t, &raw, &len)) == 1) {
 		if (idx < 0 || (size_t)idx >= a->m.n)
 			continue;
 		if (t0 < 0) {
@@ -138,6 +166,10 @@ int app_loop_replay(struct app *a)
 				a->next_tick += floor(behind / a->o->interval) * a->o->interval;
 		}
 		a->replay_t = t;
+		if (kind != 'F') {
+			replay_extra(a, kind, (size_t)idx, t, raw, len);
+			continue;
+		}
 		if (parse_frame(raw, len, &s) < 0) {
 			model_set_state(&a->m, (size_t)idx, CS_DOWN, "corrupt frame in the recording", t);
 			continue;

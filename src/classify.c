@@ -55,6 +55,15 @@ static const struct thresholds {
 	/* Headroom under this is shown as "1x": a CPU-bound node at 98% busy
 	 * would otherwise promise a meaningless 1.02x. */
 	double headroom_unity;
+	/* Inputs "fit" in memory or on a disk when they take at most this
+	 * share of its free room: the job itself needs memory too, and a
+	 * disk filled to the brim stops everything else on the node. */
+	double fit_share;
+	/* An io-starved node with at most this many workers per core learns
+	 * that more workers would hide the latency: one blocked reader per
+	 * core leaves the CPU idle while it waits (throttled reader: 4
+	 * readers on 2 cores, 89% iowait). */
+	double few_workers_per_core;
 } T = {
 	.full_enter = 90, .full_stay = 80,
 	.sys_share_enter = 50, .sys_share_stay = 40,
@@ -68,6 +77,7 @@ static const struct thresholds {
 	.idle_cores = 0.5, .idle_busy = 10,
 	.disk_busy_Bps = 1024 * 1024, .disk_busy_iops = 50,
 	.headroom_min_cores = 0.05, .headroom_unity = 1.05,
+	.fit_share = 0.8, .few_workers_per_core = 2,
 };
 
 static const char *const verdict_words[V_COUNT] = {
@@ -446,4 +456,96 @@ const char *classify_if_gone(struct judgement j)
 	default:
 		return "";
 	}
+}
+
+/* "12.4 GB", "850.0 MB" (decimal units, as disks are sold). */
+static const char *gbs(char *buf, size_t cap, double b)
+{
+	if (b >= 1e12)
+		snprintf(buf, cap, "%.1f TB", b / 1e12);
+	else if (b >= 1e9)
+		snprintf(buf, cap, "%.1f GB", b / 1e9);
+	else if (b >= 1e6)
+		snprintf(buf, cap, "%.1f MB", b / 1e6);
+	else
+		snprintf(buf, cap, "%.0f kB", b / 1e3);
+	return buf;
+}
+
+/* Memory or a faster disk, with the numbers: false when not known. */
+static bool fit_advice(const struct decide_ctx *c, char *buf, size_t cap)
+{
+	char a[24], b[24], d[24];
+	if (c->remaining_B < 0 || !c->r || !has(c->r, RP_MEM) || c->r->mem_available_B <= 0)
+		return false;
+	double mem = c->r->mem_available_B;
+	const char *what = "available memory";
+	if (c->facts && c->facts->have_mem_limit && c->facts->mem_limit_B < mem) {
+		/* A job in a memory cgroup gets its limit, not MemAvailable. */
+		mem = c->facts->mem_limit_B;
+		what = "memory cgroup limit";
+	}
+	gbs(a, sizeof a, c->remaining_B);
+	gbs(b, sizeof b, mem);
+	if (c->remaining_B <= T.fit_share * mem) {
+		snprintf(buf, cap, "the %s still to read fit in this node's %s of %s: "
+		         "copy them to /dev/shm first", a, b, what);
+		return true;
+	}
+	if (c->inputs_network && c->facts && c->facts->have_disks &&
+	    c->remaining_B <= T.fit_share * c->facts->disk_free_B) {
+		snprintf(buf, cap, "%s do not fit in %s of %s, but fit on this node's local disk "
+		         "(%s free on %s): copy them there first", a, b, what,
+		         gbs(d, sizeof d, c->facts->disk_free_B), c->facts->disk_mount);
+		return true;
+	}
+	snprintf(buf, cap, "%s do not fit in %s of %s: move them to a local SSD", a, b, what);
+	return true;
+}
+
+/* Append "; N workers on M cores: more workers would hide the latency". */
+static void latency_hint(const struct decide_ctx *c, char *buf, size_t cap)
+{
+	const struct facts *f = c->facts;
+	int cores = c->r && c->r->cores > 0 ? c->r->cores : 1;
+	size_t n = strlen(buf);
+	if (!f || !f->have_workers || f->w.count == 0 || n + 1 >= cap ||
+	    f->w.count > T.few_workers_per_core * cores)
+		return;
+	snprintf(buf + n, cap - n, "%s%d worker%s on %d cores: more workers would hide the latency",
+	         n ? "; " : "", f->w.count, f->w.count == 1 ? "" : "s", cores);
+}
+
+const char *classify_decide(struct judgement j, const struct decide_ctx *c, char *buf, size_t cap)
+{
+	const struct facts *f = c ? c->facts : NULL;
+	if (!c || cap == 0)
+		return classify_advice(j);
+	buf[0] = 0;
+	int cores = c->r && c->r->cores > 0 ? c->r->cores : 1;
+	if (j.verdict == V_UNDERUSED && f && f->have_workers) {
+		if (f->w.count == 0)
+			snprintf(buf, cap, "no process matches --job-cmd here: is the job running on this node?");
+		else if (f->w.count < cores)
+			snprintf(buf, cap, "%d worker%s on %d cores: run %d (max_workers = %d)", f->w.count,
+			         f->w.count == 1 ? "" : "s", cores, cores, cores);
+		else
+			snprintf(buf, cap, "%d workers on %d cores, yet the CPU idles with no I/O: "
+			         "they wait on something else (a lock, a remote service?)", f->w.count, cores);
+		return buf;
+	}
+	if (j.verdict == V_IO_STARVED && (j.cause == C_DISK || j.cause == C_NETWORK)) {
+		bool fit = fit_advice(c, buf, cap);
+		latency_hint(c, buf, cap);
+		if (fit || buf[0]) {
+			if (!fit) {
+				size_t n = strlen(buf);
+				snprintf(buf + n, cap - n, "; or %s", j.cause == C_NETWORK
+				         ? "copy the inputs to local disk first"
+				         : "load the data into memory (tmpfs) or a local SSD");
+			}
+			return buf;
+		}
+	}
+	return classify_advice(j);
 }

@@ -55,6 +55,12 @@ static const char usage[] =
 "      --todo [DEST:]DIR   count the inputs in DIR as the total\n"
 "      --stall-after SECS  flag STALLED when nothing finished for this long\n"
 "                          (default 120, or 10x the recent time per file)\n"
+"      --inputs [DEST:]DIR the job's inputs (default: the --todo DIR): their\n"
+"                          bytes and the bytes still to read decide between\n"
+"                          memory (/dev/shm) and a faster disk\n"
+"      --job-cmd PATTERN   the job's processes: those whose command line\n"
+"                          contains PATTERN (workers per node: running,\n"
+"                          sleeping, blocked)\n"
 "\n"
 "Events (stalled, resumed, done, down, up, restarted, verdict):\n"
 "      --on-event CMD      run CMD (sh -c) per event, details in DOPTOP_EVENT,\n"
@@ -106,6 +112,8 @@ static const struct option longopts[] = {
 	{ "total", required_argument, 0, O_TOTAL },
 	{ "todo", required_argument, 0, O_TODO },
 	{ "stall-after", required_argument, 0, O_STALL },
+	{ "inputs", required_argument, 0, O_INPUTS },
+	{ "job-cmd", required_argument, 0, O_JOB_CMD },
 	{ "on-event", required_argument, 0, O_ON_EVENT },
 	{ "exit-when-done", no_argument, 0, O_EXIT_DONE },
 	{ "theme", required_argument, 0, O_THEME },

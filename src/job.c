@@ -1,5 +1,7 @@
 /* job.c — count the job's outputs and inputs, feed progress (see job.h). */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
@@ -23,7 +25,7 @@ struct target {
 	struct job *job;
 	enum job_target which;
 	char   *dest, *dir;
-	struct counter *counter;     /* local only */
+	struct counter *counter;     /* local only (not for JT_INPUTS) */
 	struct ssh_conn *conn;       /* remote only, borrowed from the app */
 	char    cmd[8192];
 	bool    in_flight;
@@ -32,6 +34,7 @@ struct target {
 	bool    result_ready;
 	int     rc;
 	uint64_t n;
+	struct insize ins;           /* JT_INPUTS */
 	double  took;
 	double  done_at;             /* monotonic time the local count ended, 0 = now */
 	char    why[TEXT_LINE_MAX];
@@ -52,6 +55,12 @@ struct job {
 	pthread_cond_t cv;
 	bool    want[JT_COUNT];       /* local counts requested from the worker */
 	struct headroom hr;           /* the cluster's, set by the app */
+	bool    have_ins;
+	struct insize ins;
+	unsigned gen;
+	bool    replay;               /* fed from a recording */
+	char    src[64];              /* its source, sanitised */
+	double  replay_now;
 	char    if_gone[64];
 };
 
@@ -103,13 +112,27 @@ static void *worker_main(void *arg)
 		uint64_t n = 0;
 		double took = 0;
 		const char *why = NULL;
-		int rc = counter_count(t->counter, &n, &took, &why);
+		struct insize ins;
+		int rc;
+		if (k == JT_INPUTS) {
+			char line[128];
+			double t0 = clock_mono();
+			rc = insize_local(t->dir, line, sizeof line, &why);
+			if (rc == 0 && insize_parse(line, strlen(line), &ins) < 0) {
+				rc = COUNT_ERR_READ;
+				why = "bad inputs measurement";
+			}
+			took = clock_mono() - t0;
+		} else
+			rc = counter_count(t->counter, &n, &took, &why);
 		double done_at = clock_mono();
 		pthread_mutex_lock(&j->mu);
 		t->done_at = done_at;
 		j->busy = false;
 		t->rc = rc;
 		t->n = n;
+		if (k == JT_INPUTS && rc == 0)
+			t->ins = ins;
 		t->took = took;
 		text_sanitize(t->why, sizeof t->why, rc < 0 && why ? why : "");
 		t->result_ready = true;
@@ -134,7 +157,12 @@ static int target_init(struct job *j, enum job_target w, const char *arg,
 		t->dest = strdup(from);
 	const char *glob = w == JT_DONE ? o->done_glob : NULL;
 	bool rec = w == JT_DONE ? o->recursive : false;
-	if (t->dest) {
+	if (w == JT_INPUTS) {
+		if (t->dest && insize_command(t->cmd, sizeof t->cmd, t->dir) < 0) {
+			*why = "directory name too long";
+			return -1;
+		}
+	} else if (t->dest) {
 		if (count_remote_command(t->cmd, sizeof t->cmd, t->dir, glob, rec) < 0) {
 			*why = "directory name too long";
 			return -1;
@@ -166,6 +194,8 @@ int job_new(const struct options *o, struct job **out, const char **why)
 	j->interval = o->interval;
 	if (target_init(j, JT_DONE, o->done, o->done_from, o, why) < 0 ||
 	    (o->todo && target_init(j, JT_TODO, o->todo, NULL, o, why) < 0) ||
+	    ((o->inputs || o->todo) &&
+	     target_init(j, JT_INPUTS, o->inputs ? o->inputs : o->todo, NULL, o, why) < 0) ||
 	    pipe2(j->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
 		job_free(j);
 		return -1;
@@ -242,14 +272,19 @@ static void on_remote(void *arg, int status, const char *out, size_t len)
 	uint64_t n;
 	t->result_ready = true;
 	t->took = 0;
-	if (status == 0 && count_parse_remote(out, len, &n) == 0) {
+	if (t->which == JT_INPUTS) {
+		if (status == 0 && insize_parse(out, len, &t->ins) == 0) {
+			t->rc = 0;
+			return;
+		}
+	} else if (status == 0 && count_parse_remote(out, len, &n) == 0) {
 		t->rc = 0;
 		t->n = n;
 		return;
 	}
 	t->rc = COUNT_ERR_READ;
-	snprintf(t->why, sizeof t->why, "cannot count '%s' on %s (exit %d)", t->dir,
-	         t->dest, status);
+	snprintf(t->why, sizeof t->why, "cannot %s '%s' on %s (exit %d)",
+	         t->which == JT_INPUTS ? "measure" : "count", t->dir, t->dest, status);
 	char clean[sizeof t->why];
 	text_sanitize(clean, sizeof clean, t->why);
 	memcpy(t->why, clean, sizeof clean);
@@ -262,13 +297,19 @@ static void take_result(struct job *j, struct target *t, double now, double wall
 	t->in_flight = false;
 	double took = t->took > 0 ? t->took : now - t->started;
 	t->next_due = progress_next_due(t->started, j->interval, took);
-	if (t->which == JT_TODO && t->next_due < t->started + TODO_RECOUNT_S)
+	if (t->which != JT_DONE && t->next_due < t->started + TODO_RECOUNT_S)
 		t->next_due = t->started + TODO_RECOUNT_S;
 	if (t->rc < 0) {
 		snprintf(j->err, sizeof j->err, "%s", t->why[0] ? t->why : count_strerror(t->rc));
 		return;
 	}
 	j->err[0] = 0;
+	j->gen++;
+	if (t->which == JT_INPUTS) {
+		j->ins = t->ins;
+		j->have_ins = true;
+		return;
+	}
 	if (t->which == JT_TODO) {
 		progress_set_total(&j->p, t->n);
 		return;
@@ -349,6 +390,8 @@ double job_counted_at(const struct job *j)
 
 const char *job_source(const struct job *j)
 {
+	if (j->replay)
+		return j->src[0] ? j->src : "replay";
 	return j->t[JT_DONE].dest ? j->t[JT_DONE].dest : "local";
 }
 
@@ -383,4 +426,143 @@ bool job_best(const struct job *j, double *rate, double *eta_s)
 const char *job_if_gone(const struct job *j)
 {
 	return j->if_gone;
+}
+
+bool job_inputs(const struct job *j, struct insize *in, double *remaining_B)
+{
+	struct progress_view v;
+	*remaining_B = -1;
+	if (!j->have_ins)
+		return false;
+	*in = j->ins;
+	bool have = job_view(j, &v);
+	uint64_t total = v.has_total ? v.total : j->ins.files;
+	if (have && j->ins.files > 0) {
+		double mean = j->ins.bytes / (double)j->ins.files;
+		*remaining_B = total > v.done ? (double)(total - v.done) * mean : 0;
+	} else if (!have)
+		*remaining_B = -1;
+	return true;
+}
+
+unsigned job_generation(const struct job *j)
+{
+	return j->gen;
+}
+
+size_t job_snapshot(const struct job *j, char *buf, size_t cap)
+{
+	struct progress_view v;
+	bool have = job_view(j, &v);
+	int n = snprintf(buf, cap, "source=%s\n", job_source(j));
+	if (have)
+		n += snprintf(buf + n, cap - (size_t)n, "done=%" PRIu64 "\ncounted_at=%.6f\nobserved=%.6f\n",
+		              v.done, j->counted_at, j->p.t_last);
+	if (v.has_total && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n, "total=%" PRIu64 "\n", v.total);
+	if (j->have_ins && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n,
+		              "input_files=%" PRIu64 "\ninput_sampled=%" PRIu64 "\ninput_B=%.0f\n"
+		              "input_network=%d\n", j->ins.files, j->ins.sampled, j->ins.bytes,
+		              j->ins.network ? 1 : 0);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+int job_new_replay(const struct options *o, struct job **out)
+{
+	struct job *j = calloc(1, sizeof *j);
+	*out = NULL;
+	if (!j)
+		return -1;
+	j->wake[0] = j->wake[1] = -1;
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->cv, NULL);
+	progress_init(&j->p, o->stall_after);
+	j->interval = o->interval;
+	j->replay = true;
+	*out = j;
+	return 0;
+}
+
+/* A checked whole number from a J record. */
+static bool rec_u64(const char *v, uint64_t *out)
+{
+	return text_u64_str(v, UINT64_MAX, out) == 0;
+}
+
+int job_feed(struct job *j, double t, const char *text, size_t len, bool nodes_up)
+{
+	char line[256];
+	const char *p = text, *end = text + len;
+	bool have_done = false;
+	uint64_t done = 0, x;
+	double counted_at = t, observed = t;
+	struct insize ins = j->ins;
+	bool have_ins = false;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n < sizeof line) {
+			memcpy(line, p, n);
+			line[n] = 0;
+			char *eq = strchr(line, '=');
+			if (eq) {
+				*eq = 0;
+				const char *k = line, *v = eq + 1;
+				double d;
+				if (!strcmp(k, "done") && rec_u64(v, &x)) {
+					done = x;
+					have_done = true;
+				} else if (!strcmp(k, "total") && rec_u64(v, &x) && x > 0)
+					progress_set_total(&j->p, x);
+				else if (!strcmp(k, "input_files") && rec_u64(v, &x)) {
+					ins.files = x;
+					have_ins = true;
+				} else if (!strcmp(k, "input_sampled") && rec_u64(v, &x))
+					ins.sampled = x;
+				else if (!strcmp(k, "input_B") && text_decimal_str(v, 0, 1e20, &d) == 0)
+					ins.bytes = d;
+				else if (!strcmp(k, "counted_at") && text_decimal_str(v, 0, 1e12, &d) == 0)
+					counted_at = d;
+				else if (!strcmp(k, "observed") && text_decimal_str(v, 0, 1e12, &d) == 0)
+					observed = d;
+				else if (!strcmp(k, "input_network"))
+					ins.network = v[0] == '1';
+				else if (!strcmp(k, "source"))
+					snprintf(j->src, sizeof j->src, "%.60s", v);
+			}
+		}
+		p += n + 1;
+	}
+	if (have_ins) {
+		if (ins.sampled > ins.files)
+			return -1;
+		ins.exact = ins.sampled == ins.files;
+		j->ins = ins;
+		j->have_ins = true;
+	}
+	if (have_done && !(j->have && observed == j->p.t_last && done == j->p.n_last)) {
+		/* The live count's own clock, so rates and ETAs come out the
+		 * same as they did live. */
+		progress_observe(&j->p, observed, done, nodes_up);
+		j->counted_at = counted_at;
+		j->have = true;
+	}
+	j->gen++;
+	return 0;
+}
+
+bool job_is_replay(const struct job *j)
+{
+	return j->replay;
+}
+
+void job_set_replay_now(struct job *j, double t)
+{
+	j->replay_now = t;
+}
+
+double job_replay_now(const struct job *j)
+{
+	return j->replay_now;
 }

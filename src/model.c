@@ -33,6 +33,8 @@ double node_dead_after(double interval)
 int model_init(struct model *m, const struct node_spec *specs, size_t n)
 {
 	m->n = n;
+	m->remaining_B = -1;
+	m->inputs_network = false;
 	m->nodes = calloc(n ? n : 1, sizeof *m->nodes);
 	if (!m->nodes)
 		return -1;
@@ -94,6 +96,8 @@ bool model_hist(const struct node *nd, enum hist_series s, unsigned back, float 
 	return true;
 }
 
+static void refresh_advice(struct model *m, size_t i);
+
 bool model_ingest(struct model *m, size_t i, const struct sample *s, double now)
 {
 	struct node *nd = &m->nodes[i];
@@ -112,6 +116,7 @@ bool model_ingest(struct model *m, size_t i, const struct sample *s, double now)
 			nd->r = r;
 			nd->have_rates = true;
 			nd->j = classify_step(&nd->cls, &nd->r);
+			refresh_advice(m, i);
 			push_hist(nd);
 			fresh = true;
 		} else if (r.restarted) {
@@ -155,6 +160,7 @@ void model_set_state(struct model *m, size_t i, enum conn_state st, const char *
 		nd->have_prev = false;
 		classify_reset(&nd->cls);
 		nd->j = nd->cls.stable;
+		nd->advice[0] = 0;
 	}
 }
 
@@ -164,6 +170,38 @@ long model_find(const struct model *m, const char *name)
 		if (strcmp(m->nodes[i].spec->name, name) == 0)
 			return (long)i;
 	return -1;
+}
+
+/* Recompute node i's advice from its verdict, facts and the job's inputs. */
+static void refresh_advice(struct model *m, size_t i)
+{
+	struct node *nd = &m->nodes[i];
+	struct decide_ctx c = {
+		.r = nd->have_rates ? &nd->r : NULL, .facts = &nd->facts,
+		.remaining_B = m->remaining_B, .inputs_network = m->inputs_network,
+	};
+	const char *a = classify_decide(nd->j, &c, nd->advice, sizeof nd->advice);
+	if (a != nd->advice)
+		nd->advice[0] = 0;
+}
+
+void model_set_inputs(struct model *m, double remaining_B, bool network)
+{
+	m->remaining_B = remaining_B;
+	m->inputs_network = network;
+	for (size_t i = 0; i < m->n; i++)
+		refresh_advice(m, i);
+}
+
+void model_facts_changed(struct model *m, size_t i)
+{
+	if (i < m->n)
+		refresh_advice(m, i);
+}
+
+const char *model_advice(const struct node *nd)
+{
+	return nd->advice[0] ? nd->advice : classify_advice(nd->j);
 }
 
 /* The job's ceiling over the working nodes (see struct cluster). */

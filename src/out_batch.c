@@ -59,6 +59,24 @@ static void json_headroom(FILE *f, const struct headroom *h)
 	out_json_string(f, h->why);
 }
 
+/* ,"workers":{...}|null,"local_disk":{...}|null */
+static void json_facts(FILE *f, const struct facts *fc)
+{
+	if (fc->have_workers) {
+		fprintf(f, ",\"workers\":{\"count\":%d,\"running\":%d,\"sleeping\":%d,\"blocked\":%d,",
+		        fc->w.count, fc->w.running, fc->w.sleeping, fc->w.blocked);
+		jnum(f, "mem_limit_B", fc->have_mem_limit, fc->mem_limit_B, "}");
+	} else
+		fputs(",\"workers\":null", f);
+	if (fc->have_disks) {
+		fputs(",\"local_disk\":{", f);
+		jnum(f, "free_B", true, fc->disk_free_B, ",\"mount\":");
+		out_json_string(f, fc->disk_mount);
+		fputc('}', f);
+	} else
+		fputs(",\"local_disk\":null", f);
+}
+
 static void json_node(FILE *f, const struct node *nd, double t, double now)
 {
 	const struct rates *r = &nd->r;
@@ -107,11 +125,12 @@ static void json_node(FILE *f, const struct node *nd, double t, double now)
 	struct judgement j = ok ? nd->j : (struct judgement){ V_UNKNOWN, C_NONE };
 	fprintf(f, "\"verdict\":\"%s\",\"cause\":\"%s\",\"advice\":", verdict_name(j.verdict),
 	        cause_name(j.cause));
-	out_json_string(f, classify_advice(j));
+	out_json_string(f, ok ? model_advice(nd) : classify_advice(j));
 	fputc(',', f);
 	struct headroom h;
 	classify_headroom(r, j, &h);	/* j is unknown without data */
 	json_headroom(f, &h);
+	json_facts(f, &nd->facts);
 	fprintf(f, ",\"since_s\":%.3f,\"reconnects\":%u,\"restarted\":%s,\"probe\":\"%s\",\"why\":",
 	        nd->since > 0 ? now - nd->since : 0, nd->reconnects,
 	        nd->restarted ? "true" : "false",
@@ -196,7 +215,7 @@ void out_text_block(FILE *f, const struct model *m, double t, double now, double
 		        fmt_bytes(a[4], sizeof a[4], r->net_rx_Bps),
 		        fmt_bytes(a[5], sizeof a[5], r->net_tx_Bps), r->psi_io_some,
 		        verdict_name(nd->j.verdict), cause_name(nd->j.cause),
-		        classify_advice(nd->j));
+		        model_advice(nd));
 	}
 	fputc('\n', f);
 	fflush(f);

@@ -52,6 +52,13 @@ void job_json(const struct job *j, FILE *f, double t)
 	bool best = job_best(j, &best_rate, &best_eta);
 	json_num(f, "eta_best_s", best, 0, best_eta);
 	json_num(f, "rate_best_per_s", best, 3, best_rate);
+	struct insize in;
+	double rem = -1;
+	bool ins = job_inputs(j, &in, &rem);
+	json_num(f, "input_B", ins, 0, in.bytes);
+	json_num(f, "input_files", ins, 0, ins ? (double)in.files : 0);
+	json_num(f, "input_sampled", ins, 0, ins ? (double)in.sampled : 0);
+	json_num(f, "remaining_B", ins && rem >= 0, 0, rem);
 	fprintf(f, "\"stalled\":%s,", have && v.stalled ? "true" : "false");
 	json_num(f, "counted_at", at > 0, 3, at);
 	fputs("\"source\":", f);
@@ -153,13 +160,31 @@ static void state_mark(struct job_line *l, const struct progress_view *v)
 	l->mark_len = strlen(l->text) - l->mark;
 }
 
+/* "  inputs 12.4G (sizes of 1000 of 20000 files), 8.1G to read". */
+static void inputs_text(const struct job *j, char *buf, size_t cap)
+{
+	struct insize in;
+	double rem;
+	char a[16], b[16];
+	if (!job_inputs(j, &in, &rem))
+		return;
+	add(buf, cap, "  inputs %s", fmt_bytes(a, sizeof a, in.bytes));
+	if (!in.exact)
+		add(buf, cap, " (sizes of %llu of %llu files)", (unsigned long long)in.sampled,
+		    (unsigned long long)in.files);
+	if (rem >= 0)
+		add(buf, cap, ", %s to read%s", fmt_bytes(b, sizeof b, rem),
+		    in.network ? " over the network" : "");
+}
+
 /* "1234 / 5000 (24.7%)  3.2 files/s (avg 3.0)  ETA 6m12s (14:05)  last
  * file 0s ago", "... FINISHED 22:08:38 in 1m00s, avg 33.3/s". */
 static void summary(const struct job *j, struct job_line *l)
 {
 	struct progress_view v;
 	char a[16], b[16], c[16];
-	double now = (double)time(NULL);
+	/* a replay's clock is the recording's */
+	double now = job_is_replay(j) ? job_replay_now(j) : (double)time(NULL);
 	memset(l, 0, sizeof *l);
 	l->frac = -1;
 	if (!job_view(j, &v)) {
@@ -198,6 +223,7 @@ static void summary(const struct job *j, struct job_line *l)
 			    fmt_duration(b, sizeof b, last_file_s(j, &v, now)));
 		state_mark(l, &v);
 	}
+	inputs_text(j, l->text, sizeof l->text);
 	if (v.msg)
 		add(l->text, sizeof l->text, "  %s", v.msg);
 	double ago = now - job_counted_at(j);

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,12 +100,13 @@ struct recorder *recorder_open(const char *path, const char *version,
 }
 
 /* Append one frame record and flush it. */
-int recorder_frame(struct recorder *r, int node_idx, double t,
-                   const char *raw, size_t len)
+/* Write one record of kind k ('F', 'X', 'J'). */
+static int put_record(struct recorder *r, char k, int node_idx, double t,
+                      const char *raw, size_t len)
 {
-	if (!r || node_idx < 0 || node_idx >= r->nnodes || len > FPARSE_MAX_FRAME)
+	if (!r || node_idx < 0 || node_idx >= (r->nnodes ? r->nnodes : 1) || len > FPARSE_MAX_FRAME)
 		return REC_EARG;
-	fprintf(r->f, "F %d ", node_idx);
+	fprintf(r->f, "%c %d ", k, node_idx);
 	put_time(r->f, t);
 	fprintf(r->f, " %zu\n", len);
 	if (len && fwrite(raw, 1, len, r->f) != len)
@@ -112,6 +114,39 @@ int recorder_frame(struct recorder *r, int node_idx, double t,
 	if (fflush(r->f) != 0 || ferror(r->f))
 		return REC_EIO;
 	return 0;
+}
+
+int recorder_frame(struct recorder *r, int node_idx, double t,
+                   const char *raw, size_t len)
+{
+	if (r && node_idx >= r->nnodes)
+		return REC_EARG;
+	return put_record(r, 'F', node_idx, t, raw, len);
+}
+
+int recorder_facts(struct recorder *r, int node_idx, double t, bool procs, bool disks,
+                   const char *text, size_t len)
+{
+	char *buf;
+	int rc;
+	if (r && node_idx >= r->nnodes)
+		return REC_EARG;
+	if (len + 3 > FPARSE_MAX_FRAME)
+		len = FPARSE_MAX_FRAME - 3;
+	if (!(buf = malloc(len + 3)))
+		return REC_ENOMEM;
+	buf[0] = procs ? '1' : '0';
+	buf[1] = disks ? '1' : '0';
+	buf[2] = '\n';
+	memcpy(buf + 3, text, len);
+	rc = put_record(r, 'X', node_idx, t, buf, len + 3);
+	free(buf);
+	return rc;
+}
+
+int recorder_job(struct recorder *r, double t, const char *text, size_t len)
+{
+	return put_record(r, 'J', 0, t, text, len);
 }
 
 /* Flush and close a recorder. */
@@ -266,8 +301,8 @@ const char *replay_version(const struct replay *rp)
 	return rp->version;
 }
 
-/* Parse "F <idx> <time> <len>" into its fields. */
-static int parse_record_line(struct replay *rp, char *line, int *idx,
+/* Parse "F|X|J <idx> <time> <len>" into its fields. */
+static int parse_record_line(struct replay *rp, char *line, char *kind, int *idx,
                              double *t, size_t *len)
 {
 	char *save = NULL, *w[4];
@@ -277,11 +312,15 @@ static int parse_record_line(struct replay *rp, char *line, int *idx,
 	for (i = 0; i < 4; i++)
 		if (!(w[i] = strtok_r(i ? NULL : line, " ", &save)))
 			return REC_EFORMAT;
-	if (strtok_r(NULL, " ", &save) || strcmp(w[0], "F") != 0)
+	if (strtok_r(NULL, " ", &save) || w[0][1] || !strchr("FXJ", w[0][0]))
 		return REC_EFORMAT;
-	if ((rc = parse_uint(w[1], (uint64_t)rp->nnodes - 1, &v)) < 0 ||
-	    rp->nnodes == 0)
+	*kind = w[0][0];
+	if (*kind == 'J' ? strcmp(w[1], "0") != 0
+	                 : ((rc = parse_uint(w[1], (uint64_t)rp->nnodes - 1, &v)) < 0 ||
+	                    rp->nnodes == 0))
 		return REC_EFORMAT;
+	if (*kind == 'J')
+		v = 0;
 	*idx = (int)v;
 	if ((rc = parse_decimal(w[2], 0, RECORD_MAX_TIME, t)) < 0)
 		return rc;
@@ -291,9 +330,9 @@ static int parse_record_line(struct replay *rp, char *line, int *idx,
 	return 0;
 }
 
-/* Read the next record; raw is borrowed until the next call. */
-int replay_next(struct replay *rp, int *node_idx, double *t,
-                const char **raw, size_t *len)
+/* Read the next record of any kind; raw is borrowed until the next call. */
+int replay_next_any(struct replay *rp, char *kind, int *node_idx, double *t,
+                    const char **raw, size_t *len)
 {
 	char line[REC_LINE_MAX];
 	long n = read_line(rp->f, line, sizeof(line));
@@ -305,7 +344,7 @@ int replay_next(struct replay *rp, int *node_idx, double *t,
 		return ferror(rp->f) ? REC_EIO : 0;
 	if (n < 0)
 		return (int)n;
-	if ((rc = parse_record_line(rp, line, node_idx, t, len)) < 0)
+	if ((rc = parse_record_line(rp, line, kind, node_idx, t, len)) < 0)
 		return rc;
 	need = *len ? *len : 1;
 	if (need > rp->bufcap) {
@@ -319,6 +358,17 @@ int replay_next(struct replay *rp, int *node_idx, double *t,
 		return ferror(rp->f) ? REC_EIO : 0;   /* cut off: the end */
 	*raw = rp->buf;
 	return 1;
+}
+
+/* Read the next frame record, skipping the others. */
+int replay_next(struct replay *rp, int *node_idx, double *t,
+                const char **raw, size_t *len)
+{
+	char kind;
+	int rc;
+	while ((rc = replay_next_any(rp, &kind, node_idx, t, raw, len)) == 1 && kind != 'F')
+		;
+	return rc;
 }
 
 /* Close a replay; NULL is a no-op. */

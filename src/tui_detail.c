@@ -244,7 +244,7 @@ static void title(struct page *p, const struct node *nd, double now)
 	if (tui_node_ok(nd)) {
 		snprintf(line, sizeof line, "verdict %s%s%s: %s", verdict_name(nd->j.verdict),
 		         nd->j.cause ? "/" : "", nd->j.cause ? cause_name(nd->j.cause) : "",
-		         classify_advice(nd->j));
+		         model_advice(nd));
 		text(p, tui_attr(t, tui_verdict_elem(nd->j.verdict)), line);
 		const struct rates *r = &nd->r;
 		char a[4][16];

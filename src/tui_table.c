@@ -408,7 +408,7 @@ static void cell(const struct node *nd, int c, double now, char *buf, size_t cap
 		return;
 	case COL_ADVICE:
 		if (ok)
-			snprintf(buf, cap, "%s", classify_advice(nd->j));
+			snprintf(buf, cap, "%s", model_advice(nd));
 		else
 			text_sanitize(buf, cap, nd->why);
 		return;
@@ -519,7 +519,7 @@ static void footer(const struct tui *t, const struct model *m, int y)
 	if (tui_node_ok(nd))
 		snprintf(line, sizeof line, "%s: %s%s%s - %s", name, verdict_name(nd->j.verdict),
 		         nd->j.cause ? "/" : "", nd->j.cause ? cause_name(nd->j.cause) : "",
-		         classify_advice(nd->j));
+		         model_advice(nd));
 	else
 		snprintf(line, sizeof line, "%s: %s%s%s", name, conn_state_name(nd->state),
 		         nd->why[0] ? " - " : "", nd->why);

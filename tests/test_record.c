@@ -126,6 +126,51 @@ static void test_round_trip(void **st)
 	assert_int_equal(recorder_close(NULL), 0);
 }
 
+/* Facts (X) and job (J) records between frames: replay_next_any() sees
+ * them all, replay_next() only the frames. */
+static void test_job_records(void **st)
+{
+	const char *names[] = { "a", "b" };
+	struct recorder *r = recorder_open(path, "0.1.0", 1.0, names, 2, NULL);
+	(void)st;
+	assert_non_null(r);
+	assert_int_equal(recorder_frame(r, 0, 10.0, "frame0", 6), 0);
+	assert_int_equal(recorder_facts(r, 1, 10.5, true, false, "P 1 0 R x\n", 10), 0);
+	assert_int_equal(recorder_job(r, 10.6, "done=3\n", 7), 0);
+	assert_int_equal(recorder_frame(r, 1, 11.0, "frame1", 6), 0);
+	assert_int_equal(recorder_facts(r, 2, 1, true, true, "", 0), REC_EARG);
+	assert_int_equal(recorder_close(r), 0);
+
+	struct replay *rp = replay_open(path, NULL);
+	char kind;
+	int idx;
+	double t;
+	const char *raw;
+	size_t len;
+	assert_non_null(rp);
+	assert_int_equal(replay_next_any(rp, &kind, &idx, &t, &raw, &len), 1);
+	assert_int_equal(kind, 'F');
+	assert_int_equal(replay_next_any(rp, &kind, &idx, &t, &raw, &len), 1);
+	assert_int_equal(kind, 'X');
+	assert_int_equal(idx, 1);
+	assert_int_equal(len, 13);
+	assert_memory_equal(raw, "10\nP 1 0 R x\n", 13);
+	assert_int_equal(replay_next_any(rp, &kind, &idx, &t, &raw, &len), 1);
+	assert_int_equal(kind, 'J');
+	assert_int_equal(idx, 0);
+	assert_memory_equal(raw, "done=3\n", 7);
+	assert_int_equal(replay_next_any(rp, &kind, &idx, &t, &raw, &len), 1);
+	assert_int_equal(kind, 'F');
+	assert_int_equal(replay_next_any(rp, &kind, &idx, &t, &raw, &len), 0);
+	replay_close(rp);
+	rp = replay_open(path, NULL);
+	assert_int_equal(replay_next(rp, &idx, &t, &raw, &len), 1);
+	assert_int_equal(replay_next(rp, &idx, &t, &raw, &len), 1);
+	assert_memory_equal(raw, "frame1", 6);
+	assert_int_equal(replay_next(rp, &idx, &t, &raw, &len), 0);
+	replay_close(rp);
+}
+
 static void test_header_text(void **st)
 {
 	char buf[256], want[64];
@@ -259,6 +304,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_header_text),
+		cmocka_unit_test(test_job_records),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupt),
