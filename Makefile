@@ -23,13 +23,20 @@ OBJ      = $(SRC:src/%.c=build/rel/%.o)
 # Everything but main.c and the loops (app*.c) links into unit tests.
 LIBSRC   = $(filter-out src/main.c src/app.c src/app_replay.c src/app_facts.c,$(SRC))
 TESTSRC  = $(sort $(wildcard tests/test_*.c))
+# Test tiers.  A cmocka test whose header comment has the line
+# " * Tier: integration" needs a real sshd (or root) and runs only in
+# `make test`; every other one is a unit test, run by `make check` too.
+ITESTSRC = $(shell grep -l '^ \* Tier: integration' $(TESTSRC))
+UTESTSRC = $(filter-out $(ITESTSRC),$(TESTSRC))
 
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 DBGOBJ   = $(SRC:src/%.c=build/dbg/%.o)
 DBGLIB   = $(LIBSRC:src/%.c=build/dbg/%.o)
 TESTBIN  = $(TESTSRC:tests/%.c=build/dbg/tests/%)
+UTESTBIN = $(UTESTSRC:tests/%.c=build/dbg/tests/%)
+ITESTBIN = $(ITESTSRC:tests/%.c=build/dbg/tests/%)
 
-.PHONY: all run test test-vm bench fuzz install uninstall clean screenshots
+.PHONY: all run check test test-vm bench fuzz install uninstall clean screenshots
 
 all: doptop
 
@@ -57,10 +64,17 @@ build/rel build/dbg build/dbg/tests:
 run: doptop
 	./doptop
 
-# README step 2 (after `sh .ci/deps test`): the whole suite, unit +
-# integration, under ASan+UBSan.
+# The fast tier: every unit test under ASan+UBSan; no root, no sshd, no
+# loads (under 30 s).
+check: $(UTESTBIN)
+	@UNIT_TESTS="$(UTESTBIN)" sh tests/run_all.sh check
+
+# README step 2 (after `sh .ci/deps test`): the whole suite under
+# ASan+UBSan: the unit tier, then the integration tier (cmocka tests against
+# a real sshd, tests/it_*.sh, one item per real-load scenario).  Ends with
+# "N passed, N failed, N skipped"; skips are listed with their reasons.
 test: build/dbg/doptop $(TESTBIN)
-	@sh tests/run_all.sh
+	@UNIT_TESTS="$(UTESTBIN)" IT_TESTS="$(ITESTBIN)" sh tests/run_all.sh all
 
 # Only the microVM fleet test (part of `make test` too): VMS=N guests.
 test-vm: build/dbg/doptop

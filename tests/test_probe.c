@@ -35,6 +35,7 @@ struct got {
 	uint64_t last_seq;
 	int seq_ok;       /* every seq was last + 1, starting at 1 */
 	double first_t, last_t;
+	double last_arrival;  /* this process's clock when the last frame came */
 	struct sample last;
 };
 
@@ -91,6 +92,7 @@ static void on_frame(void *arg, const struct sample *s, const char *raw,
 		g->first_t = s->t;
 	g->last_seq = s->seq;
 	g->last_t = s->t;
+	g->last_arrival = now();
 	g->last = *s;
 	g->frames++;
 }
@@ -179,10 +181,11 @@ static void check_probe(const char *shell, int force_sh, double interval,
 	struct run r;
 	struct got g = { .seq_ok = 1 };
 	struct fparse *p = fparse_new();
-	double took;
+	double took, started;
 	int kids;
 
 	assert_true(probe_command(cmd, sizeof(cmd), interval) > 0);
+	started = now();
 	start(&r, shell, cmd, force_sh, NULL);
 	kids = collect(&r, p, &g, 4, 10);
 	assert_true(g.frames >= 4);
@@ -200,15 +203,18 @@ static void check_probe(const char *shell, int force_sh, double interval,
 	assert_true(g.last.processes > 0);
 	if (access("/proc/pressure/io", R_OK) == 0)
 		assert_true(g.last.have & SP_PSI_IO);
-	/* Node clock: 3 intervals between frame 1 and frame 4. */
+	/* Node clock: at least 3 intervals between frame 1 and frame 4, and
+	 * no more than the time this process saw pass from starting the
+	 * probe to receiving frame 4 (however slow a busy machine makes the
+	 * shell, its clock is real time). */
 	assert_true(g.last_t - g.first_t > 2.5 * interval);
-	assert_true(g.last_t - g.first_t < 3 * interval + 1.0);
+	assert_true(g.last_t - g.first_t < g.last_arrival - started + 0.05);
 	if (force_sh)
 		assert_true(kids > 0);   /* the fallback forks cat/sleep... */
 	else
 		assert_int_equal(kids, 0);   /* ...the bash loop never does */
 	took = stop(&r);
-	assert_true(took < 1.0);
+	assert_true(took < 3.0);
 	fparse_free(p);
 }
 
@@ -240,7 +246,7 @@ static void test_probe_exits_on_eof(void **st)
 	start(&r, "sh", cmd, 0, NULL);
 	collect(&r, p, &g, 1, 10);
 	assert_int_equal(g.frames, 1);
-	assert_true(stop(&r) < 1.0);
+	assert_true(stop(&r) < 3.0);   /* a tenth of the interval */
 	fparse_free(p);
 }
 

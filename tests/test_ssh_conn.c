@@ -2,6 +2,7 @@
  * test_ssh_conn.c — the libssh2 transport against real OpenSSH sshd
  * processes on 127.0.0.1 (started with tests/lib/sshd_start.sh, stopped by
  * PID).  Run from the repository root.
+ * Tier: integration (starts sshd on 127.0.0.1: `make test`, not `make check`)
  */
 #include <setjmp.h>
 #include <stdarg.h>

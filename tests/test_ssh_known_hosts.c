@@ -1,6 +1,7 @@
 /* test_ssh_known_hosts.c — OpenSSH's known_hosts rules (patterns, case,
  * ports, hashed names, markers, any-type mismatch, errors), appending under
- * a lock, and the host key step against a real sshd. */
+ * a lock, and the host key step against a real sshd.
+ * Tier: integration (starts sshd on 127.0.0.1: `make test`, not `make check`) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
