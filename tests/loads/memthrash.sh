@@ -5,7 +5,12 @@
 # iowait on swap reads).  Uses cgroup v2 memory.max when the memory
 # controller is in the v2 hierarchy, else v1 memory.limit_in_bytes.  The
 # swap file is used only by this cgroup in practice (the limit forces the
-# reclaim; the rest of the machine has plenty of free RAM).
+# reclaim; the rest of the machine has plenty of free RAM).  The workers
+# write their pages (write64): pages only ever read are the shared zero
+# page, never charged to the cgroup, so a read-only worker (read64, as
+# before) made no swap traffic at all on a machine without swap.  Skipped
+# (exit 3) when the kernel has no swap, swapon refuses the file (a file
+# system without swap file support) or there is no memory cgroup.
 . "$(dirname "$0")/common.sh"
 LOAD_NAME=memthrash
 MEM_LIMIT_MB="${MEM_LIMIT_MB:-128}"
@@ -17,6 +22,7 @@ MEM_SWAP_MB="${MEM_SWAP_MB:-1024}"
 load_start() {
 	local d cg knob i; d="$(load_dir $LOAD_NAME)"
 	command -v stress-ng >/dev/null || { echo "stress-ng missing" >&2; return 1; }
+	[ -e /proc/swaps ] || load_skip "this kernel has no swap support"
 	# swap files must live on a real fs, not tmpfs: /var/tmp
 	mkdir -p /var/tmp/doptop-loads
 	dd if=/dev/zero of=/var/tmp/doptop-loads/memthrash.swap bs=1M count="$MEM_SWAP_MB" status=none || return 1
@@ -30,7 +36,7 @@ load_start() {
 	echo "$((MEM_LIMIT_MB << 20))" >"$cg/$knob" || return 1
 	[ -f "$cg/memory.swappiness" ] && echo 100 >"$cg/memory.swappiness"
 	load_spawn "$d" bash -c 'echo $$ >"$1/cgroup.procs" && exec stress-ng --vm "$2" \
-		--vm-bytes "$3"M --vm-keep --vm-method read64 --timeout "$4"s' \
+		--vm-bytes "$3"M --vm-keep --vm-method write64 --timeout "$4"s' \
 		worker "$cg" "$MEM_WORKERS" "$MEM_WORKER_MB" "$LOAD_TIMEOUT"
 }
 
