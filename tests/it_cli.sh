@@ -115,10 +115,13 @@ expect_err_env; rc=$?
 [ $rc -eq 2 ] && grep -q "config line 1" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ] && ok "config: bad value -> exit 2" || bad "config: bad value rc=$rc $(cat "$T/err")"
 
 # SIGTERM ends a batch run promptly with exit 0
-"$BIN" -b -i 0.2 >/dev/null 2>&1 &
+. "$(dirname "$0")/lib/wait.sh"
+"$BIN" -b -i 0.2 >"$T/batch" 2>&1 &
 pid=$!
-sleep 1; kill -TERM $pid
-i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+batch_row() { grep -q '^local ' "$T/batch"; }
+wait_for 20 "a batch row" batch_row
+kill -TERM $pid
+i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 $pid 2>/dev/null; then kill -9 $pid; bad "SIGTERM"; else wait $pid; [ $? -eq 0 ] && ok "SIGTERM" || bad "SIGTERM rc"; fi
 
 echo "it_cli: $fails failed"

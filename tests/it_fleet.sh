@@ -6,8 +6,10 @@ set -u
 BIN=$(readlink -f "${DOPTOP_BIN:-./build/dbg/doptop}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/sshd.sh"
+. "$HERE/lib/wait.sh"
 sshd_init || exit 1
 T="$SSHD_DIR"
+WAIT_PANE="$T/pane"
 fails=0
 ok()  { echo "ok   - $1"; }
 bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
@@ -39,13 +41,19 @@ PY
 
 # 2. preemption: kill one sshd -> down within a few intervals while the
 #    others keep updating; restart it on the same port -> up by itself
-"$BIN" -F "$CFG" -n adhoc-preemptible-000..002 --json -i 0.5 -c 40 >"$T/p.json" 2>"$T/err" &
+#    (waits on the JSON stream, not on the clock; doptop is stopped with
+#    SIGTERM once the node is back, a few intervals later)
+N1='o["type"] == "node" and o["node"] == "adhoc-preemptible-001"'
+"$BIN" -F "$CFG" -n adhoc-preemptible-000..002 --json -i 0.5 >"$T/p.json" 2>"$T/err" &
 run=$!
-sleep 4
-sshd_stop "$PID1"
-sleep 6
-sshd_start n1 "$PORT1" >/dev/null || bad "restart sshd"
-wait $run
+if wait_json "$T/p.json" 30 "$N1 and o['state'] == 'up'" 4 >/dev/null; then
+	sshd_stop "$PID1"
+	wait_json "$T/p.json" 30 "$N1 and o['state'] == 'down'" >/dev/null &&
+		{ sshd_start n1 "$PORT1" >/dev/null || bad "restart sshd"; }
+	from=$(lines "$T/p.json")
+	wait_json "$T/p.json" 60 "$N1 and o['state'] == 'up'" 4 "$from" >/dev/null
+fi
+kill -TERM $run; wait $run
 python3 - "$T/p.json" <<'PY' && ok "preempted node: down, others unaffected, back up" || bad "preemption"
 import json, sys
 nodes = [json.loads(l) for l in open(sys.argv[1]) if '"type":"node"' in l]
@@ -58,8 +66,12 @@ back = [i for i, s in enumerate(seq) if s == "up" and i > first_down]
 assert back, seq
 last = [n for n in nodes if n["node"] == "adhoc-preemptible-001"][-1]
 assert last["state"] == "up" and last["reconnects"] >= 1, last
-# the others never stopped: up and with fresh numbers in every interval
-assert all(n["state"] == "up" and n["cpu"] for n in other[4:]), [n["state"] for n in other]
+# the others never stopped: once up (and one interval later, with a delta),
+# up and with fresh numbers in every interval
+for name in ("adhoc-preemptible-000", "adhoc-preemptible-002"):
+    st = [n for n in other if n["node"] == name]
+    first = next(i for i, n in enumerate(st) if n["state"] == "up")
+    assert all(n["state"] == "up" and n["cpu"] for n in st[first + 1:]), (name, [n["state"] for n in st])
 downs = [n for n in nodes if n["node"] == "adhoc-preemptible-001" and n["state"] == "down"]
 assert all(n["cpu"] is None and n["verdict"] == "unknown" for n in downs)
 PY
@@ -113,11 +125,16 @@ tail -n 2 "$T/k3.json" | grep -q "hostkey-mismatch.*$fp" && ok "changed key refu
 tail -n 2 "$T/a.json" | grep -q '"state":"auth-failed".*nosuchuser' && ok "wrong user: auth-failed" || bad "wrong user: $(tail -n 2 "$T/a.json")"
 
 # 6. zero forks per sample: strace the node's probe shell over 60 samples
-"$BIN" -F "$CFG" -n adhoc-preemptible-002 --json -i 0.1 -c 100 >/dev/null 2>&1 &
+"$BIN" -F "$CFG" -n adhoc-preemptible-002 --json -i 0.1 >"$T/z.json" 2>&1 &
 run=$!
-sleep 2.5
-probe=$(for p in $(sshd_tree "$PID2"); do
-	tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -q 'EPOCHREALTIME' && echo $p; done | tail -n 1)
+# the probe: the remote shell of that sshd running the sampling loop
+find_probe() {
+	probe=$(for p in $(sshd_tree "$PID2"); do
+		tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -q 'EPOCHREALTIME' && echo $p; done | tail -n 1)
+	[ -n "$probe" ]
+}
+wait_json "$T/z.json" 30 'o["type"] == "node" and o["state"] == "up"' 2 >/dev/null &&
+	wait_for 10 "the probe process under sshd $PID2" find_probe
 if [ -n "$probe" ]; then
 	timeout 6 strace -f -c -e trace=fork,vfork,clone,clone3,execve -p "$probe" 2>"$T/strace" >/dev/null
 	calls=$(awk '$NF ~ /^(fork|vfork|clone|clone3|execve)$/ {n += $4} END {print n + 0}' "$T/strace")
@@ -125,15 +142,19 @@ if [ -n "$probe" ]; then
 else
 	bad "probe process not found"
 fi
-wait $run
+kill -TERM $run; wait $run
 
 # 7. doptop ends -> the remote loop ends, however doptop ends (SIGKILL too)
-"$BIN" -F "$CFG" -n adhoc-preemptible-000 --json -i 0.3 >/dev/null 2>&1 &
+"$BIN" -F "$CFG" -n adhoc-preemptible-000 --json -i 0.3 >"$T/k9.json" 2>&1 &
 run=$!
-sleep 2.5
+wait_json "$T/k9.json" 30 'o["type"] == "node" and o["state"] == "up"' 2 >/dev/null ||
+	bad "node 000 never up before the SIGKILL"
 kill -9 $run; wait $run 2>/dev/null
-i=0; while [ $i -lt 50 ] && [ -n "$(sshd_tree "$PID0")" ]; do sleep 0.1; i=$((i + 1)); done
-[ -z "$(sshd_tree "$PID0")" ] && ok "SIGKILL: remote loop gone in $((i / 10)).$((i % 10)) s" || bad "remote loop survived SIGKILL: $(sshd_tree "$PID0")"
+no_remote_loop() { [ -z "$(sshd_tree "$PID0")" ]; }
+s0=$(date +%s)
+wait_for 5 "the remote loop to end" no_remote_loop &&
+	ok "SIGKILL: remote loop gone in $(( $(date +%s) - s0 )) s or less" ||
+	bad "remote loop survived SIGKILL: $(sshd_tree "$PID0")"
 
 # 8. record a fleet, replay twice: identical
 "$BIN" -F "$CFG" -n adhoc-preemptible-000..002 --record "$T/f.rec" --json -i 0.5 -c 6 >/dev/null 2>&1
@@ -153,18 +174,17 @@ while time.time() < end:
 hostile=$!
 TM="tmux -L doptop-fleet-$$ -f /dev/null"
 $TM new-session -d -s t -x 200 -y 70 "TERM=screen-256color $BIN -F $CFG -n adhoc-preemptible-000 -i 0.5; echo EXIT=\$?; sleep 30"
-i=0; while [ $i -lt 100 ] && ! $TM capture-pane -p -t t | grep -q '^adhoc-preemptible-000 *up'; do sleep 0.1; i=$((i + 1)); done
+TMS="doptop-fleet-$$"
+wait_pane "$TMS" t 20 '^adhoc-preemptible-000 +up' || bad "node row never up: $(cat "$WAIT_PANE")"
 $TM send-keys -t t Enter
-i=0; while [ $i -lt 80 ] && ! $TM capture-pane -p -t t | grep -q 'pwned'; do sleep 0.1; i=$((i + 1)); done
-$TM capture-pane -p -t t >"$T/pane"
+wait_pane "$TMS" t 20 'pwned' || true
 title=$($TM display -p -t t '#{pane_title}')
 grep -Eq '[.?]\]2;pwned[.?]{2}\[2J' "$T/pane" && ok "hostile process name shown sanitised" || bad "hostile process name: $(grep -i pwn "$T/pane")"
 [ "$title" != "pwned" ] && grep -q '^PID\|PID ' "$T/pane" && ok "the terminal never got the escape (title '$title')" || bad "pane title '$title'"
 $TM send-keys -t t q
-sleep 0.3
+wait_pane "$TMS" t 10 '^NODE' || bad "q does not leave the detail view"
 $TM send-keys -t t q
-i=0; while [ $i -lt 50 ] && ! $TM capture-pane -p -t t | grep -q 'EXIT=0'; do sleep 0.1; i=$((i + 1)); done
-$TM capture-pane -p -t t | grep -q 'EXIT=0' && ok "screen over SSH exits 0" || bad "screen exit: $($TM capture-pane -p -t t | tail -3)"
+wait_pane "$TMS" t 10 'EXIT=0' && ok "screen over SSH exits 0" || bad "screen exit: $(tail -3 "$WAIT_PANE")"
 $TM kill-server 2>/dev/null
 kill $hostile 2>/dev/null; wait $hostile 2>/dev/null
 

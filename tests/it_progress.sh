@@ -7,6 +7,7 @@ BIN=$(readlink -f "${DOPTOP_BIN:-./build/dbg/doptop}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 GEN="$HERE/it_progress_gen.py"
 . "$HERE/lib/sshd.sh"
+. "$HERE/lib/wait.sh"
 sshd_init || exit 1
 T="$SSHD_DIR/work"
 mkdir -p "$T"
@@ -15,12 +16,15 @@ ok()  { echo "ok   - $1"; }
 bad() { echo "FAIL - $1"; fails=$((fails + 1)); }
 # progress lines of a JSON run, one per line
 plines() { grep '"type":"progress"' "$1"; }
+# has_files DIR N: DIR holds at least N files
+has_files() { [ "$(find "$1" -type f | wc -l)" -ge "$2" ]; }
+P='o["type"] == "progress"'
 
 # 1. rate within 10% and ETA within 15% of the truth
 mkdir "$T/out"
 python3 "$GEN" "$T/out" 40 30 >/dev/null &
 gen=$!
-sleep 1
+wait_for 10 "the generator's first files" has_files "$T/out" 20
 "$BIN" --done "$T/out" --total 2000 --json -i 1 -c 14 -n local >"$T/rate.json" 2>"$T/err"
 kill $gen 2>/dev/null; wait $gen 2>/dev/null
 plines "$T/rate.json" | tail -n 1 | python3 -c '
@@ -38,11 +42,13 @@ assert p["source"] == "local" and p["stalled"] is False
 # 2. stall: generator stops -> stalled after --stall-after, then recovers
 mkdir "$T/stall"
 python3 "$GEN" "$T/stall" 20 2 >/dev/null
-"$BIN" --done "$T/stall" --stall-after 2 --json -i 0.5 -c 16 -n local >"$T/stall.json" 2>&1 &
+"$BIN" --done "$T/stall" --stall-after 2 --json -i 0.5 -n local >"$T/stall.json" 2>&1 &
 run=$!
-sleep 5.5
+wait_json "$T/stall.json" 30 "$P and o['stalled']" >/dev/null
 python3 "$GEN" "$T/stall" 20 1 --ext .b >/dev/null
-wait $run
+from=$(lines "$T/stall.json")
+wait_json "$T/stall.json" 30 "$P and not o['stalled']" 2 "$((from + 1))" >/dev/null
+kill -TERM $run; wait $run
 plines "$T/stall.json" | python3 -c '
 import json, sys
 s = [json.loads(l)["stalled"] for l in sys.stdin]
@@ -55,10 +61,14 @@ assert s[-1] is False and True in s[first:], s
 # 3. deleting outputs is reported, never a negative rate or a crash
 mkdir "$T/del"
 python3 "$GEN" "$T/del" 100 1 >/dev/null
-"$BIN" --done "$T/del" --json -i 0.5 -c 8 -n local >"$T/del.json" 2>&1 &
+"$BIN" --done "$T/del" --json -i 0.5 -n local >"$T/del.json" 2>&1 &
 run=$!
-sleep 2; find "$T/del" -type f -name 'out000000[0-4]?.out' -delete
-wait $run; rc=$?
+wait_json "$T/del.json" 30 "$P and o['done'] == 100" 2 >/dev/null
+find "$T/del" -type f -name 'out000000[0-4]?.out' -delete
+wait_json "$T/del.json" 30 "$P and o['message'] and 'down' in o['message']" >/dev/null
+from=$(lines "$T/del.json")
+wait_json "$T/del.json" 30 "$P" 1 "$((from + 1))" >/dev/null
+kill -TERM $run; wait $run; rc=$?
 plines "$T/del.json" | python3 -c '
 import json, sys
 ps = [json.loads(l) for l in sys.stdin]
