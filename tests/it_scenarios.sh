@@ -162,11 +162,11 @@ run_one() {
 	fi
 	case $name in
 	idle|single)
-		if ! busy=$(wait_quiet 30); then
-			echo "SKIP $name: the machine is busy with other work (busy $busy% after 30 s)"
+		if ! busy=$(wait_quiet 20); then
+			echo "SKIP $name: the machine is busy with other work (busy $busy% after 20 s)"
 			return 2
 		fi ;;
-	*)	busy=$(wait_quiet 10) || echo "  (busy $busy% before the start: other work; the signature decides)" ;;
+	*)	busy=$(wait_quiet 5) || echo "  (busy $busy% before the start: other work; the signature decides)" ;;
 	esac
 	CURRENT="$name"
 	"$LOADS/$name.sh" start >"$out.start" 2>&1

@@ -91,7 +91,7 @@ SIGNATURES = {
              ("io some %", psi("io_some"), ">=", 30),
              ("busy %", f("busy"), "<", 70)],
     "net": [("net B/s", net, ">=", 320 * 1024),
-            ("disk B/s", disk, "<", 64 * 1024),
+            ("disk/net", lambda r: disk(r) / max(net(r), 1), "<", 0.15),
             ("busy %", f("busy"), "<", 70)],
     "mixed": [("busy %", f("busy"), ">=", 95),
               ("kernel share %", share, "<", 40),
@@ -105,6 +105,15 @@ SIGNATURES = {
 SIGNATURES["netdirect"] = SIGNATURES["net"]
 
 
+def num(v):
+    """A figure as people read it: 2.1M, 35k, 0.15, 97.5."""
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:.1f}M"
+    if abs(v) >= 1e4:
+        return f"{v / 1e3:.0f}k"
+    return f"{v:.3g}"
+
+
 def judge(name, row):
     """Return (met, text) for the signature of name on a rates row."""
     parts, met = [], True
@@ -116,7 +125,7 @@ def judge(name, row):
             continue
         ok = v >= bound if op == ">=" else v < bound
         met = met and ok
-        parts.append(f"{label} {v:.4g} ({op} {bound:.4g}{'' if ok else ' NOT MET'})")
+        parts.append(f"{label} {num(v)} ({op} {num(bound)}{'' if ok else ' NOT MET'})")
     return met, f"{name}: " + ", ".join(parts)
 
 
