@@ -30,7 +30,8 @@
  * The zero-fork bash loop (%lld: interval in microseconds).  bash 5 is
  * needed for EPOCHREALTIME; older bash execs the sh loop ($1).
  *  r FILE   read a whole file into v (read -d '' returns 1 at EOF: fine)
- *  g KEY    append vmstat line "KEY n" from v to the frame, if present
+ *  g KEY    append line "KEY n" of v (vmstat, meminfo) to the frame, if
+ *           present: only the lines the parser reads travel (wire bytes)
  *  w        wait until the next tick; `read -t` returns >128 on timeout,
  *           another non-zero value at EOF: then exit
  * The "intr" line of /proc/stat is dropped: it holds one number per IRQ
@@ -54,7 +55,9 @@
 	"r /proc/diskstats;f+=\"%%disk$N$v\";" \
 	"r /proc/net/dev;f+=\"%%net$N$v\";" \
 	"r /proc/loadavg;f+=\"%%load$N$v\";" \
-	"r /proc/meminfo;f+=\"%%mem$N$v\";" \
+	"r /proc/meminfo;v=$N$v;f+=\"%%mem$N\";" \
+	"for k in MemTotal: MemFree: MemAvailable: Buffers: Cached: SwapTotal: " \
+	"SwapFree:;do g $k;done;" \
 	"r /proc/vmstat;v=$N$v;f+=\"%%vm$N\";" \
 	"for k in pswpin pswpout workingset_refault_file workingset_refault_anon " \
 	"workingset_refault;do g $k;done;" \
@@ -75,7 +78,9 @@
 	"printf \"%%%%disk\\n\";cat /proc/diskstats;" \
 	"printf \"%%%%net\\n\";cat /proc/net/dev;" \
 	"printf \"%%%%load\\n\";cat /proc/loadavg;" \
-	"printf \"%%%%mem\\n\";cat /proc/meminfo;" \
+	"printf \"%%%%mem\\n\";" \
+	"grep -E \"^(MemTotal|MemFree|MemAvailable|Buffers|Cached|SwapTotal|SwapFree):\" " \
+	"/proc/meminfo;" \
 	"printf \"%%%%vm\\n\";grep -E \"^(pswp|workingset_refault)\" /proc/vmstat;" \
 	"for k in cpu io memory;do [ -r /proc/pressure/$k ]&&" \
 	"printf \"%%%%psi-%%.3s\\n\" $k&&cat /proc/pressure/$k 2>/dev/null;done;" \
