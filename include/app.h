@@ -8,8 +8,13 @@
 
 #include "cli.h"
 
+/* Exit status of --once / --count when, at the end, a node was not up, or
+ * the job was stalled or could not be counted (a contract: documented in
+ * --help, doptop.1 and README). */
+#define APP_EXIT_DEGRADED 3
+
 /* Run until the count is reached, the user quits, or a signal.  Returns
- * the process exit code (0 ok, 1 runtime failure). */
+ * the process exit code (0 ok, 1 runtime failure, APP_EXIT_DEGRADED). */
 int app_run(struct options *o);
 
 #endif

@@ -29,6 +29,7 @@ struct options {
 	bool   recursive;
 	int64_t total;              /* -1 = unknown */
 	double stall_after;         /* seconds */
+	bool   stall_set;           /* --stall-after was given */
 	/* decisions (issue 9) */
 	const char *inputs;         /* --inputs [DEST:]DIR, or NULL (then --todo) */
 	const char *job_cmd;        /* --job-cmd PATTERN, or NULL */

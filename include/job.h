@@ -55,6 +55,12 @@ double job_counted_at(const struct job *j);
 const char *job_source(const struct job *j);
 /* The last counting error ("" when none), sanitised. */
 const char *job_error(const struct job *j);
+/* A hint about the count ("" when none): a --done-glob that matches no
+ * file of a directory that has files. */
+const char *job_note(const struct job *j);
+/* True when the last attempt to count failed for a reason other than a
+ * connection still being opened (for the --once/--count exit status). */
+bool job_failing(const struct job *j);
 /* The progress state, for the sparkline (borrowed). */
 const struct progress *job_progress(const struct job *j);
 

@@ -22,6 +22,7 @@
 #include "parse.h"
 #include "record.h"
 #include "ssh_conn.h"
+#include "text.h"
 #include "tui.h"
 
 volatile sig_atomic_t g_stop, g_winch;
@@ -600,6 +601,37 @@ static void app_free(struct app *a)
 	model_free(&a->m);
 }
 
+/* --once / --count ended: 0 when every node was up and the job (if any)
+ * neither stalled nor failed to count, else APP_EXIT_DEGRADED with one
+ * line on stderr saying which (scripts need not parse the output). */
+static int app_count_status(struct app *a)
+{
+	char line[TEXT_LINE_MAX * 2] = "", name[64];
+	int bad = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < a->m.n; i++) {
+		const struct node *nd = &a->m.nodes[i];
+		if (nd->state == CS_UP)
+			continue;
+		if (bad++ < 3 && n < sizeof line)
+			n += (size_t)snprintf(line + n, sizeof line - n, "%s%s %s", bad > 1 ? ", " : "",
+			                      text_sanitize(name, sizeof name, nd->spec->name),
+			                      conn_state_name(nd->state));
+	}
+	if (bad)
+		fprintf(stderr, "doptop: %d of %zu node%s not up at the end (%s%s)\n", bad, a->m.n,
+		        a->m.n == 1 ? "" : "s", line, bad > 3 ? ", ..." : "");
+	struct progress_view v;
+	if (a->job && job_view(a->job, &v) && v.stalled) {
+		fprintf(stderr, "doptop: the job is stalled\n");
+		bad++;
+	} else if (a->job && job_failing(a->job)) {
+		fprintf(stderr, "doptop: the job could not be counted: %s\n", job_error(a->job));
+		bad++;
+	}
+	return bad ? APP_EXIT_DEGRADED : 0;
+}
+
 int app_run(struct options *o)
 {
 	struct app a;
@@ -666,6 +698,8 @@ int app_run(struct options *o)
 	}
 	a.dirty = true;
 	int rc = a.rp ? app_loop_replay(&a) : loop(&a);
+	if (rc == 0 && o->count > 0 && a.blocks >= o->count)
+		rc = app_count_status(&a);
 	tui_free(a.tui);
 	a.tui = NULL;   /* pending aux callbacks (processes) must not draw */
 	app_free(&a);

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "columns.h"
 #include "ssh_config.h"
 #include "text.h"
+#include "theme.h"
 
 static const char usage[] =
 "Usage: doptop [options]\n"
@@ -17,7 +19,8 @@ static const char usage[] =
 "Nodes:\n"
 "  -n, --nodes SPEC        nodes to watch (repeatable). SPEC is a comma list of\n"
 "                          host, user@host, host:port, ranges like\n"
-"                          adhoc-preemptible-000..002, @FILE, or local.\n"
+"                          adhoc-preemptible-000..002 (or pdsh style\n"
+"                          adhoc-preemptible-[000-002]), @FILE, or local.\n"
 "                          Default: local (this machine, no SSH).\n"
 "      --list-nodes        print the expanded node list and exit\n"
 "\n"
@@ -81,7 +84,9 @@ static const char usage[] =
 "Keys: arrows move, Enter details, / filter, s sort, r reverse, g group,\n"
 "space freeze, t theme, h help, q quit.\n"
 "Config: $XDG_CONFIG_HOME/doptop/config (nodes, interval, theme, columns,\n"
-"no-color); the command line wins.  Exit: 0 ok, 1 runtime error, 2 bad usage.\n"
+"no-color); the command line wins.  Exit: 0 ok, 1 runtime error, 2 bad usage\n"
+"(also any bad value in the config file), 3 with --once/--count when a node\n"
+"was not up or the job stalled or could not be counted at the end.\n"
 "See doptop(1).\n";
 
 enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_REPLAY, O_SPEED,
@@ -135,6 +140,68 @@ static int fail(const char *what, const char *arg, const char *why)
 	return 2;
 }
 
+/* Edit distance between a and b (at most 64 characters each are
+ * compared), for "did you mean". */
+static int distance(const char *a, const char *b)
+{
+	size_t na = strnlen(a, 64), nb = strnlen(b, 64);
+	int row[65];
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= na; i++) {
+		int diag = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= nb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[nb];
+}
+
+/* An unknown option, with the nearest long option when one is close
+ * ("--totl" -> "did you mean --total?").  Returns 2. */
+static int unknown_option(const char *arg)
+{
+	char name[80], hint[128] = "";
+	const char *best = NULL;
+	int bestd = 3;             /* at most two edits away */
+	if (strncmp(arg, "--", 2) == 0) {
+		snprintf(name, sizeof name, "%s", arg + 2);
+		name[strcspn(name, "=")] = 0;
+		int np = 0;
+		size_t hl = 0;
+		for (const struct option *lo = longopts; lo->name && name[0]; lo++)
+			if (strncmp(lo->name, name, strlen(name)) == 0 && hl + 40 < sizeof hint) {
+				hl += (size_t)snprintf(hint + hl, sizeof hint - hl, "%s--%s",
+				                       np ? " or " : "ambiguous: ", lo->name);
+				np++;
+			}
+		if (np > 1)
+			return fail("unknown option", arg, hint);
+		hint[0] = 0;
+		for (const struct option *lo = longopts; lo->name; lo++) {
+			int d = distance(name, lo->name);
+			/* a prefix of an option is the likelier slip ("--rec") */
+			if (strncmp(lo->name, name, strlen(name)) == 0 && strlen(name) >= 3)
+				d = 1;
+			if (d < bestd) {
+				bestd = d;
+				best = lo->name;
+			}
+		}
+	}
+	if (best)
+		snprintf(hint, sizeof hint, "did you mean --%s? (doptop --help lists them all)", best);
+	return fail("unknown option", arg, best ? hint : "doptop --help lists the options");
+}
+
 /* Apply one parsed option; 0, or 2 after an error message. */
 static int apply(int c, const char *arg, struct options *o)
 {
@@ -172,6 +239,7 @@ static int apply(int c, const char *arg, struct options *o)
 	case O_STALL:
 		if (text_decimal_str(arg, 1, 1e7, &o->stall_after) < 0)
 			return fail("bad --stall-after", arg, "seconds >= 1");
+		o->stall_set = true;
 		return 0;
 	case 'b': o->batch = true; return 0;
 	case O_JSON: o->json = true; return 0;
@@ -249,12 +317,44 @@ static int check(struct options *o)
 		return fail("--total and --todo cannot be used together", NULL, NULL);
 	if ((o->done_glob || o->recursive || o->done_from) && !o->done)
 		return fail("--done-glob, --recursive and --done-from need --done DIR", NULL, NULL);
+	if ((o->total > 0 || o->todo || o->stall_set) && !o->done)
+		return fail("--total, --todo and --stall-after need --done DIR (what to count)",
+		            NULL, NULL);
 	if (o->exit_when_done && (!o->done || (o->total <= 0 && !o->todo)))
 		return fail("--exit-when-done needs --done DIR and --total N or --todo DIR", NULL, NULL);
 	if (o->inputs && !o->inputs[0])
 		return fail("bad --inputs", o->inputs, "empty directory");
 	if (o->done && !o->done[0])
 		return fail("bad --done", o->done, "empty directory");
+	return 0;
+}
+
+/* Values that need a look beyond their own text, checked the same way in
+ * every mode (screen, batch, JSON, replay): the theme must exist (the
+ * config file's columns are checked as it is read).  0 or 2. */
+static int check_values(struct options *o)
+{
+	char why[512], where[600];
+	if (o->theme) {
+		struct theme th;
+		if (theme_load(&th, o->theme, why, sizeof why) < 0) {
+			char names[THEME_MAX_THEMES][THEME_NAME_MAX], list[256] = "";
+			int n = theme_list(names, THEME_MAX_THEMES);
+			for (int i = 0; i < n; i++) {
+				size_t l = strlen(list);
+				snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", names[i]);
+			}
+			why[strcspn(why, ";")] = 0;    /* "...; using default": not here */
+			size_t l = strlen(why);
+			snprintf(why + l, sizeof why - l, " (themes: %.250s)", list);
+			if (o->theme != o->cfg.theme)
+				return fail("bad --theme", o->theme, why);
+			if (config_path(where, sizeof where - 40) < 0)
+				where[0] = 0;
+			strcat(where, ": bad theme");
+			return fail(where, o->theme, why);
+		}
+	}
 	return 0;
 }
 
@@ -282,7 +382,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 			return 1;
 		}
 		if (c == '?')
-			return fail("unknown option", argv[optind - 1], NULL);
+			return unknown_option(argv[optind - 1]);
 		if (c == ':')
 			return fail("missing value for", argv[optind - 1], NULL);
 		if ((rc = apply(c, optarg, o)) != 0)
@@ -304,6 +404,8 @@ int cli_parse(int argc, char **argv, struct options *o)
 	if (!o->theme && o->cfg.theme[0])
 		o->theme = o->cfg.theme;
 	o->no_color |= o->cfg.no_color;
+	if ((rc = check_values(o)) != 0)
+		return rc;
 	if (o->nodes.n == 0 && !o->replay && o->cfg.nodes[0] &&
 	    nodespec_add(&o->nodes, o->cfg.nodes, &why) < 0)
 		return fail("bad nodes in the config file", o->cfg.nodes, why);

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "columns.h"
 #include "config.h"
+#include "text.h"
 #include "kvline.h"
 #include "text.h"
 
@@ -32,8 +34,19 @@ static int apply(struct config *c, char *ln, const char **why)
 		return put(c->theme, sizeof c->theme, v);
 	if (strcmp(k, "nodes") == 0)
 		return put(c->nodes, sizeof c->nodes, v);
-	if (strcmp(k, "columns") == 0)
+	if (strcmp(k, "columns") == 0) {
+		/* Checked here, so a bad name fails the same in every mode. */
+		static char msg[TEXT_LINE_MAX + 64];
+		bool want[NCOLS];
+		char bad[64];
+		const char *cwhy;
+		if (columns_parse(v, want, bad, sizeof bad, &cwhy) < 0) {
+			snprintf(msg, sizeof msg, "column '%.60s': %s", bad, cwhy);
+			*why = msg;
+			return -1;
+		}
 		return put(c->columns, sizeof c->columns, v);
+	}
 	if (strcmp(k, "interval") == 0) {
 		double d;
 		if (text_decimal_str(v, INTERVAL_MIN_S, INTERVAL_MAX_S, &d) < 0) {

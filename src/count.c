@@ -163,7 +163,8 @@ static int err_of(int e)
 /* Set c->why from a code and errno text; returns code. */
 static int fail(struct counter *c, int code, int e)
 {
-	if (e)
+	/* "directory does not exist" says all that ENOENT would. */
+	if (e && code != COUNT_ERR_MISSING && code != COUNT_ERR_NOTDIR)
 		snprintf(c->why, sizeof c->why, "%s: %s", count_strerror(code),
 			 strerror(e));
 	else

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "clock.h"
 #include "count.h"
@@ -37,6 +38,8 @@ struct target {
 	struct insize ins;           /* JT_INPUTS */
 	double  took;
 	double  done_at;             /* monotonic time the local count ended, 0 = now */
+	struct counter *any;         /* local with a glob: every file, for a hint */
+	uint64_t n_any;              /* files there when the glob matched none */
 	char    why[TEXT_LINE_MAX];
 };
 
@@ -54,6 +57,7 @@ struct job {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool    want[JT_COUNT];       /* local counts requested from the worker */
+	char    note[TEXT_LINE_MAX];  /* a hint about the count ("" = none) */
 	struct headroom hr;           /* the cluster's, set by the app */
 	bool    have_ins;
 	struct insize ins;
@@ -126,8 +130,16 @@ static void *worker_main(void *arg)
 		} else
 			rc = counter_count(t->counter, &n, &took, &why);
 		double done_at = clock_mono();
+		/* A glob that matches nothing in a directory with files is most
+		 * likely a wrong pattern: count the rest once to say so. */
+		uint64_t n_any = 0;
+		const char *why_any;
+		double took_any;
+		if (rc == 0 && n == 0 && t->any && counter_count(t->any, &n_any, &took_any, &why_any) < 0)
+			n_any = 0;
 		pthread_mutex_lock(&j->mu);
 		t->done_at = done_at;
+		t->n_any = n_any;
 		j->busy = false;
 		t->rc = rc;
 		t->n = n;
@@ -142,6 +154,44 @@ static void *worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&j->mu);
 	return NULL;
+}
+
+/* A local directory to count: it may not exist yet (the job creates it),
+ * but then its parent must: a missing parent is a typo, and waiting for
+ * it would only hide that.  A path that is not a directory is refused.
+ * 0, or -1 with a reason naming the path in *why (static). */
+static int local_dir_check(const char *dir, const char **why)
+{
+	static char msg[TEXT_LINE_MAX + 64];
+	char clean[TEXT_LINE_MAX], parent[4096];
+	struct stat st;
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		snprintf(msg, sizeof msg, "'%s' is not a directory",
+		         text_sanitize(clean, sizeof clean, dir));
+		*why = msg;
+		return -1;
+	}
+	if (errno != ENOENT)
+		return 0;          /* permission and the like: said on the progress line */
+	snprintf(parent, sizeof parent, "%s", dir);
+	size_t n = strlen(parent);
+	while (n > 1 && parent[n - 1] == '/')
+		parent[--n] = 0;
+	char *slash = strrchr(parent, '/');
+	if (!slash)
+		return 0;          /* "out": the current directory exists */
+	if (slash == parent)
+		slash[1] = 0;
+	else
+		*slash = 0;
+	if (stat(parent, &st) == 0)
+		return 0;          /* the job will make it */
+	snprintf(msg, sizeof msg, "'%s' does not exist, nor its parent (a typo?)",
+	         text_sanitize(clean, sizeof clean, dir));
+	*why = msg;
+	return -1;
 }
 
 /* Set up one target from "[DEST:]DIR"; 0 or -1 with *why. */
@@ -167,8 +217,11 @@ static int target_init(struct job *j, enum job_target w, const char *arg,
 			*why = "directory name too long";
 			return -1;
 		}
-	} else if (!(t->counter = counter_new(t->dir, glob, rec))) {
+	} else if (!(t->counter = counter_new(t->dir, glob, rec)) ||
+	           (glob && !(t->any = counter_new(t->dir, NULL, rec)))) {
 		*why = "out of memory";
+		return -1;
+	} else if (local_dir_check(t->dir, why) < 0) {
 		return -1;
 	}
 	j->active[w] = true;
@@ -238,6 +291,7 @@ void job_free(struct job *j)
 	}
 	for (int i = 0; i < JT_COUNT; i++) {
 		counter_free(j->t[i].counter);
+		counter_free(j->t[i].any);
 		free(j->t[i].dest);
 		free(j->t[i].dir);
 	}
@@ -300,7 +354,14 @@ static void take_result(struct job *j, struct target *t, double now, double wall
 	if (t->which != JT_DONE && t->next_due < t->started + TODO_RECOUNT_S)
 		t->next_due = t->started + TODO_RECOUNT_S;
 	if (t->rc < 0) {
-		snprintf(j->err, sizeof j->err, "%s", t->why[0] ? t->why : count_strerror(t->rc));
+		const char *why = t->why[0] ? t->why : count_strerror(t->rc);
+		char clean[TEXT_LINE_MAX];
+		/* A remote failure already names its directory and host. */
+		if (t->dest)
+			snprintf(j->err, sizeof j->err, "%s", why);
+		else
+			snprintf(j->err, sizeof j->err, "cannot count '%s': %s",
+			         text_sanitize(clean, sizeof clean, t->dir), why);
 		return;
 	}
 	j->err[0] = 0;
@@ -309,6 +370,13 @@ static void take_result(struct job *j, struct target *t, double now, double wall
 		j->ins = t->ins;
 		j->have_ins = true;
 		return;
+	}
+	if (t->which == JT_DONE) {
+		j->note[0] = 0;
+		if (t->n == 0 && t->n_any > 0)
+			snprintf(j->note, sizeof j->note,
+			         "no file matches --done-glob (%llu other file%s there)",
+			         (unsigned long long)t->n_any, t->n_any == 1 ? "" : "s");
 	}
 	if (t->which == JT_TODO) {
 		progress_set_total(&j->p, t->n);
@@ -342,10 +410,19 @@ static void start_count(struct job *j, struct target *t, double now)
 		t->in_flight = true;
 		return;
 	}
-	/* The node that counts is not up yet: try again next interval. */
+	/* The node that counts is not up yet: try again next interval, and
+	 * say why (a name that does not resolve is no reason to wait
+	 * silently forever). */
 	t->next_due = now + j->interval;
-	if (!j->have)
-		snprintf(j->err, sizeof j->err, "waiting for %s to count on", t->dest);
+	enum conn_state st = t->conn ? ssh_conn_state(t->conn) : CS_CONNECTING;
+	char dest[TEXT_LINE_MAX], why[TEXT_LINE_MAX];
+	text_sanitize(dest, sizeof dest, t->dest);
+	if (st == CS_CONNECTING || st == CS_UP)
+		snprintf(j->err, sizeof j->err, "waiting for %.80s to count on (connecting)", dest);
+	else
+		snprintf(j->err, sizeof j->err, "cannot count on %.60s: %s%s%.100s", dest,
+		         conn_state_name(st), ssh_conn_why(t->conn)[0] ? ": " : "",
+		         text_sanitize(why, sizeof why, ssh_conn_why(t->conn)));
 }
 
 void job_step(struct job *j, double now, double wall, bool nodes_up)
@@ -398,6 +475,16 @@ const char *job_source(const struct job *j)
 const char *job_error(const struct job *j)
 {
 	return j->err;
+}
+
+const char *job_note(const struct job *j)
+{
+	return j->note;
+}
+
+bool job_failing(const struct job *j)
+{
+	return j->err[0] && strncmp(j->err, "waiting for", 11) != 0;
 }
 
 const struct progress *job_progress(const struct job *j)

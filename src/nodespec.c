@@ -205,6 +205,36 @@ static int expand_host(struct expand *ex, const char *user, const char *host, in
 	return 0;
 }
 
+/* A pdsh/clush bracket list, "n[000-002,007]x": each part is a number or
+ * a range A-B, the same as "n000..002x" and "n007x". */
+static int expand_brackets(struct expand *ex, const char *user, char *host, int port,
+                           const char *item)
+{
+	char *open = strchr(host, '['), *close = open ? strchr(open, ']') : NULL;
+	char one[NODESPEC_MAX_NAME * 2 + 2];
+	if (!close || strchr(close + 1, '[') || close == open + 1)
+		return fail(ex, "bad [A-B] range (one bracket list per name, e.g. n[000-002,007])", item);
+	*open = *close = '\0';
+	for (char *save = NULL, *part = strtok_r(open + 1, ",", &save); part;
+	     part = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(part, '-');
+		for (const char *q = part; *q; q++)
+			if (!isdigit((unsigned char)*q) && q != dash)
+				return fail(ex, "a [range] holds numbers and A-B ranges only", item);
+		if (dash && (dash == part || !dash[1] || strchr(dash + 1, '-')))
+			return fail(ex, "a [range] holds numbers and A-B ranges only", item);
+		if (dash)
+			*dash = '\0';
+		int n = snprintf(one, sizeof one, "%s%s%s%s%s", host, part, dash ? ".." : "",
+		                 dash ? dash + 1 : "", close + 1);
+		if (n < 0 || (size_t)n >= sizeof one)
+			return fail(ex, "host name too long", item);
+		if (expand_host(ex, user, one, port, item) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Split "user@host:port" (or "[v6]:port") and expand it. */
 static int add_item(struct expand *ex, const char *item)
 {
@@ -241,6 +271,8 @@ static int add_item(struct expand *ex, const char *item)
 	}
 	if (!user && !port && strcmp(host, "local") == 0)
 		return push_node(ex, NULL, "local", 0, true, item);
+	if (strchr(host, '['))
+		return expand_brackets(ex, user, host, port, item);
 	return expand_host(ex, user, host, port, item);
 }
 
@@ -315,7 +347,13 @@ static int add_spec(struct expand *ex, const char *spec, int depth)
 	const char *p = spec;
 
 	for (;;) {
-		const char *end = strchr(p, ',');
+		/* a comma inside "n[1,3-5]" belongs to the bracket list */
+		const char *end = p;
+		int depth_b = 0;
+		for (; *end && (*end != ',' || depth_b > 0); end++)
+			depth_b += *end == '[' ? 1 : *end == ']' ? -1 : 0;
+		if (!*end)
+			end = NULL;
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		char item[NODESPEC_MAX_NAME * 2 + 2];
 		while (n > 0 && (*p == ' ' || *p == '\t')) {

@@ -66,6 +66,8 @@ void job_json(const struct job *j, FILE *f, double t)
 	fputs(",\"message\":", f);
 	if (have && v.msg)
 		out_json_string(f, v.msg);
+	else if (job_note(j)[0])
+		out_json_string(f, job_note(j));
 	else
 		fputs("null", f);
 	fputs(",\"error\":", f);
@@ -226,6 +228,8 @@ static void summary(const struct job *j, struct job_line *l)
 	inputs_text(j, l->text, sizeof l->text);
 	if (v.msg)
 		add(l->text, sizeof l->text, "  %s", v.msg);
+	else if (job_note(j)[0])
+		add(l->text, sizeof l->text, "  %s", job_note(j));
 	double ago = now - job_counted_at(j);
 	if (!v.finished && ago >= 2)
 		add(l->text, sizeof l->text, "  (counted %s ago)", fmt_duration(b, sizeof b, ago));

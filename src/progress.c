@@ -243,6 +243,10 @@ static enum progress_state state_of(const struct progress *p, const struct progr
 void progress_get(const struct progress *p, struct progress_view *v)
 {
 	memset(v, 0, sizeof *v);
+	/* The total is known before any count succeeds (a directory that
+	 * cannot be read yet still has its --total). */
+	v->has_total = p->has_total;
+	v->total = p->total;
 	if (!p->started)
 		return;
 	v->done = p->n_last;

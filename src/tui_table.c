@@ -14,33 +14,9 @@
 
 #define NAME_MAX_W 28
 
-/* Title, width, priority (lower drops last), right-aligned, descending
- * by default when sorting. */
-static const struct { const char *title, *sort; int width, prio; bool right, desc; }
-cols[NCOLS] = {
-	[COL_NAME] = { "NODE", "name", 4, 0, false, false },
-	[COL_STATE] = { "STATE", "state", 12, 1, false, false },
-	[COL_BAR] = { "CPU", "busy", 22, 3, false, true },
-	[COL_USR] = { "USR%", "user", 5, 4, true, true },
-	[COL_SYS] = { "SYS%", "system", 5, 4, true, true },
-	[COL_IOW] = { "IOW%", "iowait", 5, 5, true, true },
-	[COL_STL] = { "STL%", "steal", 5, 7, true, true },
-	[COL_LOAD] = { "LOAD", "load", 5, 9, true, true },
-	[COL_FORK] = { "FORK/s", "forks", 6, 8, true, true },
-	[COL_CTXT] = { "CTXT/s", "ctxt", 6, 8, true, true },
-	[COL_DR] = { "DSK_R", "disk-read", 5, 6, true, true },
-	[COL_DW] = { "DSK_W", "disk-write", 5, 6, true, true },
-	[COL_UTIL] = { "UTIL", "util", 4, 9, true, true },
-	[COL_RX] = { "NETRX", "net-rx", 5, 6, true, true },
-	[COL_TX] = { "NETTX", "net-tx", 5, 6, true, true },
-	[COL_PSI] = { "PSIO", "psi-io", 4, 8, true, true },
-	[COL_VERDICT] = { "VERDICT", "verdict", 22, 2, false, false },
-	[COL_ADVICE] = { "ADVICE", NULL, 10, 10, false, false },
-};
-
 const char *tui_sort_name(int sort)
 {
-	return sort >= 0 && sort < NCOLS && cols[sort].sort ? cols[sort].sort : "order";
+	return sort >= 0 && sort < NCOLS && sort != COL_ADVICE ? columns[sort].key : "order";
 }
 
 /* A node's figure for a numeric column; -1 when it has none. */
@@ -156,7 +132,7 @@ void tui_table_view(struct tui *t, const struct model *m)
 	for (size_t i = 0; i < m->n; i++)
 		if (matches(&m->nodes[i], t->filter))
 			t->rows[n++] = (int)i;
-	bool desc = t->sort < NCOLS && cols[t->sort].desc;
+	bool desc = t->sort < NCOLS && columns[t->sort].desc;
 	struct sort_ctx c = { m, t->sort, desc != t->reverse, t->group };
 	if (t->sort != SORT_ORDER || t->group || t->reverse)
 		qsort_r(t->rows, n, sizeof *t->rows, cmp_nodes, &c);
@@ -232,7 +208,7 @@ static void header_line(const struct tui *t, const struct cluster *c, const stru
 		x += tui_put(0, x, COLS - x, tui_attr(t, TE_STATE_DOWN), line, false);
 	}
 	n = snprintf(line, sizeof line, "  sort %s%s%s%s%s%s", tui_sort_name(t->sort),
-	             t->sort == SORT_ORDER ? "" : (cols[t->sort].desc != t->reverse ? " desc" : " asc"),
+	             t->sort == SORT_ORDER ? "" : (columns[t->sort].desc != t->reverse ? " desc" : " asc"),
 	             t->group ? "  grouped" : "", t->filter[0] ? "  filter \"" : "", t->filter,
 	             t->filter[0] ? "\"" : "");
 	(void)n;
@@ -316,26 +292,10 @@ static void verdict_line(const struct tui *t, int y, const struct cluster *c)
 
 int tui_set_columns(struct tui *t, const char *list, const char **why)
 {
-	bool want[NCOLS] = { false };
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", list);
-	for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
-	     tok = strtok_r(NULL, ", ", &save)) {
-		int c;
-		for (c = 0; c < NCOLS; c++)
-			if ((cols[c].sort && strcasecmp(tok, cols[c].sort) == 0) ||
-			    strcasecmp(tok, cols[c].title) == 0)
-				break;
-		if (c == NCOLS) {
-			*why = "unknown column (name, state, busy, user, system, iowait, steal, "
-			       "load, forks, ctxt, disk-read, disk-write, util, net-rx, net-tx, "
-			       "psi-io, verdict, advice)";
-			return -1;
-		}
-		want[c] = true;
-	}
-	/* The node's name and verdict are what the table is for. */
-	want[COL_NAME] = want[COL_VERDICT] = true;
+	bool want[NCOLS];
+	char bad[64];
+	if (columns_parse(list, want, bad, sizeof bad, why) < 0)
+		return -1;
 	for (int c = 0; c < NCOLS; c++)
 		t->hidden[c] = !want[c];
 	return 0;
@@ -357,17 +317,17 @@ static void layout(struct tui *t, const struct model *m)
 		int used = 0;
 		for (int c = 0; c < NCOLS; c++)
 			if (show[c] && c != COL_ADVICE)
-				used += (c == COL_NAME ? namew : cols[c].width) + 1;
+				used += (c == COL_NAME ? namew : columns[c].width) + 1;
 		if (used + (show[COL_ADVICE] ? 12 : 0) <= COLS)
 			break;
 		for (int c = 0; c < NCOLS; c++)
-			if (cols[c].prio == drop)
+			if (columns[c].prio == drop)
 				show[c] = false;
 	}
 	int x = 0;
 	for (int c = 0; c < NCOLS; c++) {
 		int w = !show[c] ? 0 : c == COL_NAME ? namew : c == COL_ADVICE ? COLS - x :
-		        cols[c].width;
+		        columns[c].width;
 		if (x + w > COLS)
 			w = COLS - x;
 		t->colx[c] = x;
@@ -457,7 +417,7 @@ static void node_row(const struct tui *t, int y, const struct node *nd, bool sel
 		enum theme_elem el;
 		cell(nd, c, now, buf, sizeof buf, &el);
 		attr_t a = sel ? sa : tui_attr(t, el);
-		if (cols[c].right && (int)strlen(buf) < w) {
+		if (columns[c].right && (int)strlen(buf) < w) {
 			int pad = w - (int)strlen(buf);
 			tui_put(y, x + pad, w - pad, a, buf, true);
 		} else {
@@ -491,7 +451,7 @@ static void titles(const struct tui *t, int y)
 			continue;
 		attr_t a = c == t->sort ? tui_attr(t, TE_SELECTION) | A_BOLD : h;
 		char buf[32];
-		snprintf(buf, sizeof buf, "%*s", cols[c].right ? (w < 31 ? w : 31) : 0, cols[c].title);
+		snprintf(buf, sizeof buf, "%*s", columns[c].right ? (w < 31 ? w : 31) : 0, columns[c].title);
 		tui_put(y, t->colx[c], w, a, buf, true);
 	}
 }

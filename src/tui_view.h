@@ -8,6 +8,7 @@
 
 #include <curses.h>
 #include <stdbool.h>
+#include "columns.h"
 #include "model.h"
 #include "procs.h"
 #include "text.h"
@@ -15,11 +16,6 @@
 #include "progress.h"
 #include "tui.h"
 
-/* Table columns in display order; also the sort keys (COL_BAR sorts by
- * busy %, COL_ADVICE is never a sort key). */
-enum col { COL_NAME, COL_STATE, COL_BAR, COL_USR, COL_SYS, COL_IOW, COL_STL, COL_LOAD,
-           COL_FORK, COL_CTXT, COL_DR, COL_DW, COL_UTIL, COL_RX, COL_TX, COL_PSI,
-           COL_VERDICT, COL_ADVICE, NCOLS };
 #define SORT_ORDER NCOLS        /* the order nodes were given in */
 
 enum tui_screen { SCR_TABLE, SCR_DETAIL, SCR_HELP };

@@ -114,6 +114,65 @@ expect_err_env() { XDG_CONFIG_HOME="$T/xdg" "$BIN" --once >/dev/null 2>"$T/err";
 expect_err_env; rc=$?
 [ $rc -eq 2 ] && grep -q "config line 1" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ] && ok "config: bad value -> exit 2" || bad "config: bad value rc=$rc $(cat "$T/err")"
 
+# One validation policy (issue 13): every bad value exits 2 with one line,
+# in every mode; the config file too.
+expect_err 2 "bad --theme 'nope'.*themes: default" --theme nope --once
+expect_err 2 "bad --theme 'nope'" --theme nope --json -c 1
+expect_err 2 "need --done" --total 100 --once
+expect_err 2 "need --done" --todo /tmp --once
+expect_err 2 "need --done" --stall-after 5 --once
+expect_err 2 "did you mean --total?" --totl 5
+expect_err 2 "did you mean --interval?" --intervall=2
+expect_err 2 "ambiguous: --record or --recursive" --rec
+expect_err 2 "doptop --help lists" --xyzzy
+expect_err 2 "does not exist, nor its parent" --done "$T/no/such/out" --once
+expect_err 2 "is not a directory" --done /etc/hostname --once
+expect_err 2 "bad --nodes.*numbers and A-B" --list-nodes -n 'n[1-x]'
+"$BIN" --list-nodes -n 'adhoc-preemptible-[000-002],n[7,9-10]' | tr '\n' ' ' >"$T/br"
+[ "$(cat "$T/br")" = "adhoc-preemptible-000 adhoc-preemptible-001 adhoc-preemptible-002 n7 n9 n10 " ] \
+	&& ok "pdsh bracket ranges" || bad "pdsh bracket ranges: $(cat "$T/br")"
+mkdir -p "$T/xdg2/doptop"
+for cfg in 'columns = name,foo' 'theme = nope' 'interval = 0'; do
+	printf '%s\n' "$cfg" >"$T/xdg2/doptop/config"
+	for mode in --once --json "--replay $T/none.rec"; do
+		XDG_CONFIG_HOME="$T/xdg2" "$BIN" $mode -c 1 >/dev/null 2>"$T/err"; rc=$?
+		[ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "$T/xdg2/doptop/config" "$T/err" \
+			&& ok "config '$cfg' $mode: exit 2: $(cat "$T/err")" || bad "config '$cfg' $mode: rc=$rc $(cat "$T/err")"
+	done
+done
+# a --done-glob that matches nothing says so; the path is named on errors
+mkdir "$T/glob"; : >"$T/glob/a.txt"; : >"$T/glob/b.txt"
+"$BIN" --done "$T/glob" --done-glob '*.jpg' --json -i 0.3 -c 2 | grep '"type":"progress"' | tail -n 1 >"$T/g.json"
+grep -q '"message":"no file matches --done-glob (2 other files there)"' "$T/g.json" \
+	&& ok "glob matching nothing: hint" || bad "glob hint: $(cat "$T/g.json")"
+"$BIN" --done "$T/later" --total 9 --json -i 0.3 -c 2 2>/dev/null | grep '"type":"progress"' | tail -n 1 >"$T/m.json"
+grep -q "\"error\":\"cannot count '$T/later': directory does not exist\"" "$T/m.json" && grep -q '"total":9' "$T/m.json" \
+	&& ok "missing directory: path named, total kept" || bad "missing directory: $(cat "$T/m.json")"
+# permission denied keeps the total and says so (run as nobody: root reads anything)
+nobody() { env HOME="$T" XDG_CONFIG_HOME="$T" setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+chmod 711 "$T"
+if command -v setpriv >/dev/null && nobody "$BIN" --version >/dev/null 2>&1; then
+	mkdir "$T/locked"; chmod 000 "$T/locked"
+	nobody "$BIN" --done "$T/locked" --total 50 --json -i 0.3 -c 2 \
+		2>/dev/null | grep '"type":"progress"' | tail -n 1 >"$T/p.json"
+	grep -q '"total":50' "$T/p.json" && grep -qi 'permission denied' "$T/p.json" \
+		&& ok "permission denied: total kept, said" || bad "permission denied: $(cat "$T/p.json")"
+	chmod 700 "$T/locked"
+else
+	echo "skip - permission denied (no setpriv, or the binary is not readable as nobody)"
+fi
+# --once / --count: exit 3 (one line on stderr) when a node is not up or
+# the job stalled at the end; 0 when all is well
+"$BIN" --once >/dev/null 2>"$T/err"; rc=$?
+[ $rc -eq 0 ] && ok "--once all up: 0" || bad "--once all up: rc=$rc $(cat "$T/err")"
+"$BIN" --once -n local,nohost.invalid >/dev/null 2>"$T/err"; rc=$?
+[ $rc -eq 3 ] && grep -q "1 of 2 nodes not up at the end (nohost.invalid " "$T/err" \
+	&& ok "--once with a node down: 3: $(cat "$T/err")" || bad "--once node down: rc=$rc $(cat "$T/err")"
+mkdir "$T/still"
+"$BIN" --done "$T/still" --stall-after 1 -b -i 0.5 -c 5 >/dev/null 2>"$T/err"; rc=$?
+[ $rc -eq 3 ] && grep -q "the job is stalled" "$T/err" \
+	&& ok "--count with a stalled job: 3" || bad "--count stalled: rc=$rc $(cat "$T/err")"
+
 # SIGTERM ends a batch run promptly with exit 0
 . "$(dirname "$0")/lib/wait.sh"
 "$BIN" -b -i 0.2 >"$T/batch" 2>&1 &

@@ -121,6 +121,17 @@ assert p["done"] is None and p["error"] and "storage" in p["error"], p
 print("error:", p["error"])
 ' && ok "failed remote count reported" || bad "failed remote count: $(plines "$T/rfail.json" | tail -n 1)"
 
+# 7b. a counting host that cannot be reached is a reason on the progress
+# line (never a silent wait) and --count exits 3
+sshd_add_host closedport 1
+"$BIN" -F "$SSHD_DIR/ssh_config" --done "closedport:$T" --json -i 0.5 -c 6 -n local >"$T/closed.json" 2>"$T/closed.err"; rc=$?
+plines "$T/closed.json" | tail -n 1 | python3 -c '
+import json, sys
+p = json.loads(sys.stdin.read())
+assert p["error"] and p["error"].startswith("cannot count on closedport: "), p
+print("error:", p["error"])
+' && [ $rc -eq 3 ] && ok "unreachable counting host: reason, exit 3" || bad "unreachable counting host: rc=$rc $(plines "$T/closed.json" | tail -n 1) $(cat "$T/closed.err")"
+
 # 8. the job line through a job's life: idle, start, pause (a kill),
 # resume, finish.  From 10 s after each change the rate is within 15% of
 # the truth (0 while paused), the state says what happens, the ETA is gone

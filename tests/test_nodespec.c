@@ -43,6 +43,11 @@ static const struct ok_case ok_cases[] = {
 	{ "::1", "::1" },
 	{ "10.0.0.1", "10.0.0.1" },
 	{ "my_host.example.com", "my_host.example.com" },
+	/* pdsh / clush bracket lists */
+	{ "adhoc-preemptible-[000-002]", "adhoc-preemptible-000 adhoc-preemptible-001 adhoc-preemptible-002" },
+	{ "n[1,3-4]x", "n1x n3x n4x" },
+	{ "root@n[8-10]:2200,b", "root@n8:2200 root@n9:2200 root@n10:2200 b" },
+	{ "n[7]", "n7" },
 };
 
 /* Join list names with single spaces into buf. */
@@ -117,6 +122,13 @@ static const struct err_case err_cases[] = {
 	{ "n0..99999999", "more than 10000" },
 	{ "n0..9999999999", "too large" },
 	{ "[::1", "bad [address]" },
+	{ "n[1-]", "numbers and A-B" },
+	{ "n[a-b]", "numbers and A-B" },
+	{ "n[]", "bad [A-B]" },
+	{ "n[1-2][3]", "one bracket list" },
+	{ "n[1-2", "bad [A-B]" },
+	{ "n[3-1]", "reversed range" },
+	{ "n[001-16]", "width" },
 	{ "@/nonexistent/doptop-nodes", "/nonexistent/doptop-nodes" },
 };
 
