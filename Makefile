@@ -6,7 +6,7 @@ MANDIR   = $(PREFIX)/share/man/man1
 DATADIR  = $(PREFIX)/share/doptop
 VERSION  = 0.1.0
 
-PKGS     = ncursesw libssh2 libproc2 libcurl libcrypto
+PKGS     = ncursesw libssh2 libproc2 libcurl libcrypto libzstd zlib
 CC      ?= cc
 WARN     = -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
@@ -83,7 +83,7 @@ test-vm: build/dbg/doptop
 bench: doptop
 	@sh bench/run.sh
 
-fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json
+fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json build/fuzz/fuzz_record
 	./build/fuzz/fuzz_parse -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
 	  build/fuzz/corpus tests/fixtures/corpus
 	mkdir -p build/fuzz/corpus_expo build/fuzz/corpus_prom_json
@@ -91,6 +91,8 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json
 	  build/fuzz/corpus_expo tests/fixtures/prom
 	./build/fuzz/fuzz_prom_json -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
 	  build/fuzz/corpus_prom_json tests/fixtures/prom
+	./build/fuzz/fuzz_record -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
+	  -rss_limit_mb=2048 build/fuzz/corpus_record tests/fixtures/corpus_record
 
 build/fuzz/fuzz_parse: fuzz/fuzz_parse.c $(LIBSRC) $(wildcard include/*.h src/*.h)
 	mkdir -p build/fuzz/corpus
@@ -107,6 +109,13 @@ build/fuzz/fuzz_prom_json: fuzz/fuzz_prom_json.c $(LIBSRC) $(wildcard include/*.
 	mkdir -p build/fuzz
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -o $@ fuzz/fuzz_prom_json.c src/prom_json.c src/expo.c -lm
+
+# The recording reader: bare text, gzip and the zstd container.
+build/fuzz/fuzz_record: fuzz/fuzz_record.c $(LIBSRC) $(wildcard include/*.h src/*.h)
+	mkdir -p build/fuzz/corpus_record
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -o $@ fuzz/fuzz_record.c src/replay.c src/record.c src/rec_stream.c \
+	  src/parse_frame.c src/parse_proc.c src/sample.c src/text.c -lzstd -lz -lm
 
 screenshots: doptop
 	@sh tests/screenshots.sh

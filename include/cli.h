@@ -23,6 +23,7 @@ struct options {
 	const char *resolve;        /* --resolve HOST */
 	/* record / replay */
 	const char *record, *replay;
+	unsigned long long record_max;  /* --record-max bytes; 0 = no cap */
 	double speed;               /* replay speed; 0 = as fast as possible */
 	/* progress (issue 4) */
 	const char *done, *done_from, *done_glob, *todo;

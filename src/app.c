@@ -63,14 +63,33 @@ static void setup_signals(void)
 		g_wake[0] = g_wake[1] = -1;
 }
 
+/* Record one frame; a recorder that fails (disk full) stops with one
+ * message, at once in batch/JSON mode, after the screen closes otherwise. */
+static void record_frame(struct app *a, size_t idx, double t, const char *raw, size_t len)
+{
+	if (!a->rec || recorder_frame(a->rec, (int)idx, t, raw, len) == 0)
+		return;
+	snprintf(a->rec_msg, sizeof a->rec_msg, "doptop: recording to '%s' stopped: %s\n",
+	         a->o->record, recorder_error(a->rec) ? recorder_error(a->rec) : "bad frame");
+	if (!recorder_error(a->rec)) {   /* one bad frame, not the file */
+		a->rec_msg[0] = '\0';
+		return;
+	}
+	recorder_close(a->rec);
+	a->rec = NULL;
+	if (!a->screen) {
+		fputs(a->rec_msg, stderr);
+		a->rec_msg[0] = '\0';
+	}
+}
+
 /* A frame from an SSH node. */
 static void on_frame(void *arg, const struct sample *s, const char *raw, size_t rawlen)
 {
 	struct node_ctx *c = arg;
 	if (c->idx >= c->a->m.n)      /* a counting-only connection */
 		return;
-	if (c->a->rec)
-		recorder_frame(c->a->rec, (int)c->idx, clock_wall(), raw, rawlen);
+	record_frame(c->a, c->idx, clock_wall(), raw, rawlen);
 	model_ingest(&c->a->m, c->idx, s, clock_mono());
 	c->a->dirty = true;
 }
@@ -91,7 +110,7 @@ static int read_local(struct app *a, struct sample *s)
 		rt = a->wall0;
 	for (size_t i = 0; i < a->m.n; i++)
 		if (a->m.nodes[i].spec->local)
-			recorder_frame(a->rec, (int)i, rt, a->frame_buf, (size_t)n);
+			record_frame(a, i, rt, a->frame_buf, (size_t)n);
 	return 0;
 }
 
@@ -574,6 +593,10 @@ static int open_record(struct app *a, const char **why)
 	a->rec = recorder_open(a->o->record, DOPTOP_VERSION, a->o->interval, names,
 	                       (int)n, why);
 	free(names);
+	if (a->rec && recorder_limit(a->rec, a->o->record_max) < 0) {
+		*why = "bad --record-max";
+		return -1;
+	}
 	return a->rec ? 0 : -1;
 }
 
@@ -702,6 +725,8 @@ int app_run(struct options *o)
 		rc = app_count_status(&a);
 	tui_free(a.tui);
 	a.tui = NULL;   /* pending aux callbacks (processes) must not draw */
+	if (a.rec_msg[0])
+		fputs(a.rec_msg, stderr);
 	app_free(&a);
 	return rc;
 }

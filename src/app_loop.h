@@ -38,7 +38,8 @@ struct app {
 	size_t job_node[JT_COUNT];    /* 1 + node counted on, 0 = none */
 	struct node_ctx *ctx;
 	struct tui *tui;
-	struct recorder *rec;         /* --record, or NULL */
+	struct recorder *rec;         /* --record, or NULL (also after it failed) */
+	char   rec_msg[512];          /* why recording stopped, shown at exit */
 	struct replay *rp;            /* --replay, or NULL */
 	char  *frame_buf;             /* local frames when recording */
 	unsigned long long local_seq;

@@ -179,7 +179,8 @@ int app_loop_replay(struct app *a)
 		a->dirty = true;
 	}
 	if (rc < 0) {
-		fprintf(stderr, "doptop: '%s' is corrupt after the last good frame\n", a->o->replay);
+		fprintf(stderr, "doptop: '%s' is corrupt after the last good frame: %s\n",
+		        a->o->replay, replay_error(a->rp));
 		return 1;
 	}
 	if (t0 >= 0 && !g_stop && !(a->o->count && a->blocks >= a->o->count))

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli.h"
 #include "columns.h"
+#include "record.h"
 #include "ssh_config.h"
 #include "text.h"
 #include "theme.h"
@@ -45,8 +46,16 @@ static const char usage[] =
 "                          strict mode...) as `ssh -G` does, and exit\n"
 "\n"
 "Record and replay:\n"
-"      --record FILE       append every node's raw frames to FILE\n"
-"      --replay FILE       replay a recording instead of watching live\n"
+"      --record FILE       record every node's raw frames, zstd-compressed, to\n"
+"                          FILE: created with mode 0600, never through a\n"
+"                          symbolic link; an existing recording of the same\n"
+"                          nodes and interval is appended to\n"
+"      --record-max SIZE   keep FILE and its rotated FILE.1, FILE.2, ... within\n"
+"                          SIZE in all (e.g. 500M, 2G; at least 1M): FILE is\n"
+"                          rotated at SIZE/8 and the oldest files are deleted\n"
+"      --replay FILE       replay a recording instead of watching live: FILE\n"
+"                          (with FILE.N ... FILE.1 before it, when rotated),\n"
+"                          a .gz of one, or - for standard input\n"
 "      --speed X           replay speed factor (default 1; 0 = as fast as possible)\n"
 "\n"
 "Job progress:\n"
@@ -89,7 +98,7 @@ static const char usage[] =
 "was not up or the job stalled or could not be counted at the end.\n"
 "See doptop(1).\n";
 
-enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_REPLAY, O_SPEED,
+enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_RECORD_MAX, O_REPLAY, O_SPEED,
        O_DONE, O_DONE_FROM, O_DONE_GLOB, O_RECURSIVE, O_TOTAL, O_TODO, O_STALL,
        O_THEME, O_NO_COLOR, O_INPUTS, O_JOB_CMD, O_ON_EVENT, O_EXIT_DONE, O_RESOLVE };
 
@@ -108,6 +117,7 @@ static const struct option longopts[] = {
 	{ "accept-new", no_argument, 0, O_ACCEPT_NEW },
 	{ "resolve", required_argument, 0, O_RESOLVE },
 	{ "record", required_argument, 0, O_RECORD },
+	{ "record-max", required_argument, 0, O_RECORD_MAX },
 	{ "replay", required_argument, 0, O_REPLAY },
 	{ "speed", required_argument, 0, O_SPEED },
 	{ "done", required_argument, 0, O_DONE },
@@ -202,6 +212,32 @@ static int unknown_option(const char *arg)
 	return fail("unknown option", arg, best ? hint : "doptop --help lists the options");
 }
 
+/* A size in bytes: digits with an optional K, M, G or T (powers of 1024),
+ * optionally followed by "B" or "iB". */
+static bool size_arg(const char *s, unsigned long long *out)
+{
+	static const char units[] = "KMGT";
+	uint64_t v, mul = 1;
+	size_t n = strspn(s, "0123456789");
+	const char *end = s + n, *u;
+
+	if (text_u64(s, n, UINT64_MAX, &v) < 0)
+		return false;
+	if (*end && (u = strchr(units, *end & ~0x20))) {
+		for (int i = 0; i <= (int)(u - units); i++)
+			mul *= 1024;
+		end++;
+		if (*end == 'i')
+			end++;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v > UINT64_MAX / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}
+
 /* Apply one parsed option; 0, or 2 after an error message. */
 static int apply(int c, const char *arg, struct options *o)
 {
@@ -251,6 +287,10 @@ static int apply(int c, const char *arg, struct options *o)
 	case O_ACCEPT_NEW: o->accept_new = true; return 0;
 	case O_RESOLVE: o->resolve = arg; return 0;
 	case O_RECORD: o->record = arg; return 0;
+	case O_RECORD_MAX:
+		if (!size_arg(arg, &o->record_max) || o->record_max < RECORD_MIN_CAP)
+			return fail("bad --record-max", arg, "a size of at least 1M (e.g. 500M, 2G)");
+		return 0;
 	case O_REPLAY: o->replay = arg; return 0;
 	case O_DONE: o->done = arg; return 0;
 	case O_DONE_FROM: o->done_from = arg; return 0;
@@ -313,6 +353,8 @@ static int check(struct options *o)
 {
 	if (o->record && o->replay)
 		return fail("--record and --replay cannot be used together", NULL, NULL);
+	if (o->record_max && !o->record)
+		return fail("--record-max needs --record FILE", NULL, NULL);
 	if (o->total > 0 && o->todo)
 		return fail("--total and --todo cannot be used together", NULL, NULL);
 	if ((o->done_glob || o->recursive || o->done_from) && !o->done)

@@ -1,135 +1,400 @@
 /*
- * record.c — write and read doptop recordings (format in record.h).
+ * record.c — write and rotate doptop recordings (format in record.h).
+ * Reading them back is in replay.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "parse.h"
+#include "rec_stream.h"
 #include "record.h"
-#include "text.h"
+#include "record_text.h"
 
-#define REC_MAGIC    "#doptop-record"
-#define REC_LINE_MAX 128   /* "F <idx> <time> <len>" fits easily */
+/* A file is rotated at an eighth of the cap: the set then keeps between
+ * 7/8 and all of the cap's worth of the newest records. */
+#define REC_SEGMENTS 8
 
 struct recorder {
-	FILE *f;
+	int fd;
+	char *path;
+	char *hdr;             /* the header line, '\n' included */
+	size_t hdrlen;
 	int nnodes;
+	struct rout *z;
+	unsigned long long size;   /* bytes in the current file */
+	unsigned long long max;    /* cap of the whole set, 0 = none */
+	int nrot;                  /* FILE.1 .. FILE.nrot exist */
+	int err;                   /* latched REC_E* code */
+	int started;               /* a zstd frame is open in the file */
+	const char *why;
 };
 
-struct replay {
-	FILE *f;
-	char *header;      /* the header line; names point into it */
-	char **names;
-	int nnodes;
-	double interval;
-	const char *version;
-	char *buf;         /* the current record's bytes */
-	size_t bufcap;
-};
-
-/* True when s is a non-empty word without commas, whitespace or controls. */
-static int valid_word(const char *s)
+/* Write all of buf, across short writes. */
+static int write_all(int fd, const void *buf, size_t n)
 {
-	if (!s || !*s)
-		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || *s == ',' || *s == 0x7f)
-			return 0;
-	return 1;
+	const char *p = buf;
+
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return REC_EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }
 
-/* Print seconds as "<int>.<6 digits>" regardless of the locale. */
-static int put_time(FILE *f, double t)
+/* Latch a failure: the file is not written to again. */
+static int fail(struct recorder *r, int code, const char *why)
 {
-	long long us;
-
-	if (!isfinite(t) || t < 0 || t > 1e15)
-		t = 0;
-	us = llround(t * 1e6);
-	return fprintf(f, "%lld.%06lld", us / 1000000, us % 1000000);
+	if (!r->err) {
+		r->err = code;
+		r->why = why;
+	}
+	return r->err;
 }
 
-/* Create path and write the header line. */
+/* Compress one record into a chunk and write it. */
+static int put_chunk(struct recorder *r, const char *line, size_t linelen,
+                     const void *data, size_t len)
+{
+	const unsigned char *out;
+	size_t outlen;
+
+	if (rout_chunk(r->z, line, linelen, data, len, &out, &outlen) < 0)
+		return fail(r, REC_ENOMEM, "compression failed");
+	if (write_all(r->fd, out, outlen) < 0)
+		return fail(r, REC_EIO, strerror(errno ? errno : EIO));
+	r->size += outlen;
+	r->started = 1;
+	return 0;
+}
+
+/* Start a fresh file: the container's magic, then the header. */
+static int begin_file(struct recorder *r)
+{
+	if (write_all(r->fd, RSTREAM_MAGIC, RSTREAM_MAGIC_LEN) < 0)
+		return fail(r, REC_EIO, strerror(errno ? errno : EIO));
+	r->size = RSTREAM_MAGIC_LEN;
+	rout_restart(r->z);
+	return put_chunk(r, r->hdr, r->hdrlen, NULL, 0);
+}
+
+/* "path.i", malloc'd. */
+static char *rotated_name(const char *path, int i)
+{
+	size_t n = strlen(path) + 16;
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s.%d", path, i);
+	return s;
+}
+
+/* Size of a file, 0 when it is missing. */
+static unsigned long long file_bytes(const char *p)
+{
+	struct stat st;
+
+	return p && lstat(p, &st) == 0 ? (unsigned long long)st.st_size : 0;
+}
+
+/* How many rotated files FILE.1, FILE.2, ... exist. */
+static int count_rotated(const char *path)
+{
+	int i;
+
+	for (i = 0; i < RECORD_MAX_ROTATED; i++) {
+		char *p = rotated_name(path, i + 1);
+		struct stat st;
+		int there = p && lstat(p, &st) == 0;
+		free(p);
+		if (!there)
+			break;
+	}
+	return i;
+}
+
+/* Delete the oldest rotated files while they and a full current file
+ * would exceed the cap. */
+static void prune(struct recorder *r)
+{
+	unsigned long long seg = r->max / REC_SEGMENTS, kept = 0;
+	int i, keep = 0;
+
+	for (i = 1; i <= r->nrot; i++) {
+		char *p = rotated_name(r->path, i);
+		unsigned long long b = file_bytes(p);
+		free(p);
+		if (kept + b + seg > r->max)
+			break;
+		kept += b;
+		keep = i;
+	}
+	for (i = r->nrot; i > keep; i--) {
+		char *p = rotated_name(r->path, i);
+		if (p)
+			unlink(p);
+		free(p);
+	}
+	r->nrot = keep;
+}
+
+/* End the zstd frame, so the file is a complete stream. */
+static int end_stream(struct recorder *r)
+{
+	const unsigned char *out;
+	size_t outlen;
+
+	if (r->err || r->fd < 0 || !r->started)
+		return r->err;
+	r->started = 0;
+	if (rout_end(r->z, &out, &outlen) < 0)
+		return fail(r, REC_ENOMEM, "compression failed");
+	if (write_all(r->fd, out, outlen) < 0)
+		return fail(r, REC_EIO, strerror(errno ? errno : EIO));
+	r->size += outlen;
+	return 0;
+}
+
+/* FILE -> FILE.1 -> FILE.2 ...; a new FILE with the header. */
+static int rotate(struct recorder *r)
+{
+	int i;
+
+	if (end_stream(r) < 0)
+		return r->err;
+	close(r->fd);
+	r->fd = -1;
+	for (i = r->nrot; i >= 1; i--) {
+		char *from = rotated_name(r->path, i), *to = rotated_name(r->path, i + 1);
+		int rc = !from || !to ? -1 :
+		         i + 1 > RECORD_MAX_ROTATED ? unlink(from) : rename(from, to);
+		free(from);
+		free(to);
+		if (rc < 0)
+			return fail(r, REC_EIO, "cannot rotate the recording");
+	}
+	char *one = rotated_name(r->path, 1);
+	int rc = one ? rename(r->path, one) : -1;
+	free(one);
+	if (rc < 0)
+		return fail(r, REC_EIO, "cannot rotate the recording");
+	if (r->nrot < RECORD_MAX_ROTATED)
+		r->nrot++;
+	r->fd = open(r->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (r->fd < 0)
+		return fail(r, REC_EIO, "cannot create the next file of the recording");
+	prune(r);
+	return begin_file(r);
+}
+
+/* Build "#doptop-record 2 version=V interval=S nodes=a,b\n". */
+static int make_header(struct recorder *r, const char *version, double interval,
+                       const char *const *names, int n)
+{
+	size_t cap = 128 + strlen(version);
+	char tbuf[40];
+	int i;
+
+	for (i = 0; i < n; i++)
+		cap += strlen(names[i]) + 1;
+	if (!(r->hdr = malloc(cap)))
+		return REC_ENOMEM;
+	rectext_time(tbuf, sizeof tbuf, interval);
+	r->hdrlen = (size_t)snprintf(r->hdr, cap, "%s %d version=%s interval=%s nodes=",
+	                             RECTEXT_MAGIC, RECORD_FORMAT_VERSION, version, tbuf);
+	for (i = 0; i < n; i++) {
+		if (i)
+			r->hdr[r->hdrlen++] = ',';
+		memcpy(r->hdr + r->hdrlen, names[i], strlen(names[i]));
+		r->hdrlen += strlen(names[i]);
+	}
+	r->hdr[r->hdrlen++] = '\n';
+	r->hdr[r->hdrlen] = '\0';
+	return 0;
+}
+
+/* An existing file may be continued only when it is a compressed
+ * recording of the same nodes and interval. */
+static int check_append(struct recorder *r, double interval,
+                        const char *const *names, int n, const char **why)
+{
+	struct replay *rp = replay_open_single(r->path, why);
+	char a[40], b[40];
+	int ok = 0, i;
+
+	if (!rp)
+		return -1;
+	rectext_time(a, sizeof a, interval);
+	rectext_time(b, sizeof b, replay_interval(rp));
+	ok = replay_nnodes(rp) == n && strcmp(a, b) == 0;
+	for (i = 0; ok && i < n; i++)
+		ok = strcmp(replay_node(rp, i), names[i]) == 0;
+	if (!replay_compressed(rp)) {
+		ok = 0;
+		*why = "it exists and is not a compressed doptop recording "
+		       "(give a new file name)";
+	} else if (!ok) {
+		*why = "it exists and records other nodes or another interval "
+		       "(give a new file name)";
+	}
+	replay_close(rp);
+	return ok ? 0 : -1;
+}
+
+/* Open for appending: only a regular file, never through a link. */
+static int open_existing(struct recorder *r, double interval,
+                         const char *const *names, int n, const char **why)
+{
+	struct stat st;
+
+	r->fd = open(r->path, O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (r->fd < 0) {
+		*why = errno == ELOOP ? "it is a symbolic link (refused)" : strerror(errno);
+		return -1;
+	}
+	if (fstat(r->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		return -1;
+	}
+	fcntl(r->fd, F_SETFL, O_APPEND);
+	if (st.st_size == 0)
+		return begin_file(r) < 0 ? (*why = r->why, -1) : 0;
+	if (check_append(r, interval, names, n, why) < 0)
+		return -1;
+	/* a run killed while writing left a cut-off chunk: cut it away, or
+	 * the next run's chunks would be read as its rest */
+	long long end = rstream_whole_end(r->fd);
+	if (end < 0 || (end < st.st_size && ftruncate(r->fd, (off_t)end) < 0)) {
+		*why = "cannot repair the end of the existing recording";
+		return -1;
+	}
+	r->size = (unsigned long long)end;
+	rout_restart(r->z);
+	return put_chunk(r, r->hdr, r->hdrlen, NULL, 0) < 0 ? (*why = r->why, -1) : 0;
+}
+
+/* Create path (or continue it) and write the header. */
 struct recorder *recorder_open(const char *path, const char *version,
                                double interval, const char *const *names,
                                int n, const char **why)
 {
 	struct recorder *r;
-	int i;
+	const char *dummy;
+	int i, rc = -1;
 
-	if (n < 0 || n > RECORD_MAX_NODES || !valid_word(version)) {
-		if (why)
-			*why = "bad version or node count";
+	if (!why)
+		why = &dummy;
+	if (n < 0 || n > RECORD_MAX_NODES || !rectext_word(version)) {
+		*why = "bad version or node count";
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		if (!valid_word(names[i])) {
-			if (why)
-				*why = "node name with comma or whitespace";
+		if (!rectext_word(names[i])) {
+			*why = "node name with comma or whitespace";
 			return NULL;
 		}
 	}
-	r = calloc(1, sizeof(*r));
-	if (!r || !(r->f = fopen(path, "w"))) {
-		if (why)
-			*why = r ? strerror(errno) : "out of memory";
-		free(r);
+	if ((r = calloc(1, sizeof *r)))
+		r->fd = -1;
+	if (!r || !(r->path = strdup(path)) ||
+	    make_header(r, version, interval, names, n) < 0 ||
+	    !(r->z = rout_new((size_t)(n ? n : 1) * 2 * 8192))) {
+		*why = "out of memory";
+		recorder_close(r);
 		return NULL;
 	}
 	r->nnodes = n;
-	fprintf(r->f, "%s %d version=%s interval=", REC_MAGIC,
-	        RECORD_FORMAT_VERSION, version);
-	put_time(r->f, interval);
-	fputs(" nodes=", r->f);
-	for (i = 0; i < n; i++)
-		fprintf(r->f, "%s%s", i ? "," : "", names[i]);
-	fputc('\n', r->f);
-	if (fflush(r->f) != 0 || ferror(r->f)) {
-		if (why)
-			*why = "cannot write header";
-		fclose(r->f);
-		free(r);
+	r->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (r->fd >= 0)
+		rc = begin_file(r) < 0 ? (*why = r->why, -1) : 0;
+	else if (errno == EEXIST)
+		rc = open_existing(r, interval, names, n, why);
+	else
+		*why = strerror(errno);
+	if (rc < 0) {
+		recorder_close(r);
 		return NULL;
 	}
+	r->nrot = count_rotated(path);
 	return r;
 }
 
-/* Append one frame record and flush it. */
-/* Write one record of kind k ('F', 'X', 'J'). */
-static int put_record(struct recorder *r, char k, int node_idx, double t,
-                      const char *raw, size_t len)
+/* Cap the set of files. */
+int recorder_limit(struct recorder *r, unsigned long long max_bytes)
 {
-	if (!r || node_idx < 0 || node_idx >= (r->nnodes ? r->nnodes : 1) || len > FPARSE_MAX_FRAME)
+	if (max_bytes && max_bytes < RECORD_MIN_CAP)
 		return REC_EARG;
-	fprintf(r->f, "%c %d ", k, node_idx);
-	put_time(r->f, t);
-	fprintf(r->f, " %zu\n", len);
-	if (len && fwrite(raw, 1, len, r->f) != len)
-		return REC_EIO;
-	if (fflush(r->f) != 0 || ferror(r->f))
-		return REC_EIO;
+	r->max = max_bytes;
+	if (r->max)
+		prune(r);
 	return 0;
 }
 
+/* Append one record. */
+int recorder_put(struct recorder *r, const char *type, int node, double t,
+                 const void *data, size_t len)
+{
+	char line[RECTEXT_LINE_MAX], tbuf[40];
+	const unsigned char *out;
+	size_t outlen;
+	int n;
+
+	if (!r || !rectext_type(type) || node < -1 || node >= r->nnodes ||
+	    len > RECORD_MAX_PAYLOAD ||
+	    (strcmp(type, "F") == 0 && (node < 0 || len > FPARSE_MAX_FRAME)))
+		return REC_EARG;
+	if (r->err)
+		return r->err;
+	rectext_time(tbuf, sizeof tbuf, t);
+	if (node < 0)
+		n = snprintf(line, sizeof line, "%s - %s %zu\n", type, tbuf, len);
+	else
+		n = snprintf(line, sizeof line, "%s %d %s %zu\n", type, node, tbuf, len);
+	if (!r->max)
+		return put_chunk(r, line, (size_t)n, data, len);
+	/* compress first: a record that would take the file past its share of
+	 * the cap goes, compressed again, into the next file */
+	if (rout_chunk(r->z, line, (size_t)n, data, len, &out, &outlen) < 0)
+		return fail(r, REC_ENOMEM, "compression failed");
+	if (r->size + outlen <= r->max / REC_SEGMENTS) {
+		if (write_all(r->fd, out, outlen) < 0)
+			return fail(r, REC_EIO, strerror(errno ? errno : EIO));
+		r->size += outlen;
+		return 0;
+	}
+	if (rotate(r) < 0)
+		return r->err;
+	return put_chunk(r, line, (size_t)n, data, len);
+}
+
+/* Append one frame record. */
 int recorder_frame(struct recorder *r, int node_idx, double t,
                    const char *raw, size_t len)
 {
-	if (r && node_idx >= r->nnodes)
+	if (node_idx < 0)
 		return REC_EARG;
-	return put_record(r, 'F', node_idx, t, raw, len);
+	return recorder_put(r, "F", node_idx, t, raw, len);
 }
 
+/* Append an X record: "<p><d>\n" then the facts text. */
 int recorder_facts(struct recorder *r, int node_idx, double t, bool procs, bool disks,
                    const char *text, size_t len)
 {
 	char *buf;
 	int rc;
-	if (r && node_idx >= r->nnodes)
+
+	if (!r || node_idx < 0 || node_idx >= r->nnodes)
 		return REC_EARG;
 	if (len + 3 > FPARSE_MAX_FRAME)
 		len = FPARSE_MAX_FRAME - 3;
@@ -139,247 +404,80 @@ int recorder_facts(struct recorder *r, int node_idx, double t, bool procs, bool 
 	buf[1] = disks ? '1' : '0';
 	buf[2] = '\n';
 	memcpy(buf + 3, text, len);
-	rc = put_record(r, 'X', node_idx, t, buf, len + 3);
+	rc = recorder_put(r, "X", node_idx, t, buf, len + 3);
 	free(buf);
 	return rc;
 }
 
+/* Append a J record for the whole fleet. */
 int recorder_job(struct recorder *r, double t, const char *text, size_t len)
 {
-	return put_record(r, 'J', 0, t, text, len);
+	return recorder_put(r, "J", -1, t, text, len);
 }
 
-/* Flush and close a recorder. */
+/* Why the recorder stopped, or NULL. */
+const char *recorder_error(const struct recorder *r)
+{
+	return r && r->err ? r->why : NULL;
+}
+
+/* Bytes in the current file. */
+unsigned long long recorder_bytes(const struct recorder *r)
+{
+	return r ? r->size : 0;
+}
+
+/* Close the file and free. */
 int recorder_close(struct recorder *r)
 {
 	int rc;
 
 	if (!r)
 		return 0;
-	rc = fclose(r->f) == 0 ? 0 : REC_EIO;
+	end_stream(r);
+	rc = r->err;
+	if (r->fd >= 0 && close(r->fd) < 0 && !rc)
+		rc = REC_EIO;
+	rout_free(r->z);
+	free(r->hdr);
+	free(r->path);
 	free(r);
 	return rc;
 }
 
-/* Read one line (without '\n') of at most cap-1 bytes into buf.
- * Returns its length, -1 at EOF or for an unterminated last line,
- * REC_EFORMAT when longer than the cap. */
-static long read_line(FILE *f, char *buf, size_t cap)
+/* True when s is a non-empty word without commas, whitespace or controls. */
+int rectext_word(const char *s)
 {
-	size_t n = 0;
-	int c;
-
-	while ((c = getc(f)) != EOF) {
-		if (c == '\n') {
-			buf[n] = '\0';
-			return (long)n;
-		}
-		if (n + 1 >= cap)
-			return REC_EFORMAT;
-		buf[n++] = (char)c;
-	}
-	return -1;
-}
-
-/* A whole decimal number within [lo, hi], or REC_EFORMAT. */
-static int parse_decimal(const char *s, double lo, double hi, double *out)
-{
-	return text_decimal_str(s, lo, hi, out) < 0 ? REC_EFORMAT : 0;
-}
-
-/* A whole decimal integer no larger than max, or REC_EFORMAT. */
-static int parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	return text_u64_str(s, max, out) < 0 ? REC_EFORMAT : 0;
-}
-
-/* Split "a,b,c" (in place) into rp->names. */
-static int split_nodes(struct replay *rp, char *list)
-{
-	char *p;
-	int n = 1;
-
-	for (p = list; *p; p++)
-		n += *p == ',';
-	if (!*list)
-		n = 0;
-	if (n > RECORD_MAX_NODES)
-		return REC_EFORMAT;
-	rp->names = calloc((size_t)n + 1, sizeof(char *));
-	if (!rp->names)
-		return REC_ENOMEM;
-	for (p = list; n > 0 && p; rp->nnodes++) {
-		rp->names[rp->nnodes] = p;
-		p = strchr(p, ',');
-		if (p)
-			*p++ = '\0';
-		if (!valid_word(rp->names[rp->nnodes]))
-			return REC_EFORMAT;
-	}
-	return 0;
-}
-
-/* Parse the header line's key=value words into rp. */
-static int parse_header(struct replay *rp)
-{
-	char *save = NULL, *w;
-	uint64_t ver;
-	int seen = 0, rc;
-
-	w = strtok_r(rp->header, " ", &save);
-	if (!w || strcmp(w, REC_MAGIC) != 0)
-		return REC_EFORMAT;
-	w = strtok_r(NULL, " ", &save);
-	if (!w || parse_uint(w, 1000, &ver) < 0 || ver != RECORD_FORMAT_VERSION)
-		return REC_EFORMAT;
-	while ((w = strtok_r(NULL, " ", &save))) {
-		if (strncmp(w, "version=", 8) == 0) {
-			rp->version = w + 8;
-			seen |= 1;
-		} else if (strncmp(w, "interval=", 9) == 0) {
-			if ((rc = parse_decimal(w + 9, 0, 1e9, &rp->interval)) < 0)
-				return rc;
-			seen |= 2;
-		} else if (strncmp(w, "nodes=", 6) == 0) {
-			if ((rc = split_nodes(rp, w + 6)) < 0)
-				return rc;
-			seen |= 4;
-		}
-	}
-	return seen == 7 ? 0 : REC_EFORMAT;
-}
-
-/* Open a recording and read its header. */
-struct replay *replay_open(const char *path, const char **why)
-{
-	struct replay *rp = calloc(1, sizeof(*rp));
-	long n;
-
-	if (!rp || !(rp->header = malloc(RECORD_MAX_HEADER))) {
-		if (why)
-			*why = "out of memory";
-		free(rp);
-		return NULL;
-	}
-	if (!(rp->f = fopen(path, "r"))) {
-		if (why)
-			*why = strerror(errno);
-		replay_close(rp);
-		return NULL;
-	}
-	n = read_line(rp->f, rp->header, RECORD_MAX_HEADER);
-	if (n < 0 || parse_header(rp) < 0) {
-		if (why)
-			*why = "not a doptop recording (bad header)";
-		replay_close(rp);
-		return NULL;
-	}
-	return rp;
-}
-
-/* Number of nodes named in the header. */
-int replay_nnodes(const struct replay *rp)
-{
-	return rp->nnodes;
-}
-
-/* Name of node idx, NULL when out of range. */
-const char *replay_node(const struct replay *rp, int idx)
-{
-	return idx >= 0 && idx < rp->nnodes ? rp->names[idx] : NULL;
-}
-
-/* Sampling interval written in the header, seconds. */
-double replay_interval(const struct replay *rp)
-{
-	return rp->interval;
-}
-
-/* doptop version that wrote the file. */
-const char *replay_version(const struct replay *rp)
-{
-	return rp->version;
-}
-
-/* Parse "F|X|J <idx> <time> <len>" into its fields. */
-static int parse_record_line(struct replay *rp, char *line, char *kind, int *idx,
-                             double *t, size_t *len)
-{
-	char *save = NULL, *w[4];
-	uint64_t v;
-	int i, rc;
-
-	for (i = 0; i < 4; i++)
-		if (!(w[i] = strtok_r(i ? NULL : line, " ", &save)))
-			return REC_EFORMAT;
-	if (strtok_r(NULL, " ", &save) || w[0][1] || !strchr("FXJ", w[0][0]))
-		return REC_EFORMAT;
-	*kind = w[0][0];
-	if (*kind == 'J' ? strcmp(w[1], "0") != 0
-	                 : ((rc = parse_uint(w[1], (uint64_t)rp->nnodes - 1, &v)) < 0 ||
-	                    rp->nnodes == 0))
-		return REC_EFORMAT;
-	if (*kind == 'J')
-		v = 0;
-	*idx = (int)v;
-	if ((rc = parse_decimal(w[2], 0, RECORD_MAX_TIME, t)) < 0)
-		return rc;
-	if ((rc = parse_uint(w[3], FPARSE_MAX_FRAME, &v)) < 0)
-		return rc;
-	*len = (size_t)v;
-	return 0;
-}
-
-/* Read the next record of any kind; raw is borrowed until the next call. */
-int replay_next_any(struct replay *rp, char *kind, int *node_idx, double *t,
-                    const char **raw, size_t *len)
-{
-	char line[REC_LINE_MAX];
-	long n = read_line(rp->f, line, sizeof(line));
-	size_t need;
-	char *nb;
-	int rc;
-
-	if (n == -1)
-		return ferror(rp->f) ? REC_EIO : 0;
-	if (n < 0)
-		return (int)n;
-	if ((rc = parse_record_line(rp, line, kind, node_idx, t, len)) < 0)
-		return rc;
-	need = *len ? *len : 1;
-	if (need > rp->bufcap) {
-		nb = realloc(rp->buf, need);
-		if (!nb)
-			return REC_ENOMEM;
-		rp->buf = nb;
-		rp->bufcap = need;
-	}
-	if (fread(rp->buf, 1, *len, rp->f) != *len)
-		return ferror(rp->f) ? REC_EIO : 0;   /* cut off: the end */
-	*raw = rp->buf;
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == ',' || *s == 0x7f)
+			return 0;
 	return 1;
 }
 
-/* Read the next frame record, skipping the others. */
-int replay_next(struct replay *rp, int *node_idx, double *t,
-                const char **raw, size_t *len)
+/* True when s is a record type word. */
+int rectext_type(const char *s)
 {
-	char kind;
-	int rc;
-	while ((rc = replay_next_any(rp, &kind, node_idx, t, raw, len)) == 1 && kind != 'F')
-		;
-	return rc;
+	size_t i;
+
+	if (!s || !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (i >= RECORD_MAX_TYPE ||
+		    !((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
 }
 
-/* Close a replay; NULL is a no-op. */
-void replay_close(struct replay *rp)
+/* Seconds as "<int>.<6 digits>" regardless of the locale. */
+void rectext_time(char *buf, size_t cap, double t)
 {
-	if (!rp)
-		return;
-	if (rp->f)
-		fclose(rp->f);
-	free(rp->names);
-	free(rp->header);
-	free(rp->buf);
-	free(rp);
+	long long us;
+
+	if (!isfinite(t) || t < 0 || t >= RECORD_MAX_TIME)
+		t = 0;
+	us = llround(t * 1e6);
+	snprintf(buf, cap, "%lld.%06lld", us / 1000000, us % 1000000);
 }

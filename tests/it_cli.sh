@@ -123,7 +123,7 @@ expect_err 2 "need --done" --todo /tmp --once
 expect_err 2 "need --done" --stall-after 5 --once
 expect_err 2 "did you mean --total?" --totl 5
 expect_err 2 "did you mean --interval?" --intervall=2
-expect_err 2 "ambiguous: --record or --recursive" --rec
+expect_err 2 "ambiguous: --record or --record-max or --recursive" --rec
 expect_err 2 "doptop --help lists" --xyzzy
 expect_err 2 "does not exist, nor its parent" --done "$T/no/such/out" --once
 expect_err 2 "is not a directory" --done /etc/hostname --once

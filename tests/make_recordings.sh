@@ -54,7 +54,7 @@ DOPTOP_PID=$!
 
 # the clock starts when every node has sent its first frame
 for _ in $(seq 100); do
-	[ "$(grep -a -o '^F [0-9]* ' "$rec" 2>/dev/null | sort -u | wc -l)" -ge 7 ] && break
+	grep -q '"type":"cluster".*"up":7,' "$SSHD_DIR/out.json" 2>/dev/null && break
 	sleep 0.1
 done
 
@@ -79,5 +79,7 @@ DOPTOP_PID=""
 [ "$rc" -eq 0 ] || { echo "make_recordings: doptop exited $rc: $(cat "$SSHD_DIR/err")" >&2; exit 1; }
 
 mkdir -p "$(dirname "$OUT")"
-gzip -9 -n -c "$rec" >"$OUT" || exit 1
-phase "wrote $OUT ($(wc -c <"$OUT") bytes, $(grep -a -c '^F ' "$rec") frames)"
+# stored as gzipped text, which tests/screenshots.sh cuts with Python
+python3 "$ROOT/tests/lib/rec2text.py" "$rec" >"$rec.txt" || exit 1
+gzip -9 -n -c "$rec.txt" >"$OUT" || exit 1
+phase "wrote $OUT ($(wc -c <"$OUT") bytes, $(grep -a -c '^F ' "$rec.txt") frames)"
