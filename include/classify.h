@@ -45,6 +45,11 @@ struct judgement classify_step(struct classifier *c, const struct rates *r);
 /* Forget history (node reconnected or restarted). */
 void classify_reset(struct classifier *c);
 
+/* Every threshold of the rules, one per line: "name value unit meaning"
+ * (what `doptop --thresholds` prints).  Returns the length written
+ * (whole lines only, at most cap - 1). */
+size_t classify_thresholds(char *buf, size_t cap);
+
 /* Write "why this verdict": the signals that decided it, with their values
  * and thresholds, one per line.  Returns the length written (truncated to cap). */
 size_t classify_explain(const struct rates *r, struct judgement j, char *buf, size_t cap);

@@ -11,7 +11,9 @@
 #include "classify.h"
 
 /* Every threshold in one place.  "enter" applies when the node does not
- * have this verdict yet, "stay" when it does (looser: hysteresis). */
+ * have this verdict yet, "stay" when it does (looser: hysteresis).  A new
+ * field also goes into th_list below: `doptop --thresholds` prints it and
+ * tests/it_docs.sh checks README and doptop.1 against that. */
 static const struct thresholds {
 	/* busy% (100-idle-iowait) at or above which the CPU counts as full.
 	 * stress-ng --cpu: 99%; a full machine shared with a few daemons still
@@ -129,6 +131,56 @@ const char *classify_advice(struct judgement j)
 	default:
 		return "waiting for data";
 	}
+}
+
+/* Every threshold with its unit and meaning, in the table's order, for
+ * --thresholds (the docs are checked against it: tests/it_docs.sh). */
+#define TH(f, unit, what) { #f, &T.f, unit, what }
+static const struct {
+	const char *name;
+	const double *v;
+	const char *unit, *what;
+} th_list[] = {
+	TH(full_enter, "%", "busy share (100 - idle - iowait) at which the CPU is full"),
+	TH(full_stay, "%", "... to keep a full-CPU verdict"),
+	TH(sys_share_enter, "%", "system share of busy time for syscall-heavy"),
+	TH(sys_share_stay, "%", "... to keep syscall-heavy"),
+	TH(fork_per_core, "/s", "process creations per second per core for cause fork"),
+	TH(ipc_ctxt_per_core, "/s", "context switches per second per core for cause ipc"),
+	TH(ipc_psi_cpu, "%", "... with CPU pressure (some) at least"),
+	TH(ipc_sys_share, "%", "... and a system share of busy time at least"),
+	TH(iowait_enter, "%", "iowait for io-starved"),
+	TH(iowait_stay, "%", "... to keep io-starved"),
+	TH(psi_io_enter, "%", "I/O pressure (some) for io-starved"),
+	TH(psi_io_stay, "%", "... to keep io-starved"),
+	TH(blocked_per_core, "", "blocked tasks per core for io-starved"),
+	TH(psi_mem, "%", "memory pressure (some) for cause memory"),
+	TH(swap_pages, "/s", "swap pages in+out per second for cause memory"),
+	TH(refault_pages, "/s", "page-cache refaults per second for cause memory"),
+	TH(net_busy_Bps, "B/s", "network rx+tx that makes idle CPU network-starved"),
+	TH(steal, "%", "steal share of all time for cause steal"),
+	TH(idle_cores, "cores", "busy cores under which a node may be idle"),
+	TH(idle_busy, "%", "... and busy share at most"),
+	TH(disk_busy_Bps, "B/s", "disk bytes per second that count as doing I/O"),
+	TH(disk_busy_iops, "/s", "or disk requests per second"),
+	TH(headroom_min_cores, "cores", "busy cores under which no headroom is given"),
+	TH(headroom_unity, "x", "headroom under this is shown as 1x"),
+};
+#undef TH
+
+size_t classify_thresholds(char *buf, size_t cap)
+{
+	size_t n = 0;
+	if (cap)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof th_list / sizeof th_list[0]; i++) {
+		int w = snprintf(buf + n, cap - n, "%-20s %9.10g %-6s %s\n", th_list[i].name,
+		                 *th_list[i].v, th_list[i].unit, th_list[i].what);
+		if (w < 0 || (size_t)w >= cap - n)
+			break;
+		n += (size_t)w;
+	}
+	return n;
 }
 
 /* Pick the enter or the stay threshold. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "classify.h"
 #include "cli.h"
 #include "columns.h"
 #include "record.h"
@@ -84,6 +85,7 @@ static const char usage[] =
 "      --theme NAME        colour theme (default, light, high-contrast, mono)\n"
 "      --no-color          no colours (also when NO_COLOR is set)\n"
 "\n"
+"      --thresholds        print the verdict rules' thresholds and exit\n"
 "  -h, --help              this help\n"
 "  -V, --version           version\n"
 "\n"
@@ -100,7 +102,8 @@ static const char usage[] =
 
 enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_RECORD_MAX, O_REPLAY, O_SPEED,
        O_DONE, O_DONE_FROM, O_DONE_GLOB, O_RECURSIVE, O_TOTAL, O_TODO, O_STALL,
-       O_THEME, O_NO_COLOR, O_INPUTS, O_JOB_CMD, O_ON_EVENT, O_EXIT_DONE, O_RESOLVE };
+       O_THEME, O_NO_COLOR, O_INPUTS, O_JOB_CMD, O_ON_EVENT, O_EXIT_DONE, O_RESOLVE,
+       O_THRESHOLDS };
 
 static const struct option longopts[] = {
 	{ "nodes", required_argument, 0, 'n' },
@@ -133,6 +136,7 @@ static const struct option longopts[] = {
 	{ "exit-when-done", no_argument, 0, O_EXIT_DONE },
 	{ "theme", required_argument, 0, O_THEME },
 	{ "no-color", no_argument, 0, O_NO_COLOR },
+	{ "thresholds", no_argument, 0, O_THRESHOLDS },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, 'V' },
 	{ 0, 0, 0, 0 },
@@ -417,6 +421,12 @@ int cli_parse(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, ":n:i:bc:F:l:p:I:hV", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
+			return 1;
+		}
+		if (c == O_THRESHOLDS) {
+			char buf[4096];
+			classify_thresholds(buf, sizeof buf);
+			fputs(buf, stdout);
 			return 1;
 		}
 		if (c == 'V') {
