@@ -13,6 +13,9 @@ enum conn_state {
 	CS_AUTH_FAILED,      /* no key accepted; not retried in a loop */
 	CS_HOSTKEY_MISMATCH, /* host key changed or unknown; never auto-accepted */
 	CS_UNREACHABLE,      /* name does not resolve / no route; retried slowly */
+	CS_LOCAL_ERROR,      /* this machine ran short (file descriptors, memory,
+	                      * a thread or process); never the node's fault;
+	                      * retried with backoff */
 };
 
 /* How long a streaming node may stay silent before it is "stale", and
@@ -24,7 +27,7 @@ double node_stale_after(double interval);
 double node_dead_after(double interval);
 
 /* The contract word for a state: "up", "connecting", "stale", "down",
- * "auth-failed", "hostkey-mismatch", "unreachable". */
+ * "auth-failed", "hostkey-mismatch", "unreachable", "local-error". */
 const char *conn_state_name(enum conn_state s);
 
 #endif

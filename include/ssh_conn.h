@@ -33,9 +33,13 @@ struct ssh_conn;
 typedef void (*ssh_frame_fn)(void *arg, const struct sample *s,
                              const char *raw, size_t rawlen);
 
-/* Global init/exit of libssh2 (once per process). 0 or negative. */
+/* Global init/exit of libssh2 (once per process). 0 or negative.  Init
+ * also raises the soft RLIMIT_NOFILE to the hard limit. */
 int ssh_conn_global_init(void);
 void ssh_conn_global_exit(void);
+/* After init: 0 when n connections fit in the descriptor limit; else -1
+ * with one line giving the numbers in why (to say once, at start). */
+int ssh_conn_fit(size_t n, char *why, size_t cap);
 
 /* New connection for a node; starts connecting on the first step.  The
  * spec and opts are copied.  Caller frees with ssh_conn_free(). */
@@ -63,11 +67,25 @@ unsigned ssh_conn_reconnects(const struct ssh_conn *c);
 /* True when the node runs the POSIX sh fallback (no bash). */
 bool ssh_conn_fallback_sh(const struct ssh_conn *c);
 
+/* Jump hosts (ProxyJump) are shared by the nodes behind them and stepped
+ * apart from any one node.  The loop polls ssh_conn_jumps_pollfd() for
+ * POLLIN (-1: there is no jump host now) and calls ssh_conn_jumps_step()
+ * when it is readable or ssh_conn_jumps_deadline() has passed, before
+ * stepping the connections. */
+int ssh_conn_jumps_pollfd(void);
+double ssh_conn_jumps_deadline(void);
+void ssh_conn_jumps_step(double now);
+
 /* Run an extra command on the node's existing session (progress counting,
  * top processes).  Its whole stdout (capped at cap bytes) is handed to fn
- * when it exits.  Returns 0, or negative if the node is not up. */
+ * when it exits; a command still running after 120 s (SSH_AUX_TIMEOUT)
+ * has its channel closed and fn gets status -1.  Returns 0, or negative
+ * if the node is not up. */
 typedef void (*ssh_aux_fn)(void *arg, int status, const char *out, size_t len);
 int ssh_conn_aux_exec(struct ssh_conn *c, const char *cmd, size_t cap,
                       ssh_aux_fn fn, void *arg);
+/* The same with its own timeout (seconds) instead of SSH_AUX_TIMEOUT. */
+int ssh_conn_aux_exec_timeout(struct ssh_conn *c, const char *cmd, size_t cap,
+                              double timeout, ssh_aux_fn fn, void *arg);
 
 #endif

@@ -207,6 +207,14 @@ static int start_sources(struct app *a, const char **why)
 		*why = "libssh2 failed to initialise";
 		return -1;
 	}
+	size_t nremote = 0;
+	char fit[400];
+	for (size_t i = 0; i < a->m.n; i++)
+		nremote += !a->m.nodes[i].spec->local;
+	for (int t = 0; t < JT_COUNT; t++)
+		nremote += job_dest(a->job, (enum job_target)t) != NULL;
+	if (ssh_conn_fit(nremote, fit, sizeof fit) < 0)
+		fprintf(stderr, "doptop: %s\n", fit);   /* said once, before the screen starts */
 	struct ssh_opts so = {
 		.config_file = o->ssh_config, .user = o->ssh_user, .port = o->ssh_port,
 		.identity = o->identity, .accept_new = o->accept_new, .interval = o->interval,
@@ -407,6 +415,13 @@ static nfds_t fill_pollfds(struct app *a, struct pollfd *pf, size_t *map, double
 		if (d < *deadline)
 			*deadline = d;
 	}
+	int jfd = ssh_conn_jumps_pollfd();
+	if (jfd >= 0) {
+		/* jump hosts: stepped on every pass (step_conns) */
+		map[n] = a->nconns;
+		pf[n++] = (struct pollfd){ .fd = jfd, .events = POLLIN };
+		*deadline = fmin(*deadline, ssh_conn_jumps_deadline());
+	}
 	for (size_t i = 0; a->conns && i < a->nconns; i++) {
 		if (!a->conns[i])
 			continue;
@@ -431,7 +446,10 @@ static void step_conns(struct app *a, struct pollfd *pf, size_t *map, nfds_t n, 
 	if (!rev)
 		return;
 	for (nfds_t k = first; k < n; k++)
-		rev[map[k]] = pf[k].revents;
+		if (map[k] < a->nconns)
+			rev[map[k]] = pf[k].revents;
+	if (ssh_conn_jumps_pollfd() >= 0)
+		ssh_conn_jumps_step(now);
 	/* Only connections with I/O or a due deadline: stepping all of them
 	 * on every pass made the loop O(n^2) in recv() calls (bench/fleet.sh:
 	 * 26% of a core at 200 nodes, 99% of recv() returning EAGAIN).  A
@@ -507,7 +525,7 @@ static int coalesce(struct app *a, struct pollfd *pf, nfds_t n, int r, double no
 
 static int loop(struct app *a)
 {
-	size_t cap = a->nconns + 3;
+	size_t cap = a->nconns + 4;
 	struct pollfd *pf = calloc(cap, sizeof *pf);
 	size_t *map = calloc(cap, sizeof *map);
 	if (!pf || !map) {

@@ -15,13 +15,14 @@ struct ssh_aux {
 	enum aux_phase phase;
 	char *cmd, *out;
 	size_t len, cap;
+	double deadline;
 	ssh_aux_fn fn;
 	void *arg;
 };
 
 /* Queue a command. */
-int ssh_aux_add(struct ssh_aux **list, const char *cmd, size_t cap,
-                ssh_aux_fn fn, void *arg)
+int ssh_aux_add(struct ssh_aux **list, const char *cmd, size_t cap, double now,
+                double timeout, ssh_aux_fn fn, void *arg)
 {
 	int n = 0;
 	for (struct ssh_aux *a = *list; a; a = a->next)
@@ -42,6 +43,7 @@ int ssh_aux_add(struct ssh_aux **list, const char *cmd, size_t cap,
 		return -3;
 	}
 	a->cap = cap;
+	a->deadline = now + timeout;
 	a->fn = fn;
 	a->arg = arg;
 	a->next = *list;
@@ -123,13 +125,19 @@ static int aux_step(struct ssh_aux *a, LIBSSH2_SESSION *s)
 }
 
 /* Advance every command; finished ones call fn and are freed. */
-bool ssh_aux_run(struct ssh_aux **list, LIBSSH2_SESSION *s)
+bool ssh_aux_run(struct ssh_aux **list, LIBSSH2_SESSION *s, double now)
 {
-	bool any = *list != NULL;
+	bool any = *list != NULL, opening = false;
 	struct ssh_aux **pp = list;
 	while (*pp) {
 		struct ssh_aux *a = *pp;
-		int rc = aux_step(a, s);
+		/* libssh2 keeps a channel open's state per session: one at a time */
+		if (a->phase == AUX_OPEN && opening && now < a->deadline) {
+			pp = &a->next;
+			continue;
+		}
+		opening |= a->phase == AUX_OPEN;
+		int rc = now >= a->deadline ? 1 : aux_step(a, s);
 		if (rc == 0) {
 			pp = &a->next;
 			continue;
@@ -138,4 +146,14 @@ bool ssh_aux_run(struct ssh_aux **list, LIBSSH2_SESSION *s)
 		aux_finish(a, rc == 2 ? libssh2_channel_get_exit_status(a->ch) : -1);
 	}
 	return any;
+}
+
+/* The earliest timeout on the list. */
+double ssh_aux_deadline(const struct ssh_aux *list)
+{
+	double d = 1e300;
+	for (const struct ssh_aux *a = list; a; a = a->next)
+		if (a->deadline < d)
+			d = a->deadline;
+	return d;
 }

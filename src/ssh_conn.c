@@ -6,12 +6,18 @@
  * Every libssh2 call runs in non-blocking mode; LIBSSH2_ERROR_EAGAIN ends
  * the step and ssh_conn_pollfd() reports what libssh2 waits for.
  *
- * Two calls may block, both bounded and documented: getaddrinfo() (once per
- * attempt at most, and only when the cached addresses failed; bounded by the
- * resolver's timeout in /etc/resolv.conf) and the ssh-agent requests (a
- * local Unix socket; see ssh_auth.h).
+ * Nothing here blocks: names are resolved on a helper thread
+ * (ssh_resolve.c), the ssh-agent is spoken to without blocking
+ * (ssh_agent.c), and the descriptor to poll follows the phase (resolver,
+ * socket, agent).
+ *
+ * Local shortages (no descriptor, no memory, no thread) are this
+ * process's failure, never the node's: they become "local-error" with the
+ * numbers, not auth-failed / hostkey-mismatch / unreachable.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +37,9 @@
 #include "ssh_aux.h"
 #include "ssh_config.h"
 #include "ssh_hostkey.h"
+#include "ssh_jump.h"
+#include "ssh_proxy.h"
+#include "ssh_resolve.h"
 #include "probe.h"
 
 #define CONN_MAX_ADDRS   4
@@ -37,8 +47,16 @@
 #define CONN_BACKOFF_MAX 30.0           /* seconds, the 1 s .. 30 s */
 #define CONN_SLOW_RETRY  30.0           /* unresolvable host */
 #define CONN_FATAL_RETRY 300.0          /* auth-failed / hostkey: re-check rarely, never in a loop */
+#define CONN_RESOLVE_MAX 30.0           /* s a name lookup may take: glibc's 5 s x 2 tries
+                                         * x 3 servers, the resolv.conf maximum */
+/* Frames a node may send: a burst (a backlog after a stall or a slow
+ * pass) then CONN_FRAME_RATE per interval; the probe sends one per
+ * interval, so only a broken or hostile node meets the cap. */
+#define CONN_FRAME_BURST 16.0
+#define CONN_FRAME_RATE  3.0
 
-enum phase { PH_WAIT, PH_CONNECT, PH_HANDSHAKE, PH_AUTH, PH_OPEN, PH_EXEC, PH_STREAM };
+enum phase { PH_WAIT, PH_RESOLVE, PH_CONNECT, PH_HANDSHAKE, PH_AUTH, PH_OPEN, PH_EXEC, PH_STREAM,
+             PH_READY /* a jump host, authenticated */ };
 
 struct ssh_conn {
 	char *name, *host, *user, *config_file, *identity;
@@ -58,7 +76,19 @@ struct ssh_conn {
 	socklen_t addrlen[CONN_MAX_ADDRS];
 	int naddr, addr_i;
 
-	int fd;
+	int fd;                 /* the session's socket */
+	int pfd;                /* what to poll now: fd, the resolver or the agent */
+	struct ssh_resolve *rs;
+	struct ssh_proxy *proxy;        /* ProxyCommand of this attempt */
+	struct ssh_jumphost *jump;      /* ProxyJump: the hop that opens our channel */
+	struct ssh_tunnel *tun;         /* ... and the channel of this attempt */
+	/* role jump: a hop of someone's ProxyJump (stops after auth) */
+	bool is_jump;
+	struct ssh_jump via[SSHCFG_MAX_JUMPS];   /* chain that reaches it (has_via) */
+	int nvia, depth;
+	bool has_via;
+	void (*jump_hook)(void *);
+	void *jump_hook_arg;
 	LIBSSH2_SESSION *sess;
 	LIBSSH2_CHANNEL *ch;
 	struct fparse *fp;
@@ -73,10 +103,14 @@ struct ssh_conn {
 	bool got_frame, ever_up, fallback;
 	unsigned reconnects;
 	uint64_t rng;
+	double tokens, tokens_at;   /* frame cap (token bucket) */
+	bool throttled;
+	double throttle_until;
+	unsigned long dropped;      /* frames over the cap, not passed on */
 
 	enum conn_state state;
 	double since;
-	char why[1024];
+	char why[2400];         /* room for a 255-byte host twice (ssh-keygen -R fix) */
 };
 
 /* A number in [0, 1) from the connection's own xorshift generator. */
@@ -137,6 +171,9 @@ static void conn_polite_close(struct ssh_conn *c)
 static void conn_teardown(struct ssh_conn *c, bool polite)
 {
 	ssh_aux_cancel(&c->aux);
+	ssh_resolve_drop(c->rs);
+	c->rs = NULL;
+	c->throttled = false;
 	if (c->sess && c->fd >= 0 && polite)
 		conn_polite_close(c);
 	/* After shutdown() every libssh2 write fails at once instead of
@@ -144,6 +181,8 @@ static void conn_teardown(struct ssh_conn *c, bool polite)
 	if (c->fd >= 0)
 		shutdown(c->fd, SHUT_RDWR);
 	ssh_auth_restart(&c->auth);
+	if (c->sess && c->jump_hook)
+		c->jump_hook(c->jump_hook_arg);   /* channels over us go first */
 	if (c->ch) {
 		for (int i = 0; i < 4 && libssh2_channel_free(c->ch) == LIBSSH2_ERROR_EAGAIN; i++)
 			;
@@ -156,9 +195,14 @@ static void conn_teardown(struct ssh_conn *c, bool polite)
 	}
 	if (c->fd >= 0)
 		close(c->fd);
-	c->fd = -1;
+	c->fd = c->pfd = -1;
 	c->want = 0;
 	c->again = false;
+	ssh_jump_tunnel_close(c->tun);
+	c->tun = NULL;
+	ssh_proxy_stop(c->proxy);
+	c->proxy = NULL;
+	ssh_proxy_reap(c->now, 0);
 }
 
 /* Give up on this attempt: enter st with why and retry after delay. */
@@ -167,7 +211,7 @@ static void conn_fail(struct ssh_conn *c, enum conn_state st, const char *why, d
 	char keep[sizeof c->why];
 	/* why may point into state that the teardown clears */
 	snprintf(keep, sizeof keep, "%s", why ? why : "");
-	conn_teardown(c, st != CS_DOWN);
+	conn_teardown(c, st != CS_DOWN && st != CS_LOCAL_ERROR && !c->is_jump);
 	conn_set_state(c, st, keep);
 	c->phase = PH_WAIT;
 	c->retry_at = c->now + delay;
@@ -181,18 +225,104 @@ static void conn_fail_down(struct ssh_conn *c, enum conn_state st, const char *w
 	conn_fail(c, st, why, d);
 }
 
+/* True for errno values that mean this process ran short, not the node. */
+static bool conn_local_errno(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS;
+}
+
+/* This process ran short (err: errno): local-error with the numbers,
+ * retried with backoff like a lost connection. */
+static void conn_fail_local(struct ssh_conn *c, const char *what, int err)
+{
+	char why[600];
+	struct rlimit rl = { 0, 0 };
+	if (err == EMFILE || err == ENFILE) {
+		getrlimit(RLIMIT_NOFILE, &rl);
+		snprintf(why, sizeof why, "doptop is out of file descriptors (%s: %s; open-files "
+		         "limit %llu): raise ulimit -n or watch fewer nodes", what, strerror(err),
+		         (unsigned long long)rl.rlim_cur);
+	} else {
+		snprintf(why, sizeof why, "doptop ran short on this machine (%s: %s)", what,
+		         strerror(err ? err : ENOMEM));
+	}
+	conn_fail_down(c, CS_LOCAL_ERROR, why);
+}
+
+/* 0 when a descriptor can be had now; else local-error and -1.  Checked
+ * before calls that open files and would report a shortage as something
+ * else (an unknown host key, an unreadable config). */
+static int conn_need_fd(struct ssh_conn *c, const char *what)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (!conn_local_errno(errno))
+		return 0;
+	conn_fail_local(c, what, errno);
+	return -1;
+}
+
+/* The delay before retrying after st: rarely for what a retry will not
+ * fix by itself, with backoff otherwise. */
+static void conn_fail_as(struct ssh_conn *c, enum conn_state st, const char *why)
+{
+	if (st == CS_AUTH_FAILED || st == CS_HOSTKEY_MISMATCH)
+		conn_fail(c, st, why, CONN_FATAL_RETRY);
+	else if (st == CS_UNREACHABLE)
+		conn_fail(c, st, why, CONN_SLOW_RETRY);
+	else
+		conn_fail_down(c, st == CS_UP || st == CS_CONNECTING || st == CS_STALE ? CS_DOWN : st, why);
+}
+
+/* When the way to the node (jump host, ProxyCommand) explains a failure,
+ * fail with its state and reason, prefixed by what; true when it did. */
+static bool conn_fail_transport(struct ssh_conn *c, const char *what)
+{
+	enum conn_state st = CS_DOWN;
+	const char *tw = NULL;
+	char why[1400], pw[700];
+	if (c->tun && ssh_jump_tunnel_status(c->tun, &st, &tw) != 0) {
+		snprintf(why, sizeof why, "%s", tw);
+		conn_fail_as(c, st, why);
+		return true;
+	}
+	if (c->proxy && *ssh_proxy_why(c->proxy, pw, sizeof pw)) {
+		snprintf(why, sizeof why, "%s: %s", what, pw);
+		conn_fail_down(c, CS_DOWN, why);
+		return true;
+	}
+	return false;
+}
+
 /* Down with libssh2's last error message after what. */
 static void conn_fail_ssh(struct ssh_conn *c, const char *what)
 {
 	char *msg = NULL, why[400];
-	libssh2_session_last_error(c->sess, &msg, NULL, 0);
+	if (libssh2_session_last_error(c->sess, &msg, NULL, 0) == LIBSSH2_ERROR_ALLOC) {
+		conn_fail_local(c, what, ENOMEM);
+		return;
+	}
+	if (conn_fail_transport(c, what))
+		return;
 	snprintf(why, sizeof why, "%s: %s", what, msg && *msg ? msg : "connection lost");
 	conn_fail_down(c, CS_DOWN, why);
 }
 
-/* Poll events from the direction libssh2 is blocked in. */
+/* Poll events from the direction libssh2 is blocked in (or the agent's
+ * socket while the agent is asked). */
 static void conn_want_ssh(struct ssh_conn *c)
 {
+	short ev = 0;
+	int afd = c->phase == PH_AUTH ? ssh_auth_pollfd(&c->auth, &ev) : -1;
+	if (afd >= 0) {
+		c->pfd = afd;
+		c->want = ev;
+		return;
+	}
+	c->pfd = c->fd;
 	int dir = libssh2_session_block_directions(c->sess);
 	c->want = POLLIN;
 	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
@@ -206,8 +336,15 @@ static int conn_load_config(struct ssh_conn *c)
 	char msg[400];
 	if (c->have_cfg)
 		return 0;
+	if (conn_need_fd(c, "reading the ssh config") < 0)
+		return -1;
 	if (ssh_config_resolve(c->host, c->config_file, NULL, &c->cfg, &why) < 0) {
+		int err = errno;
 		ssh_config_free(&c->cfg);
+		if (conn_local_errno(err)) {
+			conn_fail_local(c, "reading the ssh config", err);
+			return -1;
+		}
 		snprintf(msg, sizeof msg, "ssh config: %s", why ? why : "cannot be read");
 		conn_fail(c, CS_UNREACHABLE, msg, CONN_SLOW_RETRY);
 		return -1;
@@ -215,7 +352,7 @@ static int conn_load_config(struct ssh_conn *c)
 	const char *user = c->user ? c->user : c->cfg.user;
 	if (ssh_auth_init(&c->auth, user, c->identity, &c->cfg) < 0) {
 		ssh_config_free(&c->cfg);
-		conn_fail(c, CS_DOWN, "out of memory", CONN_SLOW_RETRY);
+		conn_fail_local(c, "reading the ssh config", ENOMEM);
 		return -1;
 	}
 	c->have_cfg = true;
@@ -233,19 +370,10 @@ static int conn_load_config(struct ssh_conn *c)
 	return 0;
 }
 
-/* Resolve the host name into the address cache. */
-static int conn_resolve(struct ssh_conn *c)
+/* Keep up to CONN_MAX_ADDRS addresses of res (freed here); 0, or -1
+ * (down) when none is usable. */
+static int conn_take_addrs(struct ssh_conn *c, struct addrinfo *res)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-	                          .ai_flags = AI_NUMERICSERV }, *res = NULL;
-	char port[16], why[400];
-	snprintf(port, sizeof port, "%d", c->port);
-	int rc = getaddrinfo(c->cfg.hostname, port, &hints, &res);
-	if (rc != 0) {
-		snprintf(why, sizeof why, "cannot resolve %s: %s", c->cfg.hostname, gai_strerror(rc));
-		conn_fail(c, CS_UNREACHABLE, why, CONN_SLOW_RETRY);
-		return -1;
-	}
 	c->naddr = 0;
 	for (struct addrinfo *ai = res; ai && c->naddr < CONN_MAX_ADDRS; ai = ai->ai_next) {
 		if (ai->ai_addrlen > sizeof c->addr[0])
@@ -254,7 +382,79 @@ static int conn_resolve(struct ssh_conn *c)
 		c->addrlen[c->naddr++] = ai->ai_addrlen;
 	}
 	freeaddrinfo(res);
-	return c->naddr > 0 ? 0 : -1;
+	if (c->naddr > 0)
+		return 0;
+	conn_fail_down(c, CS_DOWN, "no usable address");
+	return -1;
+}
+
+/* The address family to connect with (AddressFamily). */
+static int conn_family(const struct ssh_conn *c)
+{
+	switch (c->cfg.address_family) {
+	case SSHCFG_AF_INET:  return AF_INET;
+	case SSHCFG_AF_INET6: return AF_INET6;
+	default:              return AF_UNSPEC;
+	}
+}
+
+/* Start resolving: a numeric address at once (0), a name on a helper
+ * thread (1, phase PH_RESOLVE), or -1 after failing the attempt. */
+static int conn_resolve_start(struct ssh_conn *c)
+{
+	struct addrinfo hints = { .ai_family = conn_family(c), .ai_socktype = SOCK_STREAM,
+	                          .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST }, *res = NULL;
+	char port[16];
+	snprintf(port, sizeof port, "%d", c->port);
+	int rc = getaddrinfo(c->cfg.hostname, port, &hints, &res);
+	if (rc == 0)
+		return conn_take_addrs(c, res);
+	if (rc == EAI_MEMORY) {
+		conn_fail_local(c, "name lookup", ENOMEM);
+		return -1;
+	}
+	c->rs = ssh_resolve_start(c->cfg.hostname, c->port, conn_family(c));
+	if (!c->rs) {
+		conn_fail_local(c, "starting a name lookup", errno == EAGAIN ? ENOMEM : errno);
+		return -1;
+	}
+	c->phase = PH_RESOLVE;
+	c->pfd = ssh_resolve_fd(c->rs);
+	c->want = POLLIN;
+	c->deadline = c->now + CONN_RESOLVE_MAX;
+	return 1;
+}
+
+static void conn_start_connect(struct ssh_conn *c);
+
+/* The helper thread answered: connect, or say why the name is no good. */
+static void conn_step_resolve(struct ssh_conn *c)
+{
+	int gai = 0, err = 0;
+	struct addrinfo *res = NULL;
+	char why[400];
+	if (!ssh_resolve_take(c->rs, &gai, &err, &res))
+		return;
+	ssh_resolve_drop(c->rs);
+	c->rs = NULL;
+	if (gai == EAI_MEMORY || (gai == EAI_SYSTEM && conn_local_errno(err))) {
+		if (res)
+			freeaddrinfo(res);
+		conn_fail_local(c, "name lookup", gai == EAI_MEMORY ? ENOMEM : err);
+		return;
+	}
+	if (gai != 0) {
+		if (res)
+			freeaddrinfo(res);
+		snprintf(why, sizeof why, "cannot resolve %s: %s", c->cfg.hostname,
+		         gai == EAI_SYSTEM ? strerror(err) : gai_strerror(gai));
+		conn_fail(c, CS_UNREACHABLE, why, CONN_SLOW_RETRY);
+		return;
+	}
+	if (conn_take_addrs(c, res) < 0)
+		return;
+	c->addr_i = 0;
+	conn_start_connect(c);
 }
 
 /* Connected: socket options, a non-blocking session, host key preference. */
@@ -269,9 +469,10 @@ static void conn_connected(struct ssh_conn *c)
 	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
 	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
 	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	c->pfd = c->fd;
 	c->sess = libssh2_session_init();
 	if (!c->sess) {
-		conn_fail_down(c, CS_DOWN, "out of memory");
+		conn_fail_local(c, "starting an ssh session", ENOMEM);
 		return;
 	}
 	libssh2_session_set_blocking(c->sess, 0);
@@ -293,6 +494,10 @@ static void conn_start_connect(struct ssh_conn *c)
 	for (; c->addr_i < c->naddr; c->addr_i++) {
 		const struct sockaddr *sa = (const struct sockaddr *)&c->addr[c->addr_i];
 		c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (c->fd < 0 && conn_local_errno(errno)) {
+			conn_fail_local(c, "opening a socket", errno);
+			return;
+		}
 		if (c->fd < 0)
 			continue;
 		if (connect(c->fd, sa, c->addrlen[c->addr_i]) == 0) {
@@ -301,6 +506,7 @@ static void conn_start_connect(struct ssh_conn *c)
 		}
 		if (errno == EINPROGRESS) {
 			c->phase = PH_CONNECT;
+			c->pfd = c->fd;
 			c->want = POLLOUT;
 			c->deadline = c->now + c->connect_timeout;
 			return;
@@ -321,12 +527,80 @@ static void conn_start_connect(struct ssh_conn *c)
 	conn_fail_down(c, CS_DOWN, "no usable address");
 }
 
+/* The user to log in as: user@ in the spec, -l, else the config's. */
+static const char *conn_user(const struct ssh_conn *c)
+{
+	return c->user ? c->user : c->cfg.user;
+}
+
+/* ProxyJump: a channel over the (shared) last hop, on a socketpair. */
+static void conn_via_jump(struct ssh_conn *c, const struct ssh_jump *hops, int nhops)
+{
+	const char *why = NULL;
+	char msg[600];
+	int fd = -1;
+	if (!c->jump) {
+		struct ssh_opts o = { .config_file = c->config_file, .interval = c->interval };
+		c->jump = ssh_jump_get(&hops[nhops - 1], hops, nhops - 1, &o, c->depth + 1, &why);
+		if (!c->jump && errno == ELOOP) {
+			snprintf(msg, sizeof msg, "ssh config: %s", why);
+			conn_fail(c, CS_UNREACHABLE, msg, CONN_SLOW_RETRY);
+			return;
+		}
+		if (!c->jump) {
+			conn_fail_local(c, "starting a jump host", ENOMEM);
+			return;
+		}
+	}
+	c->tun = ssh_jump_tunnel_open(c->jump, c->cfg.hostname, c->port, &fd);
+	if (!c->tun) {
+		conn_fail_local(c, "opening a channel through the jump host", errno);
+		return;
+	}
+	c->fd = fd;
+	conn_connected(c);
+}
+
+/* ProxyCommand: its own process on a socketpair. */
+static void conn_via_proxy(struct ssh_conn *c)
+{
+	char *cmd = ssh_config_proxy_command(&c->cfg, conn_user(c), c->port);
+	char msg[600];
+	int fd = -1;
+	if (!cmd) {
+		snprintf(msg, sizeof msg, "ssh config: bad %%-token in ProxyCommand %.400s",
+		         c->cfg.proxy_command);
+		conn_fail(c, CS_UNREACHABLE, msg, CONN_SLOW_RETRY);
+		return;
+	}
+	c->proxy = ssh_proxy_start(cmd, &fd);
+	free(cmd);
+	if (!c->proxy) {
+		conn_fail_local(c, "starting the ProxyCommand", errno);
+		return;
+	}
+	c->fd = fd;
+	conn_connected(c);
+}
+
 /* Begin an attempt: config, address, socket. */
 static void conn_begin(struct ssh_conn *c)
 {
 	if (conn_load_config(c) < 0)
 		return;
-	if (c->naddr == 0 && conn_resolve(c) < 0)
+	/* a hop reached by a chain ignores its own ProxyJump/ProxyCommand,
+	 * as with ssh -J a,b */
+	const struct ssh_jump *hops = c->has_via ? c->via : c->cfg.jump;
+	int nhops = c->has_via ? c->nvia : c->cfg.njump;
+	if (nhops > 0) {
+		conn_via_jump(c, hops, nhops);
+		return;
+	}
+	if (!c->has_via && c->cfg.proxy_command) {
+		conn_via_proxy(c);
+		return;
+	}
+	if (c->naddr == 0 && conn_resolve_start(c) != 0)
 		return;
 	c->addr_i = 0;
 	conn_start_connect(c);
@@ -362,7 +636,9 @@ static void conn_step_connect(struct ssh_conn *c, short revents)
 /* Verify the host key with OpenSSH's rules (ssh_hostkey.c); 0 when trusted. */
 static int conn_check_hostkey(struct ssh_conn *c)
 {
-	char why[1024];
+	char why[2400];
+	if (conn_need_fd(c, "reading known_hosts") < 0)
+		return -1;
 	switch (ssh_hostkey_verify(c->sess, &c->cfg, c->port, c->accept_new, why, sizeof why)) {
 	case HK_TRUSTED:
 		return 0;
@@ -397,13 +673,27 @@ static void conn_step_auth(struct ssh_conn *c)
 {
 	const char *why = NULL;
 	int rc = ssh_auth_step(&c->auth, c->sess, &why);
+	short ev;
 	if (rc == SSH_AUTH_AGAIN) {
 		conn_want_ssh(c);
-		c->again = libssh2_session_block_directions(c->sess) == 0;
+		c->again = ssh_auth_pollfd(&c->auth, &ev) < 0 &&
+		           libssh2_session_block_directions(c->sess) == 0;
+	} else if (rc == SSH_AUTH_DONE && c->is_jump) {
+		/* a jump host is ready once logged in: channels are the hub's */
+		c->phase = PH_READY;
+		c->backoff = 1;
+		if (c->ever_up)
+			c->reconnects++;
+		c->ever_up = true;
+		conn_set_state(c, CS_UP, "");
+		libssh2_keepalive_config(c->sess, 1, (unsigned)c->keepalive_every);
+		c->next_keepalive = c->now + c->keepalive_every;
 	} else if (rc == SSH_AUTH_DONE) {
 		c->phase = PH_OPEN;
 	} else if (rc == SSH_AUTH_EFAILED) {
 		conn_fail(c, CS_AUTH_FAILED, why, CONN_FATAL_RETRY);
+	} else if (rc == SSH_AUTH_ELOCAL) {
+		conn_fail_local(c, why, c->auth.local_err);
 	} else {
 		conn_fail_down(c, CS_DOWN, why);
 	}
@@ -436,9 +726,30 @@ static void conn_step_exec(struct ssh_conn *c)
 	}
 	fparse_reset(c->fp);
 	c->got_frame = false;
+	c->tokens = CONN_FRAME_BURST;
+	c->tokens_at = c->now;
 	c->phase = PH_STREAM;
 	libssh2_keepalive_config(c->sess, 1, (unsigned)c->keepalive_every);
 	c->next_keepalive = c->now + c->keepalive_every;
+}
+
+/* Take a frame's token; false (and reading paused until the next token)
+ * when the node sends faster than the cap. */
+static bool conn_frame_token(struct ssh_conn *c)
+{
+	double rate = CONN_FRAME_RATE / c->interval;
+	c->tokens += (c->now - c->tokens_at) * rate;
+	c->tokens_at = c->now;
+	if (c->tokens > CONN_FRAME_BURST)
+		c->tokens = CONN_FRAME_BURST;
+	if (c->tokens >= 1) {
+		c->tokens -= 1;
+		return true;
+	}
+	c->dropped++;
+	c->throttled = true;
+	c->throttle_until = c->now + (1 - c->tokens) / rate;
+	return false;
 }
 
 /* Parser callback: a complete frame arrived. */
@@ -446,6 +757,8 @@ static void conn_on_frame(void *arg, const struct sample *s, const char *raw, si
 {
 	struct ssh_conn *c = arg;
 	c->last_frame = c->now;
+	if (!conn_frame_token(c))
+		return;
 	if (!c->got_frame) {
 		c->got_frame = true;
 		if (c->ever_up)
@@ -476,6 +789,10 @@ static int conn_read_probe(struct ssh_conn *c)
 			return -1;
 		}
 		total += (size_t)n;
+		/* Over the frame cap: leave the rest in the channel (its window
+		 * then holds the node back) until a token is due. */
+		if (c->throttled)
+			return 0;
 		if (total >= CONN_READ_BUDGET) {
 			c->again = true;
 			break;
@@ -510,7 +827,7 @@ static void conn_step_stream(struct ssh_conn *c)
 		return;
 	/* aux channels may pull probe data off the socket into libssh2's
 	 * queue, where poll() cannot see it: read the probe once more. */
-	if (ssh_aux_run(&c->aux, c->sess) && conn_read_probe(c) < 0)
+	if (ssh_aux_run(&c->aux, c->sess, c->now) && conn_read_probe(c) < 0)
 		return;
 	if (c->now >= c->next_keepalive) {
 		int next = 0;
@@ -540,15 +857,66 @@ static void conn_step_stream(struct ssh_conn *c)
 	conn_want_ssh(c);
 }
 
-/* libssh2 global init. */
+/* A ready jump host: keepalives (its channels are pumped by the hub). */
+static void conn_step_ready(struct ssh_conn *c)
+{
+	if (c->now < c->next_keepalive)
+		return;
+	int next = 0;
+	int rc = libssh2_keepalive_send(c->sess, &next);
+	if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN && rc != LIBSSH2_ERROR_BAD_USE) {
+		conn_fail_ssh(c, "keepalive failed");
+		return;
+	}
+	c->next_keepalive = c->now + (next > 0 ? next : 1);
+}
+
+/* The soft open-files limit doptop started with (restored for children). */
+static struct rlimit conn_nofile0;
+static bool conn_nofile_raised;
+
+/* libssh2 global init; the soft descriptor limit raised to the hard one
+ * (each node holds a socket; the usual soft 1024 would cap a fleet). */
 int ssh_conn_global_init(void)
 {
+	struct rlimit rl;
+	if (!conn_nofile_raised && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		conn_nofile0 = rl;
+		conn_nofile_raised = true;
+		ssh_proxy_set_nofile((unsigned long long)rl.rlim_cur);
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	return libssh2_init(0) == 0 ? 0 : -1;
+}
+
+/* Descriptors doptop needs besides its nodes' sockets: stdio, the
+ * terminal, the wake pipe, the job's pipe and files, resolver and agent
+ * sockets of the connections in flight (at most 48 at once, app.c). */
+#define CONN_FD_RESERVE 64
+
+/* -1 with the numbers in why when n connections cannot all fit. */
+int ssh_conn_fit(size_t n, char *why, size_t cap)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	unsigned long long need = (unsigned long long)n + CONN_FD_RESERVE;
+	if (need <= rl.rlim_cur)
+		return 0;
+	snprintf(why, cap, "%zu nodes need about %llu file descriptors (one each, %d for doptop) "
+	         "but the limit is %llu (hard limit %llu): nodes that find none show local-error "
+	         "until one frees up (raise ulimit -n)", n, need, CONN_FD_RESERVE,
+	         (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	return -1;
 }
 
 /* libssh2 global exit. */
 void ssh_conn_global_exit(void)
 {
+	ssh_proxy_reap(clock_mono(), 1);   /* no ProxyCommand outlives us */
 	libssh2_exit();
 }
 
@@ -569,7 +937,7 @@ struct ssh_conn *ssh_conn_new(const struct node_spec *spec, const struct ssh_opt
 	if (!c)
 		return NULL;
 	bool ok = true;
-	c->fd = -1;
+	c->fd = c->pfd = -1;
 	c->name = conn_dup(spec->name ? spec->name : spec->host, &ok);
 	c->host = conn_dup(spec->host, &ok);
 	/* user@host in the spec beats -l, which beats the config, like ssh. */
@@ -601,7 +969,8 @@ void ssh_conn_free(struct ssh_conn *c)
 {
 	if (!c)
 		return;
-	conn_teardown(c, true);
+	conn_teardown(c, !c->is_jump);
+	ssh_jump_put(c->jump);
 	if (c->have_cfg) {
 		ssh_config_free(&c->cfg);
 		ssh_auth_free(&c->auth);
@@ -613,14 +982,28 @@ void ssh_conn_free(struct ssh_conn *c)
 	free(c->user);
 	free(c->config_file);
 	free(c->identity);
+	for (int i = 0; i < c->nvia; i++) {
+		free(c->via[i].user);
+		free(c->via[i].host);
+	}
 	free(c);
 }
 
 /* The descriptor to poll and its events; -1 while waiting on a timer. */
 int ssh_conn_pollfd(const struct ssh_conn *c, short *events)
 {
-	*events = c->fd >= 0 ? c->want : 0;
-	return c->phase == PH_WAIT ? -1 : c->fd;
+	*events = c->pfd >= 0 ? c->want : 0;
+	return c->phase == PH_WAIT || c->throttled ? -1 : c->pfd;
+}
+
+/* The stream's (or a setup phase's) own deadline. */
+static double conn_stream_deadline(const struct ssh_conn *c)
+{
+	if (c->phase != PH_STREAM || !c->got_frame)
+		return c->phase == PH_STREAM && c->next_keepalive < c->deadline
+		       ? c->next_keepalive : c->deadline;
+	double t = c->last_frame + (c->state == CS_UP ? c->stale_after : c->dead_after);
+	return c->next_keepalive < t ? c->next_keepalive : t;
 }
 
 /* When step must run again without I/O. */
@@ -630,24 +1013,48 @@ double ssh_conn_deadline(const struct ssh_conn *c)
 		return c->retry_at;
 	if (c->again)
 		return c->now;
-	if (c->phase != PH_STREAM || !c->got_frame)
-		return c->phase == PH_STREAM && c->next_keepalive < c->deadline
-		       ? c->next_keepalive : c->deadline;
-	double t = c->last_frame + (c->state == CS_UP ? c->stale_after : c->dead_after);
-	return c->next_keepalive < t ? c->next_keepalive : t;
+	if (c->throttled)
+		return c->throttle_until;
+	if (c->phase == PH_AUTH)
+		return fmin(c->deadline, ssh_auth_deadline(&c->auth));
+	if (c->phase == PH_READY)
+		return c->next_keepalive;
+	if (c->phase == PH_STREAM && c->aux)
+		return fmin(ssh_aux_deadline(c->aux), conn_stream_deadline(c));
+	return conn_stream_deadline(c);
 }
 
 /* Drive the state machine. */
 void ssh_conn_step(struct ssh_conn *c, double now, short revents)
 {
 	c->now = now;
+	if (c->throttled) {
+		if (now < c->throttle_until)
+			return;
+		c->throttled = false;
+	}
 	if (c->phase == PH_WAIT) {
 		if (now < c->retry_at)
 			return;
 		conn_begin(c);
 	}
+	if (c->phase == PH_RESOLVE && now >= c->deadline) {
+		char why[400];
+		snprintf(why, sizeof why, "no answer from the name resolver for %s within %.0f s",
+		         c->cfg.hostname, CONN_RESOLVE_MAX);
+		conn_fail(c, CS_UNREACHABLE, why, CONN_SLOW_RETRY);
+		return;
+	}
+	if (c->proxy)
+		ssh_proxy_drain(c->proxy);
+	if (c->phase == PH_READY) {
+		conn_step_ready(c);
+		return;
+	}
 	if (c->phase != PH_WAIT && c->phase != PH_STREAM && now >= c->deadline) {
-		char why[200];
+		char why[400];
+		if (conn_fail_transport(c, "timed out"))
+			return;
 		snprintf(why, sizeof why, "timed out %s %s port %d",
 		         c->phase == PH_CONNECT ? "connecting to" : "setting up ssh with",
 		         c->cfg.hostname, c->port);
@@ -659,12 +1066,14 @@ void ssh_conn_step(struct ssh_conn *c, double now, short revents)
 		enum phase before = c->phase;
 		switch (c->phase) {
 		case PH_WAIT:      return;
+		case PH_RESOLVE:   conn_step_resolve(c); break;
 		case PH_CONNECT:   conn_step_connect(c, revents); break;
 		case PH_HANDSHAKE: conn_step_handshake(c); break;
 		case PH_AUTH:      conn_step_auth(c); break;
 		case PH_OPEN:      conn_step_open(c); break;
 		case PH_EXEC:      conn_step_exec(c); break;
 		case PH_STREAM:    conn_step_stream(c); return;
+		case PH_READY:     return;
 		}
 		if (c->phase == before)
 			return;
@@ -707,10 +1116,61 @@ bool ssh_conn_fallback_sh(const struct ssh_conn *c)
 int ssh_conn_aux_exec(struct ssh_conn *c, const char *cmd, size_t cap,
                       ssh_aux_fn fn, void *arg)
 {
+	return ssh_conn_aux_exec_timeout(c, cmd, cap, SSH_AUX_TIMEOUT, fn, arg);
+}
+
+/* Queue an extra command with its own timeout. */
+int ssh_conn_aux_exec_timeout(struct ssh_conn *c, const char *cmd, size_t cap,
+                              double timeout, ssh_aux_fn fn, void *arg)
+{
 	if (c->phase != PH_STREAM || !c->got_frame)
 		return -1;
-	int rc = ssh_aux_add(&c->aux, cmd, cap, fn, arg);
+	int rc = ssh_aux_add(&c->aux, cmd, cap, c->now, timeout, fn, arg);
 	if (rc == 0)
 		c->again = true;   /* start it on the next pass of the loop */
 	return rc;
+}
+
+/* A connection in the jump role: no probe; ready after authentication. */
+struct ssh_conn *ssh_conn_new_jump(const struct node_spec *spec, const struct ssh_opts *o,
+                                   const struct ssh_jump *via, int nvia, int depth)
+{
+	struct ssh_conn *c = ssh_conn_new(spec, o, NULL, NULL);
+	if (!c)
+		return NULL;
+	c->is_jump = true;
+	c->depth = depth;
+	c->has_via = nvia > 0;
+	for (int i = 0; i < nvia && i < SSHCFG_MAX_JUMPS; i++) {
+		bool ok = true;
+		c->via[i].user = conn_dup(via[i].user, &ok);
+		c->via[i].host = conn_dup(via[i].host, &ok);
+		c->via[i].port = via[i].port;
+		c->nvia = i + 1;
+		if (!ok) {
+			ssh_conn_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+/* The authenticated session of a ready jump host. */
+LIBSSH2_SESSION *ssh_conn_jump_session(const struct ssh_conn *c)
+{
+	return c->phase == PH_READY ? c->sess : NULL;
+}
+
+/* Call fn(arg) before the session is freed. */
+void ssh_conn_jump_hook(struct ssh_conn *c, void (*fn)(void *), void *arg)
+{
+	c->jump_hook = fn;
+	c->jump_hook_arg = arg;
+}
+
+/* The hub found the session broken. */
+void ssh_conn_jump_lost(struct ssh_conn *c, const char *why)
+{
+	if (c->phase == PH_READY)
+		conn_fail_down(c, CS_DOWN, why);
 }

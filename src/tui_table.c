@@ -49,8 +49,8 @@ static int state_rank(enum conn_state s)
 {
 	static const int rank[] = { [CS_UP] = 0, [CS_STALE] = 1, [CS_CONNECTING] = 2,
 		[CS_DOWN] = 3, [CS_AUTH_FAILED] = 4, [CS_HOSTKEY_MISMATCH] = 5,
-		[CS_UNREACHABLE] = 6 };
-	return (unsigned)s < sizeof rank / sizeof rank[0] ? rank[s] : 7;
+		[CS_UNREACHABLE] = 6, [CS_LOCAL_ERROR] = 7 };
+	return (unsigned)s < sizeof rank / sizeof rank[0] ? rank[s] : 8;
 }
 
 /* Group of a node: its verdict, or unknown without data. */
@@ -459,7 +459,7 @@ static void titles(const struct tui *t, int y)
 /* The bottom line: filter prompt, a warning, or the selected node in full. */
 static void footer(const struct tui *t, const struct model *m, int y)
 {
-	char name[64], line[512];
+	char name[64], line[800];
 	if (t->editing) {
 		snprintf(line, sizeof line, "filter: %s_   (Enter keeps, Esc clears)", t->filter);
 		tui_put(y, 0, COLS, tui_attr(t, TE_LABEL) | A_BOLD, line, false);

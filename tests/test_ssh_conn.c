@@ -28,14 +28,21 @@ const char *__asan_default_options(void)
 	return "quarantine_size_mb=4";
 }
 
-enum { SD_MAIN, SD_RESTART, SD_FROZEN, SD_GARBAGE, SD_ESCAPE, SD_SILENT, SD_N };
-static const char *const sd_names[SD_N] = { "main", "restart", "frozen", "garbage", "escape", "silent" };
+enum { SD_MAIN, SD_RESTART, SD_FROZEN, SD_GARBAGE, SD_ESCAPE, SD_SILENT, SD_FLOOD, SD_N };
+static const char *const sd_names[SD_N] = { "main", "restart", "frozen", "garbage", "escape", "silent",
+                                            "flood" };
 static const char *const sd_cmds[SD_N] = {
 	NULL, NULL, NULL,
 	"cat /dev/urandom",
 	"printf '@@DOPTOP 1 1 1.0 bash\\n%%stat\\n'; while :; do printf '\\033[2J\\033]0;pwned\\007\\n'; done",
 	"exec cat >/dev/null",
+	NULL,   /* bash DIR/flood.sh, written by setup_all */
 };
+/* Valid frames as fast as bash can print them (a hostile node). */
+static const char flood_sh[] =
+	"s=$(grep -v '^intr' /proc/stat); n=0\n"
+	"while :; do n=$((n+1)); printf '@@DOPTOP 1 %d %s bash\\n%%stat\\n%s\\n@@END %d\\n' "
+	"$n \"$EPOCHREALTIME\" \"$s\" $n; done\n";
 
 static char dir[256], cfg[300], fingerprint[128];
 static int ports[SD_N], pids[SD_N], agent_pid;
@@ -80,6 +87,8 @@ static int start_sshd(int i, int port)
 	char q[512] = "";
 	if (sd_cmds[i])
 		snprintf(q, sizeof q, "\"%s\"", sd_cmds[i]);
+	if (i == SD_FLOOD)
+		snprintf(q, sizeof q, "\"bash %s/flood.sh\"", dir);
 	const char *out = run(SCRIPT " start %s %s %d %s", dir, sd_names[i], port, q);
 	return sscanf(out, "%d %d", &ports[i], &pids[i]) == 2 ? 0 : -1;
 }
@@ -114,6 +123,13 @@ static int setup_all(void)
 	snprintf(dir, sizeof dir, "%s", run(SCRIPT " init"));
 	if (!dir[0])
 		return -1;
+	char flood[300];
+	snprintf(flood, sizeof flood, "%s/flood.sh", dir);
+	FILE *ff = fopen(flood, "w");
+	if (!ff)
+		return -1;
+	fputs(flood_sh, ff);
+	fclose(ff);
 	for (int i = 0; i < SD_N; i++)
 		if (start_sshd(i, 0) < 0)
 			return -1;
@@ -146,6 +162,7 @@ static int setup_all(void)
 	host_block(f, "escape-000", ports[SD_ESCAPE], "kh_good", ids);
 	snprintf(buf, sizeof buf, "%s\n\tConnectTimeout 1", ids);
 	host_block(f, "silent-000", ports[SD_SILENT], "kh_good", buf);
+	host_block(f, "flood-000", ports[SD_FLOOD], "kh_good", ids);
 	fclose(f);
 	return 0;
 }
@@ -490,6 +507,64 @@ static void test_hostile(void **state)
 		ssh_conn_free(cs[i]);
 }
 
+/* An extra command that never ends is closed at its timeout (status -1)
+ * while the probe streams on. */
+static void test_aux_timeout(void **state)
+{
+	(void)state;
+	struct counter k;
+	struct ssh_conn *c = open_conn("adhoc-preemptible-000", false, &k);
+	assert_true(drive(&c, 1, 10, got_frames, &k));
+	aux_status = -100;
+	double t0 = now_s();
+	assert_int_equal(ssh_conn_aux_exec_timeout(c, "sleep 600", 32, 1.0, on_aux, NULL), 0);
+	assert_true(drive(&c, 1, 5, aux_done, NULL));
+	print_message("aux timeout: status %d after %.2f s\n", aux_status, now_s() - t0);
+	assert_int_equal(aux_status, -1);
+	assert_true(now_s() - t0 >= 0.9 && now_s() - t0 < 3);
+	int before = k.frames;
+	drive(&c, 1, 0.8, NULL, NULL);
+	assert_true(k.frames > before);
+	assert_int_equal(ssh_conn_state(c), CS_UP);
+	ssh_conn_free(c);
+}
+
+/* A node flooding valid frames gets at most the cap through (a burst,
+ * then 3 per interval); a good node beside it keeps streaming. */
+static void test_flood(void **state)
+{
+	(void)state;
+	struct counter k[2];
+	struct ssh_conn *cs[2] = {
+		open_conn("adhoc-preemptible-000", false, &k[0]),
+		open_conn("flood-000", false, &k[1]),
+	};
+	enum conn_state up = CS_UP;
+	assert_true(drive(&cs[1], 1, 10, in_state, &up));
+	double t0 = now_s();
+	unsigned long long seq0 = k[1].last_seq;
+	int f0 = k[1].frames, g0 = k[0].frames;
+	drive(cs, 2, 3.0, NULL, NULL);
+	double secs = now_s() - t0;
+	unsigned long long sent = k[1].last_seq - seq0;
+	int passed = k[1].frames - f0;
+	print_message("flood: node sent >= %llu frames in %.1f s, %d passed; good node %d\n",
+	              sent, secs, passed, k[0].frames - g0);
+	if (sent < 200) {
+		print_message("flood: SKIP, the node sent only %llu frames (machine too busy)\n", sent);
+		for (int i = 0; i < 2; i++)
+			ssh_conn_free(cs[i]);
+		skip();
+	}
+	/* interval 0.3 s: 16 burst + 3 / 0.3 s = 10 per second */
+	assert_true(passed <= 16 + (int)(10 * secs) + 2);
+	assert_true(passed >= 10);
+	assert_true(k[0].frames - g0 >= 5);
+	assert_int_equal(ssh_conn_state(cs[0]), CS_UP);
+	for (int i = 0; i < 2; i++)
+		ssh_conn_free(cs[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +576,8 @@ int main(void)
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_frozen),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_aux_timeout),
+		cmocka_unit_test(test_flood),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

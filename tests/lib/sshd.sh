@@ -7,7 +7,9 @@
 #                                  installs the cleanup trap (EXIT INT TERM)
 #   sshd_start NAME [PORT] [CMD]   start /usr/sbin/sshd -D on 127.0.0.1 (a free
 #                                  port unless PORT), optional ForceCommand CMD;
-#                                  sets SSHD_PORT and SSHD_PID, waits until it listens
+#                                  sets SSHD_PORT and SSHD_PID, waits until it listens;
+#                                  SSHD_FORWARDING=yes allows TCP forwarding (a jump host);
+#                                  SSHD_NETNS=NAME runs it inside that network namespace
 #   sshd_stop PID                  stop one sshd (and its per-connection children)
 #   sshd_add_host ALIAS PORT [LINE...]
 #                                  append "Host ALIAS" (HostName 127.0.0.1, Port,
@@ -72,14 +74,19 @@ StrictModes no
 PrintMotd no
 PrintLastLog no
 X11Forwarding no
-AllowTcpForwarding no
+AllowTcpForwarding ${SSHD_FORWARDING:-no}
 MaxStartups 1000:30:1000
 SetEnv SHLVL=1
 Subsystem sftp internal-sftp
 LogLevel INFO
 CFG
 	[ -n "$_cmd" ] && printf 'ForceCommand %s\n' "$_cmd" >> "$_cfg"
-	/usr/sbin/sshd -D -e -f "$_cfg" < /dev/null > /dev/null 2> "$SSHD_DIR/sshd_$_name.log" &
+	if [ -n "${SSHD_NETNS:-}" ]; then
+		ip netns exec "$SSHD_NETNS" /usr/sbin/sshd -D -e -f "$_cfg" \
+			< /dev/null > /dev/null 2> "$SSHD_DIR/sshd_$_name.log" &
+	else
+		/usr/sbin/sshd -D -e -f "$_cfg" < /dev/null > /dev/null 2> "$SSHD_DIR/sshd_$_name.log" &
+	fi
 	SSHD_PID=$!
 	SSHD_PORT=$_port
 	SSHD_PIDS="$SSHD_PIDS $SSHD_PID"
