@@ -100,6 +100,7 @@ struct ssh_conn {
 	bool again;             /* budget used up: step again without waiting */
 	double now, deadline, retry_at, backoff;
 	double last_frame, next_keepalive;
+	double last_rx;         /* monotonic time bytes last came from the server */
 	bool got_frame, ever_up, fallback;
 	unsigned reconnects;
 	uint64_t rng;
@@ -457,6 +458,22 @@ static void conn_step_resolve(struct ssh_conn *c)
 	conn_start_connect(c);
 }
 
+/* libssh2's recv: the default one, noting when the server last spoke
+ * (a jump host has no frames to show it is alive). */
+static ssize_t conn_recv(libssh2_socket_t fd, void *buf, size_t len, int flags, void **abstract)
+{
+	ssize_t n = recv(fd, buf, len, flags);
+	if (n < 0)
+		return -errno;
+	if (n > 0) {
+		/* the clock, not c->now: the hub's pumps read a jump session
+		 * between the steps of its connection */
+		struct ssh_conn *c = *abstract;
+		c->last_rx = clock_mono();
+	}
+	return n;
+}
+
 /* Connected: socket options, a non-blocking session, host key preference. */
 static void conn_connected(struct ssh_conn *c)
 {
@@ -470,11 +487,12 @@ static void conn_connected(struct ssh_conn *c)
 	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
 	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
 	c->pfd = c->fd;
-	c->sess = libssh2_session_init();
+	c->sess = libssh2_session_init_ex(NULL, NULL, NULL, c);
 	if (!c->sess) {
 		conn_fail_local(c, "starting an ssh session", ENOMEM);
 		return;
 	}
+	libssh2_session_callback_set(c->sess, LIBSSH2_CALLBACK_RECV, (void *)conn_recv);
 	libssh2_session_set_blocking(c->sess, 0);
 	/* zlib on the wire when the server offers it (OpenSSH does, after
 	 * auth): consecutive frames share most of their text, so one deflate
@@ -688,6 +706,7 @@ static void conn_step_auth(struct ssh_conn *c)
 		conn_set_state(c, CS_UP, "");
 		libssh2_keepalive_config(c->sess, 1, (unsigned)c->keepalive_every);
 		c->next_keepalive = c->now + c->keepalive_every;
+		c->last_rx = c->now;
 	} else if (rc == SSH_AUTH_DONE) {
 		c->phase = PH_OPEN;
 	} else if (rc == SSH_AUTH_EFAILED) {
@@ -857,9 +876,28 @@ static void conn_step_stream(struct ssh_conn *c)
 	conn_want_ssh(c);
 }
 
-/* A ready jump host: keepalives (its channels are pumped by the hub). */
+/* How long a ready jump host may stay silent: ServerAliveInterval x
+ * ServerAliveCountMax as ssh counts it (keepalives ask for a reply), else
+ * the nodes' own dead mark. */
+static double conn_silent_max(const struct ssh_conn *c)
+{
+	int count = c->cfg.alive_count_max > 0 ? c->cfg.alive_count_max : 3;
+	return c->cfg.alive_interval > 0 ? (double)c->cfg.alive_interval * count + 1
+	                                 : node_dead_after(c->interval);
+}
+
+/* A ready jump host: keepalives, and a server gone silent is dropped
+ * (its channels are pumped by the hub). */
 static void conn_step_ready(struct ssh_conn *c)
 {
+	if (c->now - c->last_rx > conn_silent_max(c)) {
+		char why[300];
+		snprintf(why, sizeof why, "no answer for %.0f s (ServerAliveInterval %d x "
+		         "ServerAliveCountMax %d)", c->now - c->last_rx, c->cfg.alive_interval,
+		         c->cfg.alive_count_max > 0 ? c->cfg.alive_count_max : 3);
+		conn_fail_down(c, CS_DOWN, why);
+		return;
+	}
 	if (c->now < c->next_keepalive)
 		return;
 	int next = 0;
@@ -1018,7 +1056,7 @@ double ssh_conn_deadline(const struct ssh_conn *c)
 	if (c->phase == PH_AUTH)
 		return fmin(c->deadline, ssh_auth_deadline(&c->auth));
 	if (c->phase == PH_READY)
-		return c->next_keepalive;
+		return fmin(c->next_keepalive, c->last_rx + conn_silent_max(c) + 0.01);
 	if (c->phase == PH_STREAM && c->aux)
 		return fmin(ssh_aux_deadline(c->aux), conn_stream_deadline(c));
 	return conn_stream_deadline(c);

@@ -31,7 +31,7 @@ struct ssh_tunnel {
 	enum tunnel_st st;
 	bool lost;                      /* killed with the jump session: why to fill */
 	enum conn_state dead_st;
-	char why[700];
+	char why[2600];                 /* jump host name + its why (2400) */
 	unsigned char up[JUMP_BUF];     /* node -> channel, not yet written */
 	size_t ulen;
 	unsigned char down[JUMP_BUF];   /* channel -> node, not yet sent */
@@ -263,7 +263,7 @@ struct ssh_tunnel *ssh_jump_tunnel_open(struct ssh_jumphost *j, const char *host
 /* The tunnel's fate. */
 int ssh_jump_tunnel_status(const struct ssh_tunnel *t, enum conn_state *st, const char **why)
 {
-	static char buf[800];
+	static char buf[2800];
 	if (t->st == T_OPEN) {
 		*why = "";
 		return 0;
@@ -611,7 +611,7 @@ void ssh_conn_jumps_step(double now)
 			jump_pump(j, s);
 		} else if (ssh_conn_state(j->conn) != CS_CONNECTING) {
 			/* the jump host is failing: so is every node waiting on it */
-			char why[800];
+			char why[2600];
 			snprintf(why, sizeof why, "jump host %s: %s", j->name, ssh_conn_why(j->conn));
 			for (struct ssh_tunnel *t = j->tunnels; t; t = t->next)
 				if (t->st == T_WAIT)

@@ -159,7 +159,7 @@ stop
 
 # 5. a host-key message with the ssh-keygen -R fix is never cut
 start "$T/long.json" longkey
-wait_for "$T/long.json" 's.get("longkey") == "hostkey-mismatch" and w["longkey"].endswith("ssh-keygen -R \x27%s\x27" % ("n" * 200 + ".example"))' \
+wait_for "$T/long.json" 's.get("longkey") == "hostkey-mismatch" and ("ssh-keygen -R \x27%s\x27" % ("n" * 200 + ".example")) in w["longkey"] and w["longkey"].endswith("kh_long\x27")' \
 	&& ok "a 212-character host's ssh-keygen -R fix is whole" || bad "long host-key message cut"
 stop
 
@@ -177,6 +177,36 @@ DPID=$!
 wait_for "$T/slow.json" 's.get("af-inet") == "up" and s.get("slowname") == "connecting"' \
 	&& ok "a hung name lookup does not stall the loop (other node up meanwhile)" \
 	|| bad "name lookup blocked the loop: $(cat "$T/slow.err")"
+stop
+
+# 7. a jump host that stops answering is dropped after ServerAliveInterval
+#    x ServerAliveCountMax, and its nodes say so
+sshd_add_host jump-alive "$JP" "ServerAliveInterval 1" "ServerAliveCountMax 2"
+sshd_add_host target-alive "$TP" "ProxyJump jump-alive"
+before=$(pgrep -P "$LPID")
+start "$T/alive.json" target-alive
+if wait_for "$T/alive.json" 's.get("target-alive") == "up"' 30; then
+	frozen=""
+	for p in $(pgrep -P "$LPID"); do
+		case " $(echo $before) " in
+		*" $p "*) ;;
+		*) frozen="$frozen $p $(sshd_tree "$p")" ;;
+		esac
+	done
+	kill -STOP $frozen 2>/dev/null
+	t0=$(date +%s)
+	i=0
+	until grep '"node":"target-alive"' "$T/alive.json" | grep '"state":"down"' |
+		grep -q 'jump host jump-alive: no answer'; do
+		i=$((i + 1)); [ $i -gt 75 ] && break; sleep 0.2
+	done
+	[ $i -le 75 ] \
+		&& ok "a frozen jump host is dropped after ServerAlive (in $(( $(date +%s) - t0 )) s), named in the node's why" \
+		|| bad "frozen jump host not detected"
+	kill -CONT $frozen 2>/dev/null
+else
+	bad "target-alive not up"
+fi
 stop
 
 [ $fails -eq 0 ] && echo "it_proxy: ok" || echo "it_proxy: $fails failed"
