@@ -25,7 +25,7 @@ enum hist_series { H_USER, H_SYSTEM, H_IOWAIT, H_STEAL, H_DISK_R, H_DISK_W,
 struct node {
 	const struct node_spec *spec;   /* borrowed from the node list */
 	enum conn_state state;
-	char     why[640];              /* what is wrong / what to fix; sanitised (room
+	char     why[1200];             /* what is wrong / what to fix; sanitised (room
 	                                 * for a host-key fix naming a long host twice) */
 	double   since;                 /* monotonic time the state began */
 	unsigned reconnects;

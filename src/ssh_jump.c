@@ -402,20 +402,28 @@ static bool jump_later(long rc)
 	return rc == LIBSSH2_ERROR_EAGAIN || rc == LIBSSH2_ERROR_BAD_USE;
 }
 
+/* True for libssh2 errors that mean the session itself is gone. */
+static bool jump_session_error(long rc)
+{
+	return rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
+	       rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_DECRYPT ||
+	       rc == LIBSSH2_ERROR_INVALID_MAC || rc == LIBSSH2_ERROR_PROTO ||
+	       rc == LIBSSH2_ERROR_SOCKET_TIMEOUT || rc == LIBSSH2_ERROR_BAD_SOCKET;
+}
+
 /* Channel -> node.  false when the jump session broke. */
-static bool pump_down(struct ssh_tunnel *t, bool first)
+static bool pump_down(struct ssh_tunnel *t)
 {
 	size_t moved = 0;
 	while (moved < JUMP_PUMP_BUDGET) {
 		if (t->doff == t->dlen && !t->down_eof) {
-			/* the first read pulls the socket into libssh2's queue; the
-			 * others only read when their data is already there */
-			if (!first && !libssh2_poll_channel_read(t->ch, 0)) {
-				if (libssh2_channel_eof(t->ch))
-					t->down_eof = true;
-				break;
+			/* jump_pull() read the socket: only read what is queued */
+			if (!libssh2_poll_channel_read(t->ch, 0)) {
+				if (!libssh2_channel_eof(t->ch))
+					break;
+				t->down_eof = true;
+				continue;
 			}
-			first = false;
 			ssize_t n = libssh2_channel_read(t->ch, (char *)t->down, sizeof t->down);
 			if (n > 0) {
 				t->doff = 0;
@@ -426,7 +434,10 @@ static bool pump_down(struct ssh_tunnel *t, bool first)
 				else
 					break;
 			} else {
-				return n == LIBSSH2_ERROR_CHANNEL_CLOSED || n == LIBSSH2_ERROR_CHANNEL_EOF_SENT;
+				/* a channel-level error ends this tunnel only */
+				t->down_eof = t->a_eof = true;
+				t->ulen = 0;
+				return !jump_session_error(n);
 			}
 		}
 		if (t->doff < t->dlen) {
@@ -477,8 +488,13 @@ static bool pump_up(struct ssh_tunnel *t)
 		ssize_t w = libssh2_channel_write(t->ch, (const char *)t->up, t->ulen);
 		if (w < 0 && jump_later(w))
 			break;
-		if (w < 0)
-			return w == LIBSSH2_ERROR_CHANNEL_CLOSED || w == LIBSSH2_ERROR_CHANNEL_EOF_SENT;
+		if (w < 0) {
+			/* a channel-level error: this tunnel only */
+			t->a_eof = t->down_eof = true;
+			t->ulen = 0;
+			t->doff = t->dlen;
+			return !jump_session_error(w);
+		}
 		memmove(t->up, t->up + w, t->ulen - (size_t)w);
 		t->ulen -= (size_t)w;
 		moved += (size_t)w;
@@ -502,26 +518,32 @@ static uint32_t tunnel_events(const struct ssh_tunnel *t)
 	return ev;
 }
 
+/* Read everything the socket holds into libssh2's queue (a zero-length
+ * channel read does only that), so a readable socket never spins the loop
+ * while every tunnel waits for its node; each channel's window bounds what
+ * queues.  false when the session broke. */
+static bool jump_pull(struct ssh_jumphost *j)
+{
+	char z;
+	for (struct ssh_tunnel *t = j->tunnels; t; t = t->next)
+		if (t->st == T_OPEN && t->ch)
+			return !jump_session_error(libssh2_channel_read(t->ch, &z, 0));
+	return true;
+}
+
 /* Move bytes both ways on every open tunnel of a ready jump host. */
 static void jump_pump(struct ssh_jumphost *j, LIBSSH2_SESSION *s)
 {
-	bool first = true;
 	jump_flush_closing(j);
 	jump_open_next(j, s);
 	jump_reap_orphans(j);
-	for (struct ssh_tunnel *t = j->tunnels; t; t = t->next) {
+	bool ok = jump_pull(j);
+	for (struct ssh_tunnel *t = j->tunnels; t && ok; t = t->next) {
 		if (t->st != T_OPEN)
 			continue;
-		bool ok = pump_up(t) && pump_down(t, first);
-		first = false;
-		if (!ok) {
-			char *msg = NULL, why[400];
-			libssh2_session_last_error(s, &msg, NULL, 0);
-			snprintf(why, sizeof why, "connection lost: %s", msg && *msg ? msg : "?");
-			ssh_conn_jump_lost(j->conn, why);   /* kills every tunnel */
-			jump_snapshot(j);
-			return;
-		}
+		ok = pump_up(t) && pump_down(t);
+		if (!ok)
+			break;
 		if (t->down_eof && t->a_eof && t->doff == t->dlen && t->ulen == 0 &&
 		    t->st == T_OPEN) {
 			char why[400];
@@ -529,6 +551,13 @@ static void jump_pump(struct ssh_jumphost *j, LIBSSH2_SESSION *s)
 			         j->name, t->host, t->port);
 			tunnel_kill(t, CS_DOWN, why);
 		}
+	}
+	if (!ok) {
+		char *msg = NULL, why[400];
+		libssh2_session_last_error(s, &msg, NULL, 0);
+		snprintf(why, sizeof why, "connection lost: %s", msg && *msg ? msg : "?");
+		ssh_conn_jump_lost(j->conn, why);   /* kills every tunnel */
+		jump_snapshot(j);
 	}
 }
 

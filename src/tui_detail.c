@@ -231,7 +231,7 @@ static void explain(struct page *p, const struct node *nd)
 static void title(struct page *p, const struct node *nd, double now)
 {
 	const struct tui *t = p->t;
-	char name[80], line[800], d[16];
+	char name[80], line[1400], d[16];
 	text_sanitize(name, sizeof name, nd->spec->name);
 	snprintf(line, sizeof line, " %s  (Esc back, arrows scroll)%s", name,
 	         t->frozen ? "  [FROZEN]" : "");

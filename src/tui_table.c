@@ -459,7 +459,7 @@ static void titles(const struct tui *t, int y)
 /* The bottom line: filter prompt, a warning, or the selected node in full. */
 static void footer(const struct tui *t, const struct model *m, int y)
 {
-	char name[64], line[800];
+	char name[64], line[1400];
 	if (t->editing) {
 		snprintf(line, sizeof line, "filter: %s_   (Enter keeps, Esc clears)", t->filter);
 		tui_put(y, 0, COLS, tui_attr(t, TE_LABEL) | A_BOLD, line, false);
