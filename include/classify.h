@@ -64,7 +64,11 @@ struct headroom {
 	double work_cores;     /* cores doing user+system work (the weight) */
 	char   why[160];       /* one line: the figures behind x, or why none */
 };
-void classify_headroom(const struct rates *r, struct judgement j, struct headroom *h);
+/* job_cores: the CPU the job's own processes used (--job-cmd), or < 0
+ * when unknown; then the node's busy cores stand in for it (work that is
+ * not the job's lowers that ceiling). */
+void classify_headroom(const struct rates *r, struct judgement j, double job_cores,
+                       struct headroom *h);
 /* "if the I/O waits went away" and the like, for "ETA ... at best ..." (static). */
 const char *classify_if_gone(struct judgement j);
 

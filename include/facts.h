@@ -11,6 +11,9 @@
  * facts_parse(), and stored as is in recordings:
  *
  *   P <pid> <ppid> <stat> <command line>   one per matching process
+ *   C <CPU ticks> <ticks per second>       the matches' CPU time so far (user
+ *                                          + system, their reaped children's
+ *                                          too)
  *   M <limit|max> <usage>                  the first worker's memory cgroup
  *   D <available bytes> <mount point>      one per local disk file system
  *
@@ -44,6 +47,12 @@ struct facts {
 	struct workers w;
 	bool   have_mem_limit;        /* the first worker is in a limited memory cgroup */
 	double mem_limit_B, mem_usage_B;
+	bool   have_cpu;              /* this read's C line */
+	double cpu_ticks, hz;
+	bool   have_job_cores;        /* the job's CPU between the last two reads */
+	double job_cores;
+	bool   have_prev;
+	double prev_ticks, prev_t;
 	bool   have_disks;
 	double disk_free_B;           /* the local file system with the most room */
 	char   disk_mount[64];        /* its mount point (sanitised) */
@@ -66,5 +75,9 @@ size_t facts_local(char *buf, size_t cap, const char *pattern, pid_t self, bool 
  * keeps its figure between reads).  Malformed lines are skipped.  Returns
  * the number of lines used. */
 int facts_parse(const char *text, size_t len, bool procs, bool disks, struct facts *f);
+
+/* After a parse with procs, at unix time t (when the text was read):
+ * the job's CPU in cores since the previous read (have_job_cores). */
+void facts_job_cpu(struct facts *f, double t);
 
 #endif

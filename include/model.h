@@ -91,6 +91,8 @@ void model_set_state(struct model *m, size_t i, enum conn_state st, const char *
 void model_set_inputs(struct model *m, double remaining_B, bool network);
 /* Node i's facts (workers, memory cgroup, disks) changed: refresh its advice. */
 void model_facts_changed(struct model *m, size_t i);
+/* The CPU the job's own processes used on a node (--job-cmd), or -1. */
+double model_job_cores(const struct node *nd);
 /* The advice to show for a node (borrowed). */
 const char *model_advice(const struct node *nd);
 

@@ -20,8 +20,9 @@
  *
  * Types in use (issue 9: a replay shows the job as it was):
  *   F <node>  the raw probe frame, header line to @@END line inclusive
- *   X <node>  the node's facts (facts.h): a line "<p><d>" ('1'/'0': the
- *             process lines / the disk lines were read), then the facts text
+ *   X <node>  the node's facts (facts.h): a line "<p><d> <unix time read>"
+ *             (p, d: '1'/'0', the process lines / the disk lines were read),
+ *             then the facts text
  *   J -       the job's figures (job_snapshot() in job.h), one "key=value"
  *             per line
  * time  unix seconds from 0 to RECORD_MAX_TIME; a stamp outside is corrupt.
@@ -117,7 +118,7 @@ int recorder_frame(struct recorder *r, int node_idx, double t,
 /* Append a node's facts text (X) / the job's figures (J).
  * 0 or a negative REC_E* code. */
 int recorder_facts(struct recorder *r, int node_idx, double t, bool procs, bool disks,
-                   const char *text, size_t len);
+                   double t_read, const char *text, size_t len);
 int recorder_job(struct recorder *r, double t, const char *text, size_t len);
 /* Why the recorder failed (static text), or NULL while it works. */
 const char *recorder_error(const struct recorder *r);

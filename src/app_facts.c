@@ -51,9 +51,12 @@ void app_facts_take(struct app *a, size_t i, const char *text, size_t len, bool 
 {
 	if (i >= a->m.n)
 		return;
+	double t_read = clock_wall();
 	if (a->rec)
-		recorder_facts(a->rec, (int)i, wall, procs, disks, text, len);
+		recorder_facts(a->rec, (int)i, wall, procs, disks, t_read, text, len);
 	facts_parse(text, len, procs, disks, &a->m.nodes[i].facts);
+	if (procs)
+		facts_job_cpu(&a->m.nodes[i].facts, t_read);
 	model_facts_changed(&a->m, i);
 	a->dirty = true;
 }

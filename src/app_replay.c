@@ -4,10 +4,12 @@
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include "app_loop.h"
 #include "clock.h"
 #include "facts.h"
+#include "text.h"
 #include "parse.h"
 #include "record.h"
 #include "tui.h"
@@ -112,8 +114,17 @@ static void replay_tick(struct app *a, double t)
 static void replay_extra(struct app *a, char kind, size_t idx, double t, const char *raw,
                          size_t len)
 {
-	if (kind == 'X' && len >= 3 && raw[2] == '\n') {
-		facts_parse(raw + 3, len - 3, raw[0] == '1', raw[1] == '1', &a->m.nodes[idx].facts);
+	const char *nl = kind == 'X' ? memchr(raw, '\n', len < 40 ? len : 40) : NULL;
+	if (nl && nl - raw >= 2) {
+		bool procs = raw[0] == '1', disks = raw[1] == '1';
+		double t_read = t;
+		if (nl - raw > 3 && raw[2] == ' ' &&
+		    text_decimal(raw + 3, (size_t)(nl - raw - 3), 0, 1e15, &t_read) < 0)
+			t_read = t;
+		struct facts *f = &a->m.nodes[idx].facts;
+		facts_parse(nl + 1, len - (size_t)(nl + 1 - raw), procs, disks, f);
+		if (procs)
+			facts_job_cpu(f, t_read);
 		model_facts_changed(&a->m, idx);
 		a->dirty = true;
 		return;

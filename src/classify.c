@@ -434,21 +434,30 @@ static void hwhy(struct headroom *h, const char *fmt, ...)
 
 /* The ceiling when the CPU is the only limit left: all cores over the
  * cores busy now (io-starved at 0.6 busy cores of 2 -> 3.3x). */
-static void cores_ceiling(const struct rates *r, struct headroom *h, const char *cause)
+static void cores_ceiling(const struct rates *r, struct headroom *h, double job_cores,
+                          const char *cause)
 {
 	int cores = r->cores > 0 ? r->cores : 1;
+	const char *whose = "busy";
+	if (job_cores >= 0) {
+		/* The job's own CPU: other work on the node does not hide how
+		 * far the job could go. */
+		h->work_cores = job_cores;
+		whose = "used by the job";
+	}
 	if (h->work_cores < T.headroom_min_cores) {
-		hwhy(h, "%.2f of %d cores busy: too little work to bound", h->work_cores, cores);
+		hwhy(h, "%.2f of %d cores %s: too little work to bound", h->work_cores, cores, whose);
 		return;
 	}
 	h->known = true;
 	h->x = cores / h->work_cores;
 	if (h->x < 1)
 		h->x = 1;
-	hwhy(h, "%.1f of %d cores busy: at most %.1fx %s", h->work_cores, cores, h->x, cause);
+	hwhy(h, "%.2f of %d cores %s: at most %.1fx %s", h->work_cores, cores, whose, h->x, cause);
 }
 
-void classify_headroom(const struct rates *r, struct judgement j, struct headroom *h)
+void classify_headroom(const struct rates *r, struct judgement j, double job_cores,
+                       struct headroom *h)
 {
 	memset(h, 0, sizeof *h);
 	if (!has(r, RP_CPU)) {
@@ -469,11 +478,11 @@ void classify_headroom(const struct rates *r, struct judgement j, struct headroo
 			hwhy(h, "the CPU is full: only a better algorithm or more nodes help");
 		break;
 	case V_IO_STARVED:
-		cores_ceiling(r, h, j.cause == C_MEMORY ? "without the memory pressure"
-		                                        : "if the I/O waits went away");
+		cores_ceiling(r, h, job_cores, j.cause == C_MEMORY ? "without the memory pressure"
+		                                                   : "if the I/O waits went away");
 		break;
 	case V_UNDERUSED:
-		cores_ceiling(r, h, "with every core working");
+		cores_ceiling(r, h, job_cores, "with every core working");
 		break;
 	case V_SYSCALL_HEAVY:
 		/* Per-item overhead also runs as user time, so batching can gain

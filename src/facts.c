@@ -65,10 +65,12 @@ int facts_command(char *buf, size_t cap, const char *pattern, bool disks)
 		if (!lit(buf, cap, &len, "DOPTOP_PAT=") || !squote(buf, cap, &len, pattern) ||
 		    !lit(buf, cap, &len,
 		         "; export DOPTOP_PAT; LC_ALL=C ps -eo pid=,ppid=,stat=,args= 2>/dev/null | "
-		         "awk -v me=$$ '{s=$0; sub(/^[ \\t]*[0-9]+[ \\t]+[0-9]+[ \\t]+[^ \\t]+[ \\t]*/, \"\", s)} "
+		         "awk -v me=$$ -v hz=\"$(getconf CLK_TCK 2>/dev/null || echo 100)\" '{s=$0; sub(/^[ \\t]*[0-9]+[ \\t]+[0-9]+[ \\t]+[^ \\t]+[ \\t]*/, \"\", s)} "
 		         "$1 != me && $2 != me && index(s, ENVIRON[\"DOPTOP_PAT\"]) > 0 "
-		         "{n++; if (n <= 4000) print \"P\", $1, $2, $3, substr(s, 1, 200); if (n == 1) p = $1} "
-		         "END {if (p == \"\") exit; f = \"\"; "
+		         "{n++; if (n <= 4000) print \"P\", $1, $2, $3, substr(s, 1, 200); if (n == 1) p = $1; "
+		         "f = \"/proc/\" $1 \"/stat\"; if ((getline st < f) > 0) {sub(/^.*\\) /, \"\", st); "
+		         "split(st, a, \" \"); c += a[12] + a[13] + a[14] + a[15]} close(f)} "
+		         "END {printf \"C %.0f %s\\n\", c, hz; if (p == \"\") exit; f = \"\"; "
 		         "while ((getline l < (\"/proc/\" p \"/cgroup\")) > 0) {split(l, a, \":\"); "
 		         "if (a[2] == \"memory\") {f = \"/sys/fs/cgroup/memory\" a[3] \"/memory.limit_in_bytes\"; "
 		         "u = \"/sys/fs/cgroup/memory\" a[3] \"/memory.usage_in_bytes\"} "
@@ -120,7 +122,7 @@ static ssize_t slurp_small(const char *path, char *buf, size_t cap)
 /* One process: its state, parent and command line; false when it is gone
  * or does not match. */
 static bool local_proc(const char *pid, const char *pattern, char *state, long *ppid,
-                       char *args, size_t acap)
+                       double *ticks, char *args, size_t acap)
 {
 	char path[64], stat[512];
 	snprintf(path, sizeof path, "/proc/%.20s/cmdline", pid);
@@ -139,8 +141,14 @@ static bool local_proc(const char *pid, const char *pattern, char *state, long *
 		return false;
 	/* "pid (comm) S ppid ...": comm may hold spaces and parentheses. */
 	char *rp = strrchr(stat, ')');
-	if (!rp || sscanf(rp + 1, " %c %ld", state, ppid) != 2)
+	unsigned long ut, st;
+	long cut, cst;
+	if (!rp || sscanf(rp + 1, " %c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld",
+	                  state, ppid, &ut, &st, &cut, &cst) != 6)
 		return false;
+	/* the children's reaped time too: a worker that exits moves its
+	 * time into its (matching) parent's, so the sum does not drop */
+	*ticks = (double)ut + (double)st + (double)cut + (double)cst;
 	return true;
 }
 
@@ -204,19 +212,23 @@ size_t facts_local(char *buf, size_t cap, const char *pattern, pid_t self, bool 
 		struct dirent *de;
 		char first[32] = "", args[FACTS_ARGS_MAX + 1];
 		int n = 0;
+		double ticks = 0;
 		while (d && (de = readdir(d)) && n < FACTS_MAX_PROCS) {
 			char st;
 			long ppid;
+			double tk;
 			if (!isdigit((unsigned char)de->d_name[0]) || atol(de->d_name) == (long)self)
 				continue;
-			if (!local_proc(de->d_name, pattern, &st, &ppid, args, sizeof args))
+			if (!local_proc(de->d_name, pattern, &st, &ppid, &tk, args, sizeof args))
 				continue;
+			ticks += tk;
 			put(buf, cap, &len, "P %s %ld %c %s\n", de->d_name, ppid, st, args);
 			if (!n++)
 				snprintf(first, sizeof first, "%.20s", de->d_name);
 		}
 		if (d)
 			closedir(d);
+		put(buf, cap, &len, "C %.0f %ld\n", ticks, sysconf(_SC_CLK_TCK));
 		if (first[0])
 			local_cgroup(first, buf, cap, &len);
 	}
@@ -259,10 +271,35 @@ static void count_state(struct workers *w, char st)
 	}
 }
 
+/* Count the workers among n matching processes: a match whose child also
+ * matches is a pool's manager (ProcessPoolExecutor, multiprocessing.Pool,
+ * a shell running the job), not a worker. */
+static void count_workers(struct workers *w, const uint64_t *pid, const uint64_t *ppid,
+                          const char *st, int n)
+{
+	for (int i = 0; i < n; i++) {
+		bool parent = false;
+		for (int k = 0; k < n && !parent; k++)
+			parent = k != i && ppid[k] == pid[i];
+		if (!parent)
+			count_state(w, st[i]);
+	}
+}
+
 int facts_parse(const char *text, size_t len, bool procs, bool disks, struct facts *f)
 {
-	int used = 0;
+	int used = 0, np = 0;
+	uint64_t *pids = NULL, *ppids = NULL;
+	char *sts = NULL;
 	if (procs) {
+		pids = malloc(FACTS_MAX_PROCS * sizeof *pids);
+		ppids = malloc(FACTS_MAX_PROCS * sizeof *ppids);
+		sts = malloc(FACTS_MAX_PROCS);
+		if (!pids || !ppids || !sts)
+			procs = false;   /* out of memory: keep what we had */
+	}
+	if (procs) {
+		f->have_cpu = false;
 		f->have_workers = true;
 		memset(&f->w, 0, sizeof f->w);
 		f->have_mem_limit = false;
@@ -289,11 +326,20 @@ int facts_parse(const char *text, size_t len, bool procs, bool disks, struct fac
 		p += n + 1;
 		if (line[1] != ' ' || memchr(line, 0, n))
 			continue;
-		if (procs && line[0] == 'P' && f->w.count < FACTS_MAX_PROCS &&
+		if (procs && line[0] == 'P' && np < FACTS_MAX_PROCS &&
 		    words(line + 2, w, 4) >= 3 && text_u64_str(w[0], INT32_MAX, &pid) == 0 &&
 		    pid > 0 && text_u64_str(w[1], INT32_MAX, &ppid) == 0 &&
 		    isalpha((unsigned char)w[2][0])) {
-			count_state(&f->w, w[2][0]);
+			pids[np] = pid;
+			ppids[np] = ppid;
+			sts[np++] = w[2][0];
+			used++;
+		} else if (procs && line[0] == 'C' && words(line + 2, w, 2) == 2 &&
+		           text_decimal_str(w[0], 0, 1e18, &x) == 0 &&
+		           text_decimal_str(w[1], 1, 1e6, &y) == 0) {
+			f->have_cpu = true;
+			f->cpu_ticks = x;
+			f->hz = y;
 			used++;
 		} else if (procs && line[0] == 'M' && words(line + 2, w, 2) == 2) {
 			if (strcmp(w[0], "max") != 0 && text_decimal_str(w[0], 0, 1e30, &x) == 0 &&
@@ -313,5 +359,27 @@ int facts_parse(const char *text, size_t len, bool procs, bool disks, struct fac
 			used++;
 		}
 	}
+	if (procs)
+		count_workers(&f->w, pids, ppids, sts, np);
+	free(pids);
+	free(ppids);
+	free(sts);
 	return used;
+}
+
+void facts_job_cpu(struct facts *f, double t)
+{
+	if (!f->have_cpu) {
+		f->have_job_cores = false;
+		f->have_prev = false;
+		return;
+	}
+	if (f->have_prev && t > f->prev_t && f->cpu_ticks >= f->prev_ticks) {
+		f->job_cores = (f->cpu_ticks - f->prev_ticks) / f->hz / (t - f->prev_t);
+		f->have_job_cores = true;
+	} else
+		f->have_job_cores = false;   /* a worker gone unreaped, a new job */
+	f->prev_ticks = f->cpu_ticks;
+	f->prev_t = t;
+	f->have_prev = true;
 }

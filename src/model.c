@@ -200,6 +200,11 @@ void model_facts_changed(struct model *m, size_t i)
 		refresh_advice(m, i);
 }
 
+double model_job_cores(const struct node *nd)
+{
+	return nd->facts.have_job_cores ? nd->facts.job_cores : -1;
+}
+
 const char *model_advice(const struct node *nd)
 {
 	return nd->advice[0] ? nd->advice : classify_advice(nd->j);
@@ -217,7 +222,7 @@ static void cluster_headroom(const struct model *m, struct cluster *c)
 		if (!nd->have_rates || nd->state != CS_UP || nd->j.verdict == V_IDLE ||
 		    nd->j.verdict == V_UNKNOWN)
 			continue;
-		classify_headroom(&nd->r, nd->j, &nh);
+		classify_headroom(&nd->r, nd->j, model_job_cores(nd), &nh);
 		working++;
 		if (!nh.known) {
 			snprintf(h->why, sizeof h->why, "%.40s: %.110s", nd->spec->name, nh.why);

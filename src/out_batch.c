@@ -65,6 +65,7 @@ static void json_facts(FILE *f, const struct facts *fc)
 	if (fc->have_workers) {
 		fprintf(f, ",\"workers\":{\"count\":%d,\"running\":%d,\"sleeping\":%d,\"blocked\":%d,",
 		        fc->w.count, fc->w.running, fc->w.sleeping, fc->w.blocked);
+		jnum(f, "cpu_cores", fc->have_job_cores, fc->job_cores, ",");
 		jnum(f, "mem_limit_B", fc->have_mem_limit, fc->mem_limit_B, "}");
 	} else
 		fputs(",\"workers\":null", f);
@@ -128,7 +129,7 @@ static void json_node(FILE *f, const struct node *nd, double t, double now)
 	out_json_string(f, ok ? model_advice(nd) : classify_advice(j));
 	fputc(',', f);
 	struct headroom h;
-	classify_headroom(r, j, &h);	/* j is unknown without data */
+	classify_headroom(r, j, model_job_cores(nd), &h);	/* j is unknown without data */
 	json_headroom(f, &h);
 	json_facts(f, &nd->facts);
 	fprintf(f, ",\"since_s\":%.3f,\"reconnects\":%u,\"restarted\":%s,\"probe\":\"%s\",\"why\":",

@@ -387,24 +387,27 @@ int recorder_frame(struct recorder *r, int node_idx, double t,
 	return recorder_put(r, "F", node_idx, t, raw, len);
 }
 
-/* Append an X record: "<p><d>\n" then the facts text. */
+/* Append an X record: "<p><d> <time read>\n" then the facts text. */
 int recorder_facts(struct recorder *r, int node_idx, double t, bool procs, bool disks,
-                   const char *text, size_t len)
+                   double t_read, const char *text, size_t len)
 {
-	char *buf;
-	int rc;
-
+	char head[64], *buf;
+	int rc, h;
+	long long us;
 	if (!r || node_idx < 0 || node_idx >= r->nnodes)
 		return REC_EARG;
-	if (len + 3 > FPARSE_MAX_FRAME)
-		len = FPARSE_MAX_FRAME - 3;
-	if (!(buf = malloc(len + 3)))
+	if (!isfinite(t_read) || t_read < 0 || t_read > 1e15)
+		t_read = 0;
+	us = llround(t_read * 1e6);
+	h = snprintf(head, sizeof head, "%c%c %lld.%06lld\n", procs ? '1' : '0', disks ? '1' : '0',
+	             us / 1000000, us % 1000000);
+	if (len + (size_t)h > FPARSE_MAX_FRAME)
+		len = FPARSE_MAX_FRAME - (size_t)h;
+	if (!(buf = malloc(len + (size_t)h)))
 		return REC_ENOMEM;
-	buf[0] = procs ? '1' : '0';
-	buf[1] = disks ? '1' : '0';
-	buf[2] = '\n';
-	memcpy(buf + 3, text, len);
-	rc = recorder_put(r, "X", node_idx, t, buf, len + 3);
+	memcpy(buf, head, (size_t)h);
+	memcpy(buf + h, text, len);
+	rc = recorder_put(r, "X", node_idx, t, buf, len + (size_t)h);
 	free(buf);
 	return rc;
 }

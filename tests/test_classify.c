@@ -208,41 +208,45 @@ static void test_headroom(void **state)
 	struct headroom h;
 	/* io-starved at 0.6 busy cores of 2 -> 3.3x */
 	struct rates r = cpu_only(2, 20, 10, 60, 0);
-	classify_headroom(&r, (struct judgement){ V_IO_STARVED, C_DISK }, &h);
+	classify_headroom(&r, (struct judgement){ V_IO_STARVED, C_DISK }, -1, &h);
 	assert_true(h.known);
 	assert_float_equal(h.x, 2 / 0.6, 1e-9);
-	assert_non_null(strstr(h.why, "0.6 of 2 cores busy"));
+	assert_non_null(strstr(h.why, "0.60 of 2 cores busy"));
+	/* with the job's own CPU known, other work on the node does not count */
+	classify_headroom(&r, (struct judgement){ V_IO_STARVED, C_DISK }, 0.5, &h);
+	assert_float_equal(h.x, 4, 1e-9);
+	assert_non_null(strstr(h.why, "used by the job"));
 	/* underused, 1 busy core of 64 -> 64x */
 	r = cpu_only(64, 100.0 / 64, 0, 0, 0);
-	classify_headroom(&r, (struct judgement){ V_UNDERUSED, C_NONE }, &h);
+	classify_headroom(&r, (struct judgement){ V_UNDERUSED, C_NONE }, -1, &h);
 	assert_true(h.known);
 	assert_float_equal(h.x, 64, 1e-9);
 	/* cpu-bound -> 1x */
 	r = cpu_only(2, 97, 2, 0, 0);
-	classify_headroom(&r, (struct judgement){ V_CPU_BOUND, C_NONE }, &h);
+	classify_headroom(&r, (struct judgement){ V_CPU_BOUND, C_NONE }, -1, &h);
 	assert_true(h.known);
 	assert_float_equal(h.x, 1, 0);
 	/* steal 30% -> 1.4x */
 	r = cpu_only(2, 68, 2, 0, 30);
-	classify_headroom(&r, (struct judgement){ V_CPU_BOUND, C_STEAL }, &h);
+	classify_headroom(&r, (struct judgement){ V_CPU_BOUND, C_STEAL }, -1, &h);
 	assert_true(h.known);
 	assert_float_equal(h.x, 1 / 0.7, 1e-9);
 	/* fork / IPC / syscalls: no honest bound */
 	r = cpu_only(2, 44, 27, 1, 0);
 	for (int c = C_SYSCALL; c <= C_IPC; c++) {
-		classify_headroom(&r, (struct judgement){ V_SYSCALL_HEAVY, (enum cause)c }, &h);
+		classify_headroom(&r, (struct judgement){ V_SYSCALL_HEAVY, (enum cause)c }, -1, &h);
 		assert_false(h.known);
 		assert_non_null(strstr(h.why, "cannot be bounded"));
 	}
 	/* io-starved with almost nothing busy: no number from noise */
 	r = cpu_only(2, 1, 1, 90, 0);
-	classify_headroom(&r, (struct judgement){ V_IO_STARVED, C_DISK }, &h);
+	classify_headroom(&r, (struct judgement){ V_IO_STARVED, C_DISK }, -1, &h);
 	assert_false(h.known);
 	/* idle and no data */
-	classify_headroom(&r, (struct judgement){ V_IDLE, C_NONE }, &h);
+	classify_headroom(&r, (struct judgement){ V_IDLE, C_NONE }, -1, &h);
 	assert_false(h.known);
 	r.have = 0;
-	classify_headroom(&r, (struct judgement){ V_IO_STARVED, C_DISK }, &h);
+	classify_headroom(&r, (struct judgement){ V_IO_STARVED, C_DISK }, -1, &h);
 	assert_false(h.known);
 	assert_string_equal(classify_if_gone((struct judgement){ V_IO_STARVED, C_NETWORK }),
 	                    "if the I/O waits went away");

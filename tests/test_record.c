@@ -157,10 +157,10 @@ static void test_job_records(void **st)
 	r = recorder_open(path, "0.1.0", 1.0, names, 2, NULL);
 	assert_non_null(r);
 	assert_int_equal(recorder_frame(r, 0, 10.0, "frame0", 6), 0);
-	assert_int_equal(recorder_facts(r, 1, 10.5, true, false, "P 1 0 R x\n", 10), 0);
+	assert_int_equal(recorder_facts(r, 1, 10.5, true, false, 10.25, "P 1 0 R x\n", 10), 0);
 	assert_int_equal(recorder_job(r, 10.6, "done=3\n", 7), 0);
 	assert_int_equal(recorder_frame(r, 1, 11.0, "frame1", 6), 0);
-	assert_int_equal(recorder_facts(r, 2, 1, true, true, "", 0), REC_EARG);
+	assert_int_equal(recorder_facts(r, 2, 1, true, true, 1, "", 0), REC_EARG);
 	assert_int_equal(recorder_close(r), 0);
 
 	struct replay *rp = replay_open(path, NULL);
@@ -175,8 +175,8 @@ static void test_job_records(void **st)
 	assert_int_equal(replay_next_any(rp, &kind, &idx, &t, &raw, &len), 1);
 	assert_int_equal(kind, 'X');
 	assert_int_equal(idx, 1);
-	assert_int_equal(len, 13);
-	assert_memory_equal(raw, "10\nP 1 0 R x\n", 13);
+	assert_int_equal(len, 23);
+	assert_memory_equal(raw, "10 10.250000\nP 1 0 R x\n", 23);
 	assert_int_equal(replay_next_any(rp, &kind, &idx, &t, &raw, &len), 1);
 	assert_int_equal(kind, 'J');
 	assert_int_equal(idx, 0);
