@@ -62,6 +62,7 @@ mkdir "$T/out"
 python3 "$ROOT/tests/it_progress_gen.py" "$T/out" 20 2 >/dev/null &
 gen=$!
 "$BIN" --json -i 0.5 -c 6 -n local,nohost.invalid --done "$T/out" --total 30 --stall-after 1 \
+	--job-cmd doptop --inputs "$T/out" \
 	>"$T/run.json" 2>/dev/null
 wait $gen
 python3 - "$T/run.json" "$ROOT/README.md" "$ROOT/docs/doptop.1" <<'PY' && ok "every JSON field documented" || bad "undocumented JSON fields"
