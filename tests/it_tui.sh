@@ -144,11 +144,18 @@ tm send-keys -t t Home Down
 screen_has '^b-unreachable.invalid: unreachable' 3 && ok "Home, Down move" || bad "Home, Down: $(tail -1 "$T/pane")"
 tm send-keys -t t Up
 screen_has '^local: ' 3 && ok "Up moves" || bad "Up: $(tail -1 "$T/pane")"
-# mouse (X10 encoding, what TERM=screen uses): row 3 is the column titles
+# mouse (X10 encoding, what TERM=screen uses: 32 + 1-based column, row).
+# The rows are found on the screen at click time: lines above the table
+# (events, a progress line) come and go.
 click() { tm send-keys -t t -l "$(printf '\033[M %b%b\033[M#%b%b' "$1" "$2" "$1" "$2")"; }
-click '!' '$'     # column 0 (NODE), row 3
+# row_of ERE: the X10 byte of the first screen row matching ERE
+row_of() {
+	_n=$(tm capture-pane -p -t t | grep -n -m1 -E "$1" | cut -d: -f1)
+	printf "\\$(printf %03o $(( ${_n:-1} + 32 )))"
+}
+click '!' "$(row_of '^NODE ')"     # column 0 (NODE) of the column titles
 order a-unreachable.invalid b-unreachable.invalid local && ok "click on NODE sorts by name" || bad "mouse sort"
-click '!' '&'     # row 5: the second node row
+click '!' "$(row_of '^b-unreachable')"     # the second node row
 screen_has '^b-unreachable.invalid: unreachable' 3 && ok "click selects a row" || bad "mouse select: $(tail -1 "$T/pane")"
 # help by ? and F1
 tm send-keys -t t '?'
