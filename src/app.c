@@ -10,8 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
-#include "events.h"
-#include "hook.h"
+#include "sink_events.h"
 #include "app.h"
 #include "app_loop.h"
 #include "job.h"
@@ -280,22 +279,14 @@ static void share_headroom(struct app *a)
 
 void app_events(struct app *a, double wall, double now)
 {
-	struct event evs[EVENTS_MAX];
-	struct progress_view v;
-	bool have = a->job && job_view(a->job, &v);
-	int n = events_scan(a->ev, &a->m, have ? &v : NULL, wall, evs, EVENTS_MAX);
-	for (int k = 0; k < n; k++) {
-		if (a->o->json)
-			events_json(stdout, &evs[k]);
-		else if (!a->screen)
-			events_text(stdout, &evs[k]);
-		events_remember(a->ev, &evs[k]);
-		if (a->hook)
-			hook_event(a->hook, &evs[k], now);
-		a->dirty = true;
-	}
-	if (a->o->exit_when_done && events_done(a->ev))
+	const char *why = NULL;
+	struct sink_view v = {
+		.m = &a->m, .job = a->job, .interval = a->o->interval, .now = now,
+		.wall = wall, .replay = a->rp != NULL,
+	};
+	if (a->events->ops->tick(a->events, &v, &why) == SINK_QUIT)
 		a->finished = true;
+	a->dirty = true;
 }
 
 /* Write one batch or JSON block stamped t (unix time). */
@@ -395,7 +386,7 @@ void app_draw(struct app *a, double now, double shown_wall)
 		info.rate_hist = hist;
 	}
 	char evline[512];
-	events_recent_line(a->ev, evline, sizeof evline);
+	sink_events_recent(a->events, evline, sizeof evline);
 	info.events = evline[0] ? evline : NULL;
 	tui_draw(a->tui, &a->m, &info);
 	a->last_draw = clock_mono();
@@ -560,8 +551,7 @@ static int loop(struct app *a)
 			deadline = fmin(deadline, a->last_draw + REDRAW_MIN_S);
 		if (a->screen && tui_detail_node(a->tui) >= 0)
 			deadline = fmin(deadline, a->next_procs);
-		if (a->hook)
-			deadline = fmin(deadline, hook_deadline(a->hook));
+		a->events->ops->fill_pollfds(a->events, NULL, 0, &deadline);
 		if (a->ff)
 			deadline = fmin(deadline, app_facts_deadline(a));
 		nfds_t n = fill_pollfds(a, pf, map, &deadline);
@@ -585,8 +575,7 @@ static int loop(struct app *a)
 			step_conns(a, pf, map, n, now);
 		if (a->job)
 			step_job(a, now);
-		if (a->hook)
-			hook_step(a->hook, now);
+		a->events->ops->step(a->events, NULL, NULL, 0, now, NULL);
 		if (a->ff)
 			app_facts_step(a, now);
 	}
@@ -636,9 +625,8 @@ static void app_free(struct app *a)
 	replay_close(a->rp);
 	free(a->frame_buf);
 	nodespec_clear(&a->extra);
-	/* --exit-when-done: let the "done" hook finish (bounded). */
-	hook_free(a->hook, a->finished ? HOOK_TIMEOUT_S + HOOK_KILL_S : 0);
-	events_free(a->ev);
+	if (a->events)
+		a->events->ops->free(a->events);
 	model_free(&a->m);
 }
 
@@ -687,7 +675,11 @@ int app_run(struct options *o)
 		fprintf(stderr, "doptop: out of memory\n");
 		return 1;
 	}
-	if (!(a.ev = events_new(a.m.n)) || (o->on_event && !(a.hook = hook_new(o->on_event)))) {
+	struct sink_events_opts eo = {
+		.nodes = a.m.n, .out = a.screen ? NULL : stdout, .json = o->json,
+		.on_event = o->on_event, .exit_when_done = o->exit_when_done,
+	};
+	if (!(a.events = sink_events_new(&eo))) {
 		fprintf(stderr, "doptop: out of memory\n");
 		app_free(&a);
 		return 1;

@@ -54,8 +54,7 @@ struct app {
 	struct procs_local *procs;    /* local top-processes reader, on demand */
 	int    procs_for;             /* node whose processes were fetched last */
 	double next_procs;            /* monotonic time of the next fetch */
-	struct events *ev;            /* event detection (always on) */
-	struct hook *hook;            /* --on-event, or NULL */
+	struct sink *events;          /* the events sink (sink_events.h), always on */
 	bool   finished;              /* --exit-when-done and the job is done */
 	struct facts_fetch *ff;       /* per node, with --job-cmd / inputs */
 };
