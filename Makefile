@@ -83,7 +83,8 @@ test-vm: build/dbg/doptop
 bench: doptop
 	@sh bench/run.sh
 
-fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json build/fuzz/fuzz_record
+fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json build/fuzz/fuzz_record \
+      build/fuzz/fuzz_facts
 	./build/fuzz/fuzz_parse -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
 	  build/fuzz/corpus tests/fixtures/corpus
 	mkdir -p build/fuzz/corpus_expo build/fuzz/corpus_prom_json
@@ -93,6 +94,9 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json build
 	  build/fuzz/corpus_prom_json tests/fixtures/prom
 	./build/fuzz/fuzz_record -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
 	  -rss_limit_mb=2048 build/fuzz/corpus_record tests/fixtures/corpus_record
+	mkdir -p build/fuzz/corpus_facts
+	./build/fuzz/fuzz_facts -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
+	  build/fuzz/corpus_facts tests/fixtures/facts
 
 build/fuzz/fuzz_parse: fuzz/fuzz_parse.c $(LIBSRC) $(wildcard include/*.h src/*.h)
 	mkdir -p build/fuzz/corpus
@@ -116,6 +120,11 @@ build/fuzz/fuzz_record: fuzz/fuzz_record.c $(LIBSRC) $(wildcard include/*.h src/
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -o $@ fuzz/fuzz_record.c src/replay.c src/record.c src/rec_stream.c \
 	  src/parse_frame.c src/parse_proc.c src/sample.c src/text.c -lzstd -lz -lm
+
+build/fuzz/fuzz_facts: fuzz/fuzz_facts.c src/facts.c src/insize.c src/text.c $(wildcard include/*.h)
+	mkdir -p build/fuzz
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -o $@ fuzz/fuzz_facts.c src/facts.c src/insize.c src/text.c -lm
 
 screenshots: doptop
 	@sh tests/screenshots.sh
