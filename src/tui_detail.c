@@ -252,6 +252,25 @@ static void title(struct page *p, const struct node *nd, double now)
 		         r->cores, r->load1, r->procs_running, r->procs_blocked,
 		         fmt_bytes(a[0], 16, r->mem_available_B), fmt_bytes(a[1], 16, r->mem_total_B));
 		text(p, A_NORMAL, line);
+		struct headroom h;
+		classify_headroom(r, nd->j, model_job_cores(nd), &h);
+		if (h.known)
+			snprintf(line, sizeof line, "headroom %.1fx: %s", h.x, h.why);
+		else
+			snprintf(line, sizeof line, "headroom unknown: %s", h.why);
+		text(p, A_NORMAL, line);
+		const struct facts *f = &nd->facts;
+		if (f->have_workers) {
+			int n = snprintf(line, sizeof line, "workers %d: %d running, %d sleeping, %d blocked",
+			                 f->w.count, f->w.running, f->w.sleeping, f->w.blocked);
+			if (n > 0 && (size_t)n < sizeof line && f->have_job_cores)
+				n += snprintf(line + n, sizeof line - (size_t)n, "  using %.2f cores",
+				              f->job_cores);
+			if (n > 0 && (size_t)n < sizeof line && f->have_mem_limit)
+				snprintf(line + n, sizeof line - (size_t)n, "  memory cgroup limit %s",
+				         fmt_bytes(a[2], 16, f->mem_limit_B));
+			text(p, A_NORMAL, line);
+		}
 	}
 }
 

@@ -76,7 +76,7 @@ def shares(a, b):
     return 100.0 * (b[0] - a[0]) / tot, 100.0 * (b[1] - a[1]) / tot
 
 
-def wait_quiet(limit_s=90, busy_max=20):
+def wait_quiet(limit_s=60, busy_max=20):
     """Wait for a second with the machine under busy_max% busy."""
     end = time.time() + limit_s
     while time.time() < end:
