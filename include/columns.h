@@ -31,6 +31,8 @@ struct column {
 
 extern const struct column columns[NCOLS];
 
+/* The column a word names (key, title or alias, any case), or -1. */
+int columns_find(const char *word);
 /* Parse a comma (or space) list of column keys, titles or aliases into
  * want (fixed columns always true).  0, or -1 with the unknown word copied
  * into bad (at most cap bytes) and *why naming the valid keys. */

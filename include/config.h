@@ -1,7 +1,8 @@
 /*
  * config.h — the user's config file: $XDG_CONFIG_HOME/doptop/config
  * (fallback ~/.config/doptop/config), `key = value` lines, `#` comments.
- * Keys: theme, nodes, interval, columns, no-color.  The command line wins
+ * Keys: theme, nodes, interval, columns, no-color, and the screen's view:
+ * sort, reverse, group, filter (written by its W key).  The command line wins
  * over every key (the caller applies the config first).
  * Pure: no curses, no libssh2.
  */
@@ -27,6 +28,19 @@ struct config {
 	double interval;          /* seconds; 0 = not set */
 	char   columns[256];      /* comma list of column names, "" = not set */
 	bool   no_color;
+	/* the screen's view, saved by its W key */
+	char   sort[32];          /* a column key or "order", "" = not set */
+	bool   reverse, group;
+	char   filter[64];
+};
+
+/* What the screen's W key saves. */
+struct config_view {
+	const char *sort;         /* column key or "order" */
+	bool reverse, group;
+	const char *filter;       /* "" = none */
+	const char *columns;      /* comma list of keys */
+	const char *theme;        /* NULL = leave as is */
 };
 
 /* Parse config text into c (zeroed first).  0, or -1 with the first bad
@@ -40,5 +54,11 @@ int config_path(char *buf, size_t cap);
  * 1 when there is no such file (c zeroed), -1 with a one-line message in
  * why (at most cap bytes). */
 int config_load(struct config *c, const char *path, char *why, size_t cap);
+/* Write the view into the file at path (created with its directory when
+ * missing): the keys sort, reverse, group, filter, columns and theme are
+ * replaced in place or appended; every other line is kept as it was.
+ * Written to a temporary file and renamed.  0, or -1 with a static
+ * reason in *why. */
+int config_save_view(const char *path, const struct config_view *v, const char **why);
 
 #endif

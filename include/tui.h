@@ -36,12 +36,20 @@ struct tui *tui_new(const char *theme, bool no_color, const char **why);
  * net-rx, net-tx, psi-io, verdict, advice); name and verdict always show.
  * 0, or -1 with a one-line reason in *why. */
 int tui_set_columns(struct tui *t, const char *list, const char **why);
+/* Start with this view (from the config file, saved by the W key): sort
+ * is a column key or "order" ("" keeps the default), filter may be "". */
+void tui_set_view(struct tui *t, const char *sort, bool reverse, bool group, const char *filter);
 /* Restore the terminal and free. */
 void tui_free(struct tui *t);
 /* Read pending keys and mouse events.  Returns 1 when the user quits. */
 int tui_input(struct tui *t, const struct model *m);
 /* Draw if anything changed (rate-limited by the caller). */
 void tui_draw(struct tui *t, const struct model *m, const struct tui_info *info);
+/* The interval the + / - keys asked for since the last call (0 = none). */
+double tui_take_interval(struct tui *t);
+/* Say the interval is now iv (remote_iv > 0: remote nodes keep that one
+ * until they reconnect). */
+void tui_note_interval(struct tui *t, double iv, double remote_iv);
 /* The terminal was resized. */
 void tui_resize(struct tui *t);
 /* True while the screen is frozen (space): data keeps coming, view holds. */

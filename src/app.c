@@ -429,6 +429,22 @@ static nfds_t fill_pollfds(struct app *a, struct pollfd *pf, size_t *map, double
 	return n;
 }
 
+/* The screen's + / - keys asked for another interval: sample local nodes
+ * and draw at it from now on.  Remote probes were started with the old one
+ * and keep it until they reconnect; the footer says so. */
+static void app_take_interval(struct app *a, double now)
+{
+	double iv = tui_take_interval(a->tui);
+	if (iv <= 0 || iv == a->o->interval)
+		return;
+	bool remote = false;
+	for (size_t i = 0; i < a->m.n; i++)
+		remote |= !a->m.nodes[i].spec->local;
+	a->o->interval = iv;
+	a->next_tick = now + iv;
+	tui_note_interval(a->tui, iv, remote ? a->so.interval : 0);
+}
+
 /* Step every connection that has I/O or whose deadline passed. */
 static void step_conns(struct app *a, struct pollfd *pf, size_t *map, nfds_t n, double now)
 {
@@ -569,6 +585,7 @@ static int loop(struct app *a)
 		if (a->screen && r > 0 && pf[1].revents) {
 			if (tui_input(a->tui, &a->m))
 				break;
+			app_take_interval(a, now);
 			a->dirty = true;
 		}
 		if (a->conns)
@@ -722,6 +739,8 @@ int app_run(struct options *o)
 		app_free(&a);
 		return 1;
 	}
+	if (a.tui)
+		tui_set_view(a.tui, o->cfg.sort, o->cfg.reverse, o->cfg.group, o->cfg.filter);
 	if (a.tui && o->cfg.columns[0] && tui_set_columns(a.tui, o->cfg.columns, &why) < 0) {
 		tui_free(a.tui);
 		fprintf(stderr, "doptop: bad columns in the config file: %s\n", why);

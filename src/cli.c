@@ -97,11 +97,13 @@ static const char usage[] =
 "States: up, connecting, stale, down, auth-failed, hostkey-mismatch, unreachable,\n"
 "local-error (this machine ran short of descriptors or memory, not the node).\n"
 "Keys: arrows move, Enter details, / filter, s sort, r reverse, g group,\n"
-"space freeze, t theme, h help, q quit.\n"
+"c columns, W save the view, + - interval, space freeze, t theme, h help,\n"
+"q quit.\n"
 "Config: $XDG_CONFIG_HOME/doptop/config (nodes, interval, theme, columns,\n"
-"no-color); the command line wins.  Exit: 0 ok, 1 runtime error, 2 bad usage\n"
-"(also any bad value in the config file), 3 with --once/--count when a node\n"
-"was not up or the job stalled or could not be counted at the end.\n"
+"no-color, sort, reverse, group, filter); the command line wins.\n"
+"Exit: 0 ok, 1 runtime error, 2 bad usage (also any bad value in the config\n"
+"file), 3 with --once/--count when a node was not up or the job stalled or\n"
+"could not be counted at the end.\n"
 "See doptop(1).\n";
 
 enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_RECORD_MAX, O_REPLAY, O_SPEED,

@@ -8,7 +8,7 @@ const struct column columns[NCOLS] = {
 	[COL_NAME] = { "NODE", "name", NULL, "the node (long names cut in the middle)",
 	               4, 0, false, false, true },
 	[COL_STATE] = { "STATE", "state", NULL,
-	                "connection state and for how long, or why not up", 12, 1, false, false, false },
+	                "connection state and for how long, or why not up", 12, 2, false, false, false },
 	[COL_BAR] = { "CPU", "busy", NULL, "CPU bar: user, system, iowait, steal",
 	              22, 3, false, true, false },
 	[COL_USR] = { "USR%", "user", NULL, "user + nice time, % of all cores", 5, 4, true, true, false },
@@ -34,12 +34,11 @@ const struct column columns[NCOLS] = {
 	[COL_PSI] = { "PSIO%", "psi-io", "PSIO",
 	              "I/O pressure: % of time some task waited on I/O (PSI)", 5, 8, true, true, false },
 	[COL_VERDICT] = { "VERDICT", "verdict", NULL, "why the node is not faster, and the cause",
-	                  22, 2, false, false, true },
+	                  22, 1, false, false, true },
 	[COL_ADVICE] = { "ADVICE", "advice", NULL, "what to do about it", 10, 10, false, false, false },
 };
 
-/* The column a word names (key, title or alias, any case), or -1. */
-static int lookup(const char *w)
+int columns_find(const char *w)
 {
 	for (int c = 0; c < NCOLS; c++)
 		if (strcasecmp(w, columns[c].key) == 0 || strcasecmp(w, columns[c].title) == 0 ||
@@ -56,7 +55,7 @@ int columns_parse(const char *list, bool want[NCOLS], char *bad, size_t cap, con
 		want[c] = columns[c].fixed;
 	for (char *save = NULL, *tok = strtok_r(buf, ", \t", &save); tok;
 	     tok = strtok_r(NULL, ", \t", &save)) {
-		int c = lookup(tok);
+		int c = columns_find(tok);
 		if (c < 0) {
 			snprintf(bad, cap, "%s", tok);
 			*why = "unknown column (name, state, busy, user, system, iowait, steal, "

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "columns.h"
 #include "config.h"
 #include "text.h"
@@ -66,7 +68,33 @@ static int apply(struct config *c, char *ln, const char **why)
 		c->no_color = !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1");
 		return 0;
 	}
-	*why = "unknown key (theme, nodes, interval, columns, no-color)";
+	if (strcmp(k, "sort") == 0) {
+		if (strcmp(v, "order") != 0) {
+			bool want[NCOLS];
+			char bad[64];
+			const char *cwhy;
+			if (columns_parse(v, want, bad, sizeof bad, &cwhy) < 0 || strchr(v, ',')) {
+				*why = "sort takes one column name or order";
+				return -1;
+			}
+		}
+		return put(c->sort, sizeof c->sort, v);
+	}
+	if (strcmp(k, "filter") == 0)
+		return put(c->filter, sizeof c->filter, v);
+	if (strcmp(k, "reverse") == 0 || strcmp(k, "group") == 0) {
+		bool yes = !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1");
+		if (!yes && strcmp(v, "false") && strcmp(v, "no") && strcmp(v, "0")) {
+			*why = "reverse and group take true or false";
+			return -1;
+		}
+		if (k[0] == 'r')
+			c->reverse = yes;
+		else
+			c->group = yes;
+		return 0;
+	}
+	*why = "unknown key (theme, nodes, interval, columns, no-color, sort, reverse, group, filter)";
 	return -1;
 }
 
@@ -132,4 +160,82 @@ int config_load(struct config *c, const char *path, char *why, size_t cap)
 	}
 	free(buf);
 	return rc;
+}
+
+/* The key of a `key = value` line (trimmed, into k), or "" for a comment
+ * or blank line. */
+static void line_key(const char *ln, size_t n, char *k, size_t cap)
+{
+	size_t i = 0, j = 0;
+	k[0] = 0;
+	while (i < n && (ln[i] == ' ' || ln[i] == '\t'))
+		i++;
+	if (i >= n || ln[i] == '#')
+		return;
+	while (i < n && ln[i] != '=' && ln[i] != ' ' && ln[i] != '\t' && j + 1 < cap)
+		k[j++] = ln[i++];
+	k[j] = 0;
+}
+
+int config_save_view(const char *path, const struct config_view *v, const char **why)
+{
+	static const char *const keys[] = { "sort", "reverse", "group", "filter", "columns", "theme" };
+	const char *vals[6] = { v->sort, v->reverse ? "true" : "false", v->group ? "true" : "false",
+	                        v->filter, v->columns, v->theme };
+	bool done[6] = { false };
+	char *old = NULL, tmp[1100], dir[1024], k[32];
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+	if (f) {
+		old = malloc(CONFIG_FILE_MAX + 1);
+		len = old ? fread(old, 1, CONFIG_FILE_MAX, f) : 0;
+		fclose(f);
+		if (!old) {
+			*why = "out of memory";
+			return -1;
+		}
+	}
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		mkdir(dir, 0755);      /* EEXIST is fine; a real failure shows at fopen */
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *w = fopen(tmp, "w");
+	if (!w) {
+		free(old);
+		*why = strerror(errno);
+		return -1;
+	}
+	for (size_t i = 0; i < len;) {
+		size_t e = i;
+		while (e < len && old[e] != '\n')
+			e++;
+		line_key(old + i, e - i, k, sizeof k);
+		int hit = -1;
+		for (int q = 0; q < 6; q++)
+			if (strcmp(k, keys[q]) == 0)
+				hit = q;
+		if (hit < 0 || !vals[hit]) {
+			fwrite(old + i, 1, e - i, w);
+			fputc('\n', w);
+		} else if (!done[hit] && (vals[hit][0] || hit != 3)) {
+			fprintf(w, "%s = %s\n", keys[hit], vals[hit]);
+		}
+		if (hit >= 0)
+			done[hit] = true;
+		i = e + 1;
+	}
+	/* an empty filter is no line at all (the value may not be empty) */
+	for (int q = 0; q < 6; q++)
+		if (!done[q] && vals[q] && vals[q][0])
+			fprintf(w, "%s = %s\n", keys[q], vals[q]);
+	free(old);
+	if (fclose(w) != 0 || rename(tmp, path) != 0) {
+		*why = strerror(errno);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }

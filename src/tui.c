@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "config.h"
 #include "tui_view.h"
 
 /* Map a theme colour to what the terminal has (-1 stays default). */
@@ -168,6 +169,51 @@ struct tui *tui_new(const char *theme, bool no_color, const char **why)
 	return t;
 }
 
+/* The next interval up or down a 1-2-5 ladder within the allowed range. */
+static double next_interval(double cur, int dir)
+{
+	static const double ladder[] = { 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600,
+	                                 1800, 3600 };
+	int n = (int)(sizeof ladder / sizeof ladder[0]);
+	if (dir > 0) {
+		for (int i = 0; i < n; i++)
+			if (ladder[i] > cur + 1e-9 && ladder[i] <= INTERVAL_MAX_S)
+				return ladder[i];
+		return cur;
+	}
+	for (int i = n - 1; i >= 0; i--)
+		if (ladder[i] < cur - 1e-9 && ladder[i] >= INTERVAL_MIN_S)
+			return ladder[i];
+	return cur;
+}
+
+double tui_take_interval(struct tui *t)
+{
+	double iv = t->want_interval;
+	t->want_interval = 0;
+	return iv;
+}
+
+void tui_note_interval(struct tui *t, double iv, double remote_iv)
+{
+	t->interval = iv;
+	if (remote_iv > 0 && remote_iv != iv)
+		snprintf(t->warn, sizeof t->warn, "interval %gs (remote nodes keep %gs until they "
+		         "reconnect)", iv, remote_iv);
+	else
+		snprintf(t->warn, sizeof t->warn, "interval %gs", iv);
+}
+
+void tui_set_view(struct tui *t, const char *sort, bool reverse, bool group, const char *filter)
+{
+	int c = sort && sort[0] && strcmp(sort, "order") ? columns_find(sort) : -1;
+	if (c >= 0 && c != COL_ADVICE)
+		t->sort = c;
+	t->reverse = reverse;
+	t->group = group;
+	snprintf(t->filter, sizeof t->filter, "%s", filter ? filter : "");
+}
+
 void tui_free(struct tui *t)
 {
 	if (!t)
@@ -270,6 +316,57 @@ static void filter_key(struct tui *t, int ch)
 	t->sel_node = -1;
 }
 
+static void save_view(struct tui *t);
+
+/* Keys of the column chooser: move, space toggles, Esc/Enter/c closes. */
+static void columns_key(struct tui *t, int ch)
+{
+	switch (ch) {
+	case KEY_UP: case 'k': if (t->ccur > 0) t->ccur--; break;
+	case KEY_DOWN: case 'j': if (t->ccur + 1 < NCOLS) t->ccur++; break;
+	case ' ': case 'x':
+		if (!columns[t->ccur].fixed)
+			t->hidden[t->ccur] = !t->hidden[t->ccur];
+		break;
+	case TK_ESC: case '\n': case '\r': case KEY_ENTER: case 'c': case 'q':
+		t->scr = SCR_TABLE;
+		break;
+	case 'W':
+		save_view(t);
+		t->scr = SCR_TABLE;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A key with no meaning here: say so briefly rather than ignore it. */
+static void unknown_key(struct tui *t, int ch)
+{
+	const char *k = keyname(ch);
+	snprintf(t->warn, sizeof t->warn, "unknown key %s - h for help", k ? k : "?");
+}
+
+/* W: the view (sort, reverse, group, filter, columns, theme) into the
+ * config file, so the next start looks the same. */
+static void save_view(struct tui *t)
+{
+	char cols[256], path[1024];
+	bool shown[NCOLS];
+	const char *why = NULL;
+	for (int c = 0; c < NCOLS; c++)
+		shown[c] = !t->hidden[c];
+	struct config_view v = {
+		.sort = tui_sort_name(t->sort), .reverse = t->reverse, .group = t->group,
+		.filter = t->filter, .columns = columns_format(shown, cols, sizeof cols),
+		.theme = t->no_color ? NULL : t->th.name,
+	};
+	if (config_path(path, sizeof path) < 0 || config_save_view(path, &v, &why) < 0)
+		snprintf(t->warn, sizeof t->warn, "cannot save the view: %s", why ? why : "no HOME");
+	else
+		snprintf(t->warn, sizeof t->warn, "view saved to %.150s", path);
+}
+
 /* Keys of the table view.  Returns 1 to quit. */
 static int table_key(struct tui *t, const struct model *m, int ch)
 {
@@ -307,7 +404,20 @@ static int table_key(struct tui *t, const struct model *m, int ch)
 	case 'g':
 		t->group = !t->group;
 		break;
+	case 'c':
+		t->back = t->scr;
+		t->scr = SCR_COLUMNS;
+		break;
+	case 'W':
+		save_view(t);
+		break;
+	case '+': case '=': case '-':
+		/* two presses before the next draw step twice */
+		t->want_interval = next_interval(t->want_interval > 0 ? t->want_interval : t->interval,
+		                                 ch == '-' ? -1 : 1);
+		break;
 	default:
+		unknown_key(t, ch);
 		break;
 	}
 	return 0;
@@ -325,7 +435,7 @@ static int detail_key(struct tui *t, int ch)
 	case KEY_PPAGE: t->dscroll = t->dscroll > 10 ? t->dscroll - 10 : 0; break;
 	case KEY_NPAGE: t->dscroll += 10; break;
 	case KEY_HOME: t->dscroll = 0; break;
-	default: break;
+	default: unknown_key(t, ch); break;
 	}
 	return 0;
 }
@@ -351,7 +461,17 @@ int tui_input(struct tui *t, const struct model *m)
 		if (ch == KEY_F(10))
 			return 1;
 		if (t->scr == SCR_HELP) {
-			t->scr = t->back;
+			if (ch == KEY_DOWN || ch == 'j' || ch == KEY_NPAGE)
+				t->hscroll += ch == KEY_NPAGE ? 10 : 1;
+			else if (ch == KEY_UP || ch == 'k' || ch == KEY_PPAGE)
+				t->hscroll = t->hscroll > (ch == KEY_PPAGE ? 10 : 1) ?
+				             t->hscroll - (ch == KEY_PPAGE ? 10 : 1) : 0;
+			else
+				t->scr = t->back;
+			continue;
+		}
+		if (t->scr == SCR_COLUMNS) {
+			columns_key(t, ch);
 			continue;
 		}
 		if (t->editing) {
@@ -363,6 +483,7 @@ int tui_input(struct tui *t, const struct model *m)
 			continue;
 		}
 		if (ch == 'h' || ch == '?' || ch == KEY_F(1)) {
+			t->hscroll = 0;
 			t->back = t->scr;
 			t->scr = SCR_HELP;
 		} else if (ch == ' ') {
@@ -371,8 +492,12 @@ int tui_input(struct tui *t, const struct model *m)
 		} else if (ch == 't') {
 			if (t->no_color)
 				snprintf(t->warn, sizeof t->warn, "colours are off (NO_COLOR / --no-color)");
-			else if (t->ntheme > 0)
+			else if (t->ntheme > 0) {
 				set_theme(t, t->themes[(t->ith + 1) % t->ntheme]);
+				if (!t->warn[0])
+					snprintf(t->warn, sizeof t->warn, "theme %s (%d of %d; t for the next)",
+					         t->th.name, t->ith + 1, t->ntheme);
+			}
 		} else if (t->scr == SCR_DETAIL) {
 			detail_key(t, ch);
 		} else if (table_key(t, sm, ch)) {
@@ -385,6 +510,7 @@ int tui_input(struct tui *t, const struct model *m)
 
 void tui_draw(struct tui *t, const struct model *m, const struct tui_info *in)
 {
+	t->interval = in->interval;
 	if (t->frozen) {
 		if (t->snapi.wall == 0) {
 			t->snapi = *in;
@@ -407,6 +533,8 @@ void tui_draw(struct tui *t, const struct model *m, const struct tui_info *in)
 	tui_table_view(t, m);
 	if (t->scr == SCR_HELP)
 		tui_help_draw(t);
+	else if (t->scr == SCR_COLUMNS)
+		tui_columns_draw(t);
 	else if (t->scr == SCR_DETAIL && t->detail >= 0 && (size_t)t->detail < m->n)
 		tui_detail_draw(t, m, in);
 	else

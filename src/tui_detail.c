@@ -11,6 +11,8 @@
 #include "tui_view.h"
 
 #define LABEL_W 18
+/* Cells at the right of a graph for its scale ("max 1.2M"). */
+#define SCALE_W 11
 
 /* A page being drawn: virtual line vy lands on screen line vy - scroll. */
 struct page {
@@ -67,7 +69,7 @@ static void cpu_graph(struct page *p, const struct node *nd, int h)
 	                                       TE_CPU_STEAL };
 	static const enum hist_series ser[4] = { H_USER, H_SYSTEM, H_IOWAIT, H_STEAL };
 	const struct tui *t = p->t;
-	int w = COLS - LABEL_W, n = span(nd, w);
+	int w = COLS - LABEL_W - SCALE_W, n = span(nd, w);
 	for (int row = 0; row < h; row++) {
 		int y = line_y(p);
 		p->vy++;
@@ -107,7 +109,7 @@ static void spark(struct page *p, const struct node *nd, enum hist_series s,
 	p->vy++;
 	if (y < 0)
 		return;
-	int w = COLS - LABEL_W, n = span(nd, w);
+	int w = COLS - LABEL_W - SCALE_W, n = span(nd, w);
 	float v, mx = 0, last = 0;
 	for (int k = 0; k < n; k++)
 		if (model_hist(nd, s, (unsigned)k, &v) && v > mx)
@@ -120,6 +122,13 @@ static void spark(struct page *p, const struct node *nd, enum hist_series s,
 		snprintf(num, sizeof num, "%.0f", last);
 	snprintf(lab, sizeof lab, "%-11s %5s", label, num);
 	tui_put(y, 0, LABEL_W, tui_attr(t, TE_LABEL), lab, true);
+	/* the scale: a full cell is the largest value in view */
+	if (bytes)
+		fmt_bytes(num, sizeof num, mx);
+	else
+		fmt_count(num, sizeof num, mx);
+	snprintf(lab, sizeof lab, " max %s", num);
+	tui_put(y, LABEL_W + n, SCALE_W, tui_attr(t, TE_DIM), lab, false);
 	for (int k = 0; k < n; k++) {
 		if (!model_hist(nd, s, (unsigned)(n - 1 - k), &v) || mx <= 0)
 			continue;
@@ -139,7 +148,7 @@ static void rate_spark(struct page *p, const double *h, size_t nh)
 	p->vy++;
 	if (y < 0 || nh == 0)
 		return;
-	int w = COLS - LABEL_W, n = (int)nh < w ? (int)nh : w;
+	int w = COLS - LABEL_W - SCALE_W, n = (int)nh < w ? (int)nh : w;
 	double mx = 0;
 	for (int k = 0; k < n; k++)
 		if (h[nh - 1 - (size_t)k] > mx)
@@ -147,12 +156,36 @@ static void rate_spark(struct page *p, const double *h, size_t nh)
 	char lab[48];
 	snprintf(lab, sizeof lab, "%-11s %5.1f", "job files/s", h[nh - 1]);
 	tui_put(y, 0, LABEL_W, tui_attr(t, TE_LABEL), lab, true);
+	snprintf(lab, sizeof lab, " max %.1f", mx);
+	tui_put(y, LABEL_W + n, SCALE_W, tui_attr(t, TE_DIM), lab, false);
 	for (int k = 0; k < n && mx > 0; k++) {
 		double v = h[nh - (size_t)n + (size_t)k];
 		int lv = (int)(v / mx * 8 + 0.5);
 		if (v > 0 && lv == 0)
 			lv = 1;
 		level_cell(t, y, LABEL_W + k, lv, tui_attr(t, TE_GRAPH_B));
+	}
+}
+
+/* The time axis under the graphs: "now" under the newest column and the
+ * age of every 20th column before it ("-20s", "-1m20s"). */
+static void time_axis(struct page *p, const struct node *nd, double interval)
+{
+	int y = line_y(p);
+	p->vy++;
+	if (y < 0)
+		return;
+	int n = span(nd, COLS - LABEL_W - SCALE_W);
+	char lab[24], d[16];
+	tui_put(y, 0, LABEL_W, tui_attr(p->t, TE_LABEL), "time", true);
+	for (int back = 0; back < n; back += 20) {
+		int x = LABEL_W + n - 1 - back;
+		if (back == 0)
+			snprintf(lab, sizeof lab, "|now");
+		else
+			snprintf(lab, sizeof lab, "|-%s", fmt_duration(d, sizeof d, back * interval));
+		if (x + (int)strlen(lab) <= LABEL_W + n + SCALE_W)
+			tui_put(y, x, (int)strlen(lab), tui_attr(p->t, TE_DIM), lab, false);
 	}
 }
 
@@ -178,11 +211,13 @@ static void core_bars(struct page *p, const struct rates *r)
 }
 
 /* The top processes table; D-state rows highlighted. */
-static void procs_table(struct page *p, int node)
+static void procs_table(struct page *p, int node, bool stale)
 {
 	const struct tui *t = p->t;
 	char line[160], kb[16];
-	text(p, tui_attr(t, TE_TITLE), "Top processes (D = blocked: what the node waits on)");
+	text(p, tui_attr(t, TE_TITLE), stale ?
+	     "Top processes, from when the node was last up (D = blocked: what it waited on)" :
+	     "Top processes (D = blocked: what the node waits on)");
 	if (t->procs_node != node) {
 		text(p, tui_attr(t, TE_DIM), "  fetching...");
 		return;
@@ -271,6 +306,11 @@ static void title(struct page *p, const struct node *nd, double now)
 				         fmt_bytes(a[2], 16, f->mem_limit_B));
 			text(p, A_NORMAL, line);
 		}
+	} else if (nd->hist_n > 0 && nd->last_frame > 0) {
+		/* Old figures unmarked read as now: say they are not. */
+		snprintf(line, sizeof line, "NO DATA NOW: the graphs and processes below are from when "
+		         "the node was last up, %s ago", fmt_duration(d, sizeof d, now - nd->last_frame));
+		text(p, tui_attr(t, TE_STATE_STALE) | A_BOLD, line);
 	}
 }
 
@@ -284,7 +324,10 @@ void tui_detail_draw(struct tui *t, const struct model *m, const struct tui_info
 		core_bars(&p, &nd->r);
 	}
 	if (nd->hist_n > 0) {
-		text(&p, tui_attr(t, TE_TITLE), "History (oldest left, newest right, one column per interval)");
+		char hl[160], iv[16];
+		snprintf(hl, sizeof hl, "History (one column per %s, newest right; each graph scaled to "
+		         "its max at the right)", fmt_duration(iv, sizeof iv, in->interval));
+		text(&p, tui_attr(t, TE_TITLE), hl);
 		cpu_graph(&p, nd, 4);
 		spark(&p, nd, H_DISK_R, "disk read", true, TE_GRAPH_A);
 		spark(&p, nd, H_DISK_W, "disk write", true, TE_GRAPH_B);
@@ -293,11 +336,12 @@ void tui_detail_draw(struct tui *t, const struct model *m, const struct tui_info
 		spark(&p, nd, H_PSI_IO, "psi io %", false, TE_GRAPH_A);
 		spark(&p, nd, H_PSI_CPU, "psi cpu %", false, TE_GRAPH_B);
 		spark(&p, nd, H_FORKS, "forks/s", false, TE_GRAPH_A);
+		time_axis(&p, nd, in->interval);
 	}
 	if (in->rate_hist && in->nrate_hist > 0)
 		rate_spark(&p, in->rate_hist, in->nrate_hist);
 	explain(&p, nd);
-	procs_table(&p, t->detail);
+	procs_table(&p, t->detail, !tui_node_ok(nd));
 	/* Do not scroll past the end of the page. */
 	if (t->dscroll > 0 && p.vy - t->dscroll < LINES - 1)
 		t->dscroll = p.vy - (LINES - 1) > 0 ? p.vy - (LINES - 1) : 0;

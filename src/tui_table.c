@@ -192,21 +192,43 @@ void tui_table_click(struct tui *t, int y, int x)
 	}
 }
 
+/* The nodes per state, each in its state's colour, working ones first:
+ * "3 up · 2 auth-failed · 1 unreachable".  Returns the columns written. */
+static int state_counts(const struct tui *t, const struct model *m, int x0)
+{
+	static const enum conn_state order[] = { CS_UP, CS_STALE, CS_CONNECTING, CS_DOWN,
+		CS_AUTH_FAILED, CS_HOSTKEY_MISMATCH, CS_UNREACHABLE };
+	int count[8] = { 0 }, x = x0, parts = 0;
+	char part[48];
+	for (size_t i = 0; i < m->n; i++)
+		if ((unsigned)m->nodes[i].state < 8)
+			count[m->nodes[i].state]++;
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+		enum conn_state st = order[k];
+		if (!count[st] && !(st == CS_UP && m->n))
+			continue;
+		if (parts++)
+			x += tui_put(0, x, COLS - x, A_NORMAL, t->utf8 ? " \u00b7 " : ", ", false) -
+			     (t->utf8 ? 1 : 0);   /* the dot is two bytes, one cell */
+		snprintf(part, sizeof part, "%d %s", count[st], conn_state_name(st));
+		x += tui_put(0, x, COLS - x, tui_attr(t, tui_state_elem(st)) | A_BOLD, part, false);
+	}
+	return x - x0;
+}
+
 /* Line 0: clock, interval, node counts, sort/filter, freeze. */
-static void header_line(const struct tui *t, const struct cluster *c, const struct tui_info *in)
+static void header_line(const struct tui *t, const struct model *m, const struct cluster *c,
+                        const struct tui_info *in)
 {
 	char ts[16] = "", line[320];
 	time_t tt = (time_t)in->wall;
 	struct tm tm;
 	if (localtime_r(&tt, &tm))
 		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
-	int n = snprintf(line, sizeof line, "doptop %s  every %.1fs  nodes %d/%d up", ts,
-	                 in->interval, c->up, c->nodes);
+	int n = snprintf(line, sizeof line, "doptop %s  every %.1fs  ", ts, in->interval);
 	int x = tui_put(0, 0, COLS, tui_attr(t, TE_TITLE), line, false);
-	if (c->down || c->stale) {
-		snprintf(line, sizeof line, " (%d down, %d stale)", c->down, c->stale);
-		x += tui_put(0, x, COLS - x, tui_attr(t, TE_STATE_DOWN), line, false);
-	}
+	x += state_counts(t, m, x);
+	(void)c;
 	n = snprintf(line, sizeof line, "  sort %s%s%s%s%s%s", tui_sort_name(t->sort),
 	             t->sort == SORT_ORDER ? "" : (columns[t->sort].desc != t->reverse ? " desc" : " asc"),
 	             t->group ? "  grouped" : "", t->filter[0] ? "  filter \"" : "", t->filter,
@@ -310,6 +332,25 @@ static void layout(struct tui *t, const struct model *m)
 		namew = l > namew ? l : namew;
 	}
 	namew = namew > NAME_MAX_W ? NAME_MAX_W : namew;
+	/* The names' common prefix: a cut name keeps what follows it. */
+	t->name_pfx = 0;
+	if (m->n >= 2) {
+		const char *a0 = m->nodes[0].spec->name;
+		int p = (int)strlen(a0);
+		for (size_t i = 1; i < m->n && p > 0; i++) {
+			const char *b = m->nodes[i].spec->name;
+			int k = 0;
+			while (k < p && a0[k] && a0[k] == b[k])
+				k++;
+			p = k;
+		}
+		t->name_pfx = p;
+	}
+	/* On a narrow terminal the name gives way too (cut in the middle),
+	 * so the verdict still fits. */
+	int room = COLS - 1 - columns[COL_VERDICT].width;
+	if (namew > room)
+		namew = room > 8 ? room : 8;
 	bool show[NCOLS];
 	for (int c = 0; c < NCOLS; c++)
 		show[c] = !t->hidden[c];
@@ -395,11 +436,53 @@ static void cell(const struct node *nd, int c, double now, char *buf, size_t cap
 	}
 }
 
+/* Cells from the first number column to the verdict, where a node without
+ * figures writes its reason; 0 when there are too few to say anything
+ * (the advice column then carries the reason). */
+static int reason_span(const struct tui *t)
+{
+	int x0 = -1;
+	for (int c = COL_BAR; c < COL_VERDICT; c++)
+		if (t->colw[c] > 0 && x0 < 0)
+			x0 = t->colx[c];
+	if (x0 < 0 || t->colw[COL_VERDICT] <= 0)
+		return 0;
+	int span = t->colx[COL_VERDICT] - 1 - x0;
+	return span >= 20 ? span : 0;
+}
+
+/* A node name in w cells: cut in the middle when too long, keeping the
+ * part that tells it from the others ("adhoc-pre…le-002.us-central1"):
+ * the common prefix and suffix of all names (layout()) are what gives. */
+static void name_cell(const struct tui *t, int y, int x, int w, attr_t a, const char *name)
+{
+	char cut[256];
+	int len = (int)strlen(name);
+	if (len <= w || w < 5) {
+		tui_put(y, x, w, a, name, false);
+		return;
+	}
+	int head = (w - 1) / 3, tail_len = w - 1 - head;
+	int from = len - tail_len;                       /* plain middle cut */
+	if (t->name_pfx > 0 && t->name_pfx - 4 < from)
+		from = t->name_pfx - 4 > head ? t->name_pfx - 4 : head;
+	if (t->name_pfx == 0) {
+		head = (w - 1) / 2;
+		tail_len = w - 1 - head;
+		from = len - tail_len;
+	}
+	snprintf(cut, sizeof cut, "%.*s%s%.*s", head, name, t->utf8 ? "\u2026" : "~", tail_len,
+	         name + from);
+	/* the ellipsis is one cell but three bytes in UTF-8 */
+	tui_put(y, x, w + (t->utf8 ? 2 : 0), a, cut, false);
+}
+
 /* One node row; the selection is drawn in the theme's selection style. */
 static void node_row(const struct tui *t, int y, const struct node *nd, bool sel, double now)
 {
 	char buf[256];
 	attr_t sa = tui_attr(t, TE_SELECTION);
+	bool ok = tui_node_ok(nd);
 	if (sel) {
 		attron(sa);
 		mvhline(y, 0, ' ', COLS);
@@ -407,22 +490,32 @@ static void node_row(const struct tui *t, int y, const struct node *nd, bool sel
 	}
 	for (int c = 0; c < NCOLS; c++) {
 		int w = t->colw[c], x = t->colx[c];
-		if (w <= 0)
+		if (w <= 0 || (!ok && c == COL_ADVICE && reason_span(t) > 0))
 			continue;
 		if (c == COL_BAR) {
-			if (tui_node_ok(nd))
+			if (ok)
 				tui_cpu_bar(t, y, x, w, &nd->r.cpu);
 			continue;
 		}
 		enum theme_elem el;
 		cell(nd, c, now, buf, sizeof buf, &el);
 		attr_t a = sel ? sa : tui_attr(t, el);
-		if (columns[c].right && (int)strlen(buf) < w) {
+		if (c == COL_NAME) {
+			name_cell(t, y, x, w, a, buf);
+		} else if (columns[c].right && (int)strlen(buf) < w) {
 			int pad = w - (int)strlen(buf);
 			tui_put(y, x + pad, w - pad, a, buf, true);
 		} else {
 			tui_put(y, x, w, a, buf, false);
 		}
+	}
+	/* A node without figures says why across the empty number columns,
+	 * so every row carries its reason, not only the selected one. */
+	int span = reason_span(t);
+	if (!ok && span > 0 && nd->why[0]) {
+		text_sanitize(buf, sizeof buf, nd->why);
+		tui_put(y, t->colx[COL_BAR], span, sel ? sa : tui_attr(t, tui_state_elem(nd->state)),
+		        buf, false);
 	}
 }
 
@@ -490,7 +583,7 @@ void tui_table_draw(struct tui *t, const struct model *m, const struct tui_info 
 {
 	struct cluster c;
 	model_cluster(m, &c);
-	header_line(t, &c, in);
+	header_line(t, m, &c, in);
 	int y = 1;
 	if (LINES >= 10) {
 		cpu_line(t, y++, &c);

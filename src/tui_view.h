@@ -18,7 +18,7 @@
 
 #define SORT_ORDER NCOLS        /* the order nodes were given in */
 
-enum tui_screen { SCR_TABLE, SCR_DETAIL, SCR_HELP };
+enum tui_screen { SCR_TABLE, SCR_DETAIL, SCR_HELP, SCR_COLUMNS };
 
 /* Keys curses returns as plain bytes (no KEY_* name of its own). */
 enum tui_keycode {
@@ -59,7 +59,12 @@ struct tui {
 	/* geometry of the last table draw, for the mouse */
 	int   head_y, body_y, body_h;
 	int   colx[NCOLS], colw[NCOLS];
-	bool  hidden[NCOLS];        /* left out by the config's "columns" */
+	bool  hidden[NCOLS];        /* left out by the config's "columns" or c */
+	int   ccur;                 /* the column chooser's cursor */
+	int   hscroll;              /* help lines scrolled off the top */
+	int   name_pfx;             /* bytes all node names share at the start */
+	double interval;            /* the loop's, as last drawn */
+	double want_interval;       /* asked for by + / -, 0 = nothing asked */
 	/* detail view */
 	int   detail;               /* model index, -1 none */
 	int   dscroll;
@@ -88,7 +93,8 @@ const char *tui_sort_name(int sort);
 void tui_table_click(struct tui *t, int y, int x);
 /* tui_detail.c: the node detail view. */
 void tui_detail_draw(struct tui *t, const struct model *m, const struct tui_info *in);
-/* tui_help.c: the help screen. */
+/* tui_help.c: the help screen; the column chooser (c). */
 void tui_help_draw(const struct tui *t);
+void tui_columns_draw(const struct tui *t);
 
 #endif

@@ -61,7 +61,10 @@ PY
 mkdir "$T/out"
 python3 "$ROOT/tests/it_progress_gen.py" "$T/out" 20 2 >/dev/null &
 gen=$!
-"$BIN" --json -i 0.5 -c 6 -n local,nohost.invalid --done "$T/out" --total 30 --stall-after 1 \
+# nohost.invalid: its HostName has a 70-byte label, which the resolver
+# refuses without a DNS query
+printf 'Host *.invalid\n\tHostName %s.invalid\n' "$(printf 'x%.0s' $(seq 70))" >"$T/ssh_config"
+"$BIN" -F "$T/ssh_config" --json -i 0.5 -c 6 -n local,nohost.invalid --done "$T/out" --total 30 --stall-after 1 \
 	--job-cmd doptop --inputs "$T/out" \
 	>"$T/run.json" 2>/dev/null
 wait $gen

@@ -42,5 +42,70 @@ keys q
 wait_for 'EXIT=0' 5 || bad "q after finished"
 wait $gen 2>/dev/null
 
+# 3. a fleet: the header counts each state, every row says why it is not
+# up, long names are cut in the middle (the distinguishing digits stay).
+# Nodes are real sshds on 127.0.0.1 (no name lookups): two up, one whose
+# port refuses, one that goes down after being up.
+. "$HERE/lib/sshd.sh"
+sshd_init || exit 1
+trap 'tm kill-server 2>/dev/null; rm -rf "$T"; sshd_cleanup' EXIT INT TERM
+sshd_start fleet || exit 1
+pid_a=$SSHD_PID
+for n in 000 001; do sshd_add_host "adhoc-preemptible-$n.us-central1-a.example" "$SSHD_PORT"; done
+sshd_start fleet2 || exit 1
+pid_b=$SSHD_PID
+sshd_add_host "adhoc-preemptible-002.us-central1-a.example" "$SSHD_PORT"
+sshd_add_host "adhoc-preemptible-003.us-central1-a.example" 1
+CFG="$SSHD_DIR/ssh_config"
+mkdir -p "$T/xdg"
+session 110 24 "LANG=C.UTF-8 XDG_CONFIG_HOME=$T/xdg TERM=screen-256color $BIN -F $CFG -i 0.5 -n 'adhoc-preemptible-[000-003].us-central1-a.example'; echo EXIT=\$?; sleep 30"
+wait_for '3 up · 1 down' 20 && ok "header counts each state: $(grep -o '[0-9] up.*down' "$T/pane")" \
+	|| bad "header counts: $(head -n 1 "$T/pane")"
+grep -q '^adhoc-pre[^ ]*…[^ ]*-003[^ ]* *down.*connect to 127.0.0.1 port 1' "$T/pane" && ok "row says why, name cut in the middle" \
+	|| bad "row reason / name: $(cat "$T/pane")"
+# let the node show figures (a history) before it goes down
+wait_gone ' unknown$' 20 || bad "nodes without a verdict: $(cat "$T/pane")"
+sshd_stop "$pid_b"
+wait_for '2 up · 1 down · 1 \|2 up · 2 down' 20 && ok "header follows a node going down" || bad "after stop: $(head -n 1 "$T/pane")"
+keys End Up
+wait_for '^adhoc.*002.*: \(down\|stale\)' 10 || bad "select the stopped node: $(tail -n 1 "$T/pane")"
+keys Enter
+wait_for 'NO DATA NOW: the graphs and processes below are from when the node was last up' 10 \
+	&& ok "detail of a down node says its data is old" || bad "down detail: $(head -n 4 "$T/pane")"
+keys Escape
+# 4. help: every column with its unit and meaning, colour swatches, the theme
+keys h
+wait_for '^Colours' 5 && ok "help: colours" || bad "help colours: $(cat "$T/pane")"
+keys PageDown Down Down Down Down Down Down
+wait_for 'RD B/s *disk bytes read per second' 5 && grep -q 'PSIO% *I/O pressure' "$T/pane" \
+	&& ok "help scrolls to the column legend" || bad "help legend: $(cat "$T/pane")"
+keys x
+# 5. keys: unknown key hint, theme named, + / - interval, column chooser, W saves
+keys Z
+wait_for 'unknown key Z - h for help' 5 && ok "unknown key hint" || bad "unknown key: $(tail -n 1 "$T/pane")"
+keys t
+wait_for 'theme [a-z-]* ([0-9] of [0-9]; t for the next)' 5 && ok "t names the theme" || bad "t: $(tail -n 1 "$T/pane")"
+keys +
+wait_for 'every 1.0s' 5 && wait_for 'interval 1s (remote nodes keep 0.5s' 5 && ok "+ lengthens the interval" || bad "+: $(head -n 1 "$T/pane")"
+keys -l -- -
+keys -l -- -
+wait_for 'every 0.2s' 5 && ok "- shortens it" || bad "-: $(head -n 1 "$T/pane")"
+keys c
+wait_for '^Columns - Up/Down move' 5 && ok "c opens the column chooser" || bad "c: $(head -n 1 "$T/pane")"
+keys Down Down Down Space Enter
+wait_for '^NODE .*SYS%' 5 && ! grep -q 'USR%' "$T/pane" && ok "chooser hides USR%" || bad "chooser: $(grep '^NODE' "$T/pane")"
+keys s s W
+wait_for 'view saved to' 5 && grep -q '^sort = state$' "$T/xdg/doptop/config" && grep -q '^columns = name,state,busy,system' "$T/xdg/doptop/config" \
+	&& ok "W saves the view" || bad "W: $(cat "$T/xdg/doptop/config" 2>&1)"
+keys q
+wait_for 'EXIT=0' 5 || bad "q after fleet"
+session 110 24 "LANG=C.UTF-8 XDG_CONFIG_HOME=$T/xdg TERM=screen-256color $BIN -F $CFG -i 0.5 -n 'adhoc-preemptible-[000-001].us-central1-a.example'; echo EXIT=\$?; sleep 30"
+wait_for 'sort state' 15 && grep '^NODE' "$T/pane" | grep -qv 'USR%' && ok "the saved view comes back" || bad "saved view: $(head -n 5 "$T/pane")"
+# quit once both are up: quitting mid-handshake leaks 128 B inside libssh2
+# under ASan (reported; not this test's subject)
+wait_for '2 up' 15
+keys q
+wait_for 'EXIT=0' 5 || bad "q after saved view: $(cat "$T/pane")"
+
 echo "it_tui_fleet: $fails failed"
 [ "$fails" -eq 0 ]
