@@ -84,7 +84,7 @@ bench: doptop
 	@sh bench/run.sh
 
 fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json build/fuzz/fuzz_record \
-      build/fuzz/fuzz_facts
+      build/fuzz/fuzz_facts build/fuzz/fuzz_known_hosts build/fuzz/fuzz_ssh_config
 	./build/fuzz/fuzz_parse -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
 	  build/fuzz/corpus tests/fixtures/corpus
 	mkdir -p build/fuzz/corpus_expo build/fuzz/corpus_prom_json
@@ -97,6 +97,11 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json build
 	mkdir -p build/fuzz/corpus_facts
 	./build/fuzz/fuzz_facts -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
 	  build/fuzz/corpus_facts tests/fixtures/facts
+	mkdir -p build/fuzz/corpus_kh build/fuzz/corpus_sshcfg
+	./build/fuzz/fuzz_known_hosts -max_total_time=$${FUZZ_SECONDS:-60} -max_len=65536 \
+	  build/fuzz/corpus_kh tests/fixtures/ssh/fuzz_known_hosts
+	./build/fuzz/fuzz_ssh_config -max_total_time=$${FUZZ_SECONDS:-60} -max_len=16384 \
+	  build/fuzz/corpus_sshcfg tests/fixtures/ssh/fuzz_config
 
 build/fuzz/fuzz_parse: fuzz/fuzz_parse.c $(LIBSRC) $(wildcard include/*.h src/*.h)
 	mkdir -p build/fuzz/corpus
@@ -125,6 +130,19 @@ build/fuzz/fuzz_facts: fuzz/fuzz_facts.c src/facts.c src/insize.c src/text.c $(w
 	mkdir -p build/fuzz
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -o $@ fuzz/fuzz_facts.c src/facts.c src/insize.c src/text.c -lm
+
+build/fuzz/fuzz_known_hosts: fuzz/fuzz_known_hosts.c src/ssh_known_hosts.c src/ssh_match.c \
+                             $(wildcard include/*.h)
+	mkdir -p build/fuzz
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -o $@ fuzz/fuzz_known_hosts.c src/ssh_known_hosts.c src/ssh_match.c -lcrypto
+
+build/fuzz/fuzz_ssh_config: fuzz/fuzz_ssh_config.c src/ssh_config.c src/ssh_config_out.c \
+                            src/ssh_match.c src/text.c $(wildcard include/*.h src/*.h)
+	mkdir -p build/fuzz
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -o $@ fuzz/fuzz_ssh_config.c src/ssh_config.c src/ssh_config_out.c src/ssh_match.c \
+	  src/text.c -lcrypto
 
 screenshots: doptop
 	@sh tests/screenshots.sh

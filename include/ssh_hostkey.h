@@ -7,8 +7,10 @@
  * ssh_config; this file only feeds it the session's key and records a new
  * key when allowed (--accept-new, StrictHostKeyChecking accept-new or no):
  * in the first UserKnownHostsFile only, never in a global file, and never
- * when UserKnownHostsFile is none.  A changed, revoked or CA-signed key,
- * and a known_hosts that cannot be evaluated, are always refused.
+ * when UserKnownHostsFile is none.  A changed or revoked key, and a
+ * known_hosts that cannot be evaluated, are always refused.  A host vouched
+ * for by a @cert-authority line shows a plain key here (libssh2 has no
+ * host certificates): unknown, as for ssh, with the CA named when refused.
  */
 #ifndef DOPTOP_SSH_HOSTKEY_H
 #define DOPTOP_SSH_HOSTKEY_H

@@ -13,7 +13,8 @@
  *   - else any applying plain key (of any type)       -> CHANGED, as ssh's
  *     "REMOTE HOST IDENTIFICATION HAS CHANGED";
  *   - else an applying "@cert-authority" line          -> CA (host
- *     certificates are not supported: refuse, never learn a plain key);
+ *     certificates are not supported; a plain key from the server is then
+ *     unknown, as for ssh, and the refusal says why);
  *   - else                                             -> NEW.
  * What cannot be evaluated is ERROR, whatever else was found: a file that
  * exists but cannot be read, a line longer than KHS_MAX_LINE, an unknown
@@ -66,8 +67,9 @@ enum khs_status ssh_known_hosts_end(struct khs_result *r);
 
 /* Append "NAME KEYTYPE BASE64\n" for key to file -- NAME hashed ("|1|..."),
  * like ssh with HashKnownHosts, when hash -- under an exclusive lock
- * (flock), after a '\n' if the file lacks one; the file is created 0600 and
- * its directory 0700 when missing.  0, or -1 with errno set. */
+ * (flock), after a '\n' if the file lacks one; the file is created 0600,
+ * and ~/.ssh 0700 when the file is in it (ssh creates no other directory).
+ * 0, or -1 with errno set. */
 int ssh_known_hosts_append(const char *file, const char *name, const unsigned char *key,
                            size_t keylen, bool hash);
 

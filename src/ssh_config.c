@@ -442,6 +442,11 @@ static int apply_used(struct ctx *c, const struct kwdef *kw, char **av, int ac, 
 			return 0;
 		return set_first(c, OPT_PROXYJUMP, jump);
 	}
+	case OPT_CONNECTTIMEOUT:
+		/* ssh: "none" is the unset value, so a later line may still set it. */
+		if (!strcasecmp(av[1], "none"))
+			return 0;
+		return set_first(c, kw->opt, av[1]);
 	default:
 		return set_first(c, kw->opt, av[1]);
 	}

@@ -112,9 +112,11 @@ static void hk_fix(const char *name, const char *where, char *out, size_t cap)
 	snprintf(out, cap, "ssh-keygen -R %s -f %s", qname, qfile);
 }
 
-/* Record a new key in the first user file, when that is allowed. */
+/* Record a new key in the first user file, when that is allowed.  ca:
+ * the file:line of a @cert-authority line for the host, or NULL. */
 static enum hk_verdict hk_new(LIBSSH2_SESSION *s, const struct ssh_host_cfg *cfg, bool accept_new,
-                              const char *name, const char *fp, char *why, size_t cap)
+                              const char *name, const char *fp, const char *ca,
+                              char *why, size_t cap)
 {
 	size_t keylen = 0;
 	int type = 0;
@@ -122,9 +124,14 @@ static enum hk_verdict hk_new(LIBSSH2_SESSION *s, const struct ssh_host_cfg *cfg
 
 	if (!accept_new && cfg->strict != SSHCFG_STRICT_ACCEPT_NEW &&
 	    cfg->strict != SSHCFG_STRICT_NO) {
-		snprintf(why, cap, "unknown host key %s for %s (StrictHostKeyChecking %s); connect "
-		         "once with ssh or use --accept-new", fp, name,
-		         cfg->strict == SSHCFG_STRICT_YES ? "yes" : "ask: no prompt in doptop");
+		if (ca)
+			snprintf(why, cap, "%s is to be trusted through a host certificate authority "
+			         "(%s); doptop does not support host certificates, and the plain key %s "
+			         "is unknown", name, ca, fp);
+		else
+			snprintf(why, cap, "unknown host key %s for %s (StrictHostKeyChecking %s); "
+			         "connect once with ssh or use --accept-new", fp, name,
+			         cfg->strict == SSHCFG_STRICT_YES ? "yes" : "ask: no prompt in doptop");
 		return HK_REFUSED;
 	}
 	if (cfg->nuser_known_hosts == 0) {
@@ -132,12 +139,10 @@ static enum hk_verdict hk_new(LIBSSH2_SESSION *s, const struct ssh_host_cfg *cfg
 		         "nowhere to record it (never a global file)", fp, name);
 		return HK_REFUSED;
 	}
-	if (ssh_known_hosts_append(cfg->known_hosts[0], name, (const unsigned char *)key, keylen,
-	                           cfg->hash_known_hosts) < 0) {
-		snprintf(why, cap, "cannot record host key %s for %s in %s: %s", fp, name,
-		         cfg->known_hosts[0], strerror(errno));
-		return HK_REFUSED;
-	}
+	/* Like ssh, a key that cannot be recorded (say, the file's directory
+	 * is missing) is still trusted for this connection. */
+	ssh_known_hosts_append(cfg->known_hosts[0], name, (const unsigned char *)key, keylen,
+	                       cfg->hash_known_hosts);
 	return HK_TRUSTED;
 }
 
@@ -160,12 +165,27 @@ enum hk_verdict ssh_hostkey_verify(LIBSSH2_SESSION *s, const struct ssh_host_cfg
 		return HK_REFUSED;
 	}
 	hk_fingerprint(s, fp, sizeof(fp));
-	switch (ssh_known_hosts_check(name, (const unsigned char *)key, keylen,
-	                              cfg->known_hosts, cfg->nknown_hosts, &r)) {
+	enum khs_status st = ssh_known_hosts_check(name, (const unsigned char *)key, keylen,
+	                                           cfg->known_hosts, cfg->nknown_hosts, &r);
+	/* ssh: an unknown [host]:port is checked again without the port, and
+	 * a matching key there is trusted ("found matching key w/out port"). */
+	if ((st == KHS_NEW || st == KHS_CA) && !cfg->host_key_alias && port > 0 && port != 22) {
+		char bare[1100];
+		struct khs_result rb;
+		if (ssh_known_hosts_name(cfg->hostname, 22, bare, sizeof(bare)) == 0 &&
+		    ssh_known_hosts_check(bare, (const unsigned char *)key, keylen, cfg->known_hosts,
+		                          cfg->nknown_hosts, &rb) == KHS_OK)
+			return HK_TRUSTED;
+	}
+	switch (st) {
 	case KHS_OK:
 		return HK_TRUSTED;
 	case KHS_NEW:
-		return hk_new(s, cfg, accept_new, name, fp, why, cap);
+		return hk_new(s, cfg, accept_new, name, fp, NULL, why, cap);
+	case KHS_CA:
+		/* The server showed a plain key (libssh2 has no host certificates):
+		 * ssh then treats it as unknown, so accept-new records it too. */
+		return hk_new(s, cfg, accept_new, name, fp, r.where, why, cap);
 	case KHS_CHANGED:
 		hk_fix(name, r.where, fix, sizeof(fix));
 		snprintf(why, cap, "host key for %s changed (now %s; known in %s); if expected, "
@@ -173,10 +193,6 @@ enum hk_verdict ssh_hostkey_verify(LIBSSH2_SESSION *s, const struct ssh_host_cfg
 		return HK_REFUSED;
 	case KHS_REVOKED:
 		snprintf(why, cap, "host key %s for %s is revoked (%s)", fp, name, r.where);
-		return HK_REFUSED;
-	case KHS_CA:
-		snprintf(why, cap, "%s is to be trusted through a host certificate authority (%s); "
-		         "doptop does not support host certificates", name, r.where);
 		return HK_REFUSED;
 	case KHS_ERROR:
 		break;

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,21 +350,22 @@ enum khs_status ssh_known_hosts_check(const char *name, const unsigned char *key
 	return ssh_known_hosts_end(r);
 }
 
-/* Create the directory holding file (mode 0700) when it is missing. */
-static int ensure_dir(const char *file)
+/* Create ~/.ssh (mode 0700) when file is in it and it is missing; any
+ * other missing directory stays missing, as with ssh
+ * (hostfile_create_user_ssh_dir). */
+static void ensure_dotssh(const char *file)
 {
 	char dir[4096];
 	const char *slash = strrchr(file, '/');
+	struct passwd *pw = getpwuid(getuid());
 
-	if (!slash || slash == file)
-		return 0;
-	if ((size_t)(slash - file) >= sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(dir, file, (size_t)(slash - file));
-	dir[slash - file] = '\0';
-	return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
+	if (!slash || !pw || !pw->pw_dir)
+		return;
+	int n = snprintf(dir, sizeof(dir), "%s/.ssh", pw->pw_dir);
+	if (n < 0 || (size_t)n >= sizeof(dir) || (size_t)(slash - file) != (size_t)n ||
+	    strncmp(file, dir, (size_t)n) != 0)
+		return;
+	mkdir(dir, 0700);
 }
 
 /* Write all of buf to fd. */
@@ -426,8 +428,7 @@ int ssh_known_hosts_append(const char *file, const char *name, const unsigned ch
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (ensure_dir(file) < 0)
-		return -1;
+	ensure_dotssh(file);
 	int fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
