@@ -13,7 +13,9 @@
 #      what ssh does, so a broken setup cannot make both agree by accident.
 #
 # Case file: "# comment" lines, "host NAME", "connect yes|no",
-# "expect accept|refuse", "refuse-doptop TEXT" (a keyword doptop refuses by
+# "expect accept|refuse", "ssh-opt ARGS" / "doptop-opt ARGS" (command-line
+# options for the connection, e.g. -o StrictHostKeyChecking=accept-new and
+# --accept-new), "refuse-doptop TEXT" (a keyword doptop refuses by
 # design: only checked that --resolve fails naming TEXT), then sections
 # "--- FILE" whose text becomes FILE in the case's directory (config,
 # known_hosts, global_known_hosts, anything Included); "--- FILE.hash" is
@@ -24,9 +26,12 @@
 # 127.0.0.1, Port, the key, UserKnownHostsFile @DIR@/known_hosts and
 # GlobalKnownHostsFile @DIR@/global_known_hosts, so an unset value never
 # reaches the real ~/.ssh, /etc/ssh or DNS.
+#
+# Usage: sh tests/it_openssh_diff.sh [NAME-PART]
 cd "$(dirname "$0")/.." || exit 1
 BIN=${DOPTOP_BIN:-$PWD/build/dbg/doptop}
 CASES=tests/data/openssh_diff
+ONLY=${1:-}     # optional: only the cases whose name contains this
 KEYS="user hostname port addressfamily hashknownhosts identitiesonly stricthostkeychecking
 serveralivecountmax serveraliveinterval hostkeyalias identityagent identityfile
 globalknownhostsfile userknownhostsfile connecttimeout proxycommand proxyjump"
@@ -154,6 +159,8 @@ run_case() {
 	connect=$(sed -n 's/^connect //p' "$case" | head -n 1)
 	expect=$(sed -n 's/^expect //p' "$case" | head -n 1)
 	refuse=$(sed -n 's/^refuse-doptop //p' "$case" | head -n 1)
+	sshopt=$(sed -n 's/^ssh-opt //p' "$case" | head -n 1)
+	dopopt=$(sed -n 's/^doptop-opt //p' "$case" | head -n 1)
 	HASHED=$(grep -q '^ *HashKnownHosts yes' "$case" && echo yes)
 	[ -n "$host" ] || { bad "no host line"; return; }
 	build_case "$case" || { bad "cannot build the case"; return; }
@@ -190,7 +197,7 @@ run_case() {
 	# 2. Accept or refuse, and the files afterwards.
 	echo "#connect" >> "$OUT"
 	reset_case
-	ssh -F "$W/config" -o BatchMode=yes "$host" true < /dev/null > /dev/null 2> "$W.serr"
+	ssh -F "$W/config" -o BatchMode=yes $sshopt "$host" true < /dev/null > /dev/null 2> "$W.serr"
 	rc=$?
 	case $rc in
 	0) ssh_says=accept ;;
@@ -203,7 +210,7 @@ run_case() {
 	fi
 	rm -rf "$W.after_ssh" && cp -a "$W" "$W.after_ssh"
 	reset_case
-	"$BIN" -F "$W/config" --once --json -i 0.2 -n "$host" < /dev/null > "$W.json" 2> "$W.derr"
+	"$BIN" -F "$W/config" --once --json -i 0.2 $dopopt -n "$host" < /dev/null > "$W.json" 2> "$W.derr"
 	line=$(doptop_state < "$W.json")
 	state=${line%% *}
 	why=${line#* }
@@ -228,7 +235,7 @@ run_case() {
 # the time goes to handshakes and process starts, not CPU.
 mkdir -p "$SSHD_DIR/out" "$SSHD_DIR/cases"
 pids=""
-for case in "$CASES"/*.case; do
+for case in "$CASES"/*${ONLY}*.case; do
 	run_case "$case" > "$SSHD_DIR/out/$(basename "$case" .case).log" 2>&1 &
 	pids="$pids $!"
 	# Wait for these by PID: a bare wait would wait for the sshd too.
@@ -238,7 +245,7 @@ for case in "$CASES"/*.case; do
 	fi
 done
 [ -z "$pids" ] || wait $pids
-for case in "$CASES"/*.case; do
+for case in "$CASES"/*${ONLY}*.case; do
 	name=$(basename "$case" .case)
 	log="$SSHD_DIR/out/$name.log"
 	cases=$((cases + 1))
