@@ -20,7 +20,8 @@
 # "--- FILE" whose text becomes FILE in the case's directory (config,
 # known_hosts, global_known_hosts, anything Included); "--- FILE.hash" is
 # hashed with ssh-keygen -H into FILE.  Placeholders: @DIR@ (the case's
-# directory), @PORT@, @HOSTKEY@ (the sshd's key, "ssh-ed25519 AAAA..."),
+# directory), @PORT@, @JPORT@ (a second sshd that allows forwarding, for
+# ProxyJump), @HOSTKEY@ (both sshds' key, "ssh-ed25519 AAAA..."),
 # @OTHERKEY@ (another ed25519 key), @ECKEY@ (an ecdsa key), @KEY@ (the
 # user's private key).  A trailer "Host *" block sets User, HostName
 # 127.0.0.1, Port, the key, UserKnownHostsFile @DIR@/known_hosts and
@@ -43,6 +44,8 @@ done
 [ -x "$BIN" ] || { echo "it_openssh_diff: no doptop binary at $BIN"; exit 1; }
 unset SSH_AUTH_SOCK
 sshd_init || exit 1
+SSHD_FORWARDING=yes sshd_start jump || exit 1
+JPORT=$SSHD_PORT
 sshd_start diff || exit 1
 ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/other_ed25519" || exit 1
 ssh-keygen -q -t ecdsa -N '' -f "$SSHD_DIR/other_ecdsa" || exit 1
@@ -59,7 +62,8 @@ bad() { echo "FAIL - $name: $*"; }
 
 # Placeholders of one text on stdin.
 subst() {
-	sed -e "s|@DIR@|$W|g" -e "s|@PORT@|$SSHD_PORT|g" -e "s|@HOSTKEY@|$HOSTKEY|g" \
+	sed -e "s|@DIR@|$W|g" -e "s|@PORT@|$SSHD_PORT|g" -e "s|@JPORT@|$JPORT|g" \
+	    -e "s|@HOSTKEY@|$HOSTKEY|g" \
 	    -e "s|@OTHERKEY@|$OTHERKEY|g" -e "s|@ECKEY@|$ECKEY|g" -e "s|@KEY@|$SSHD_DIR/id_ed25519|g"
 }
 
