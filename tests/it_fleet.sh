@@ -110,18 +110,19 @@ PY
 sshd_start fresh || exit 1
 printf 'Host fresh\n\tHostName 127.0.0.1\n\tPort %s\n\tUser root\n\tIdentityFile %s/id_ed25519\n\tIdentitiesOnly yes\n\tUserKnownHostsFile %s/kh_fresh\n' \
 	"$SSHD_PORT" "$T" "$T" >>"$CFG"
-"$BIN" -F "$CFG" -n fresh --json -i 0.5 -c 4 >"$T/k.json" 2>&1
+"$BIN" -F "$CFG" -n fresh --json -i 0.5 -c 4 >"$T/k.json" 2>"$T/k.err"; k_rc=$?
+[ "$k_rc" -eq 3 ] && grep -q 'fresh hostkey-mismatch' "$T/k.err" && ok "exit 3 naming the node not up" || bad "unknown host: exit $k_rc, stderr: $(cat "$T/k.err")"
 tail -n 2 "$T/k.json" | grep -q '"state":"hostkey-mismatch".*SHA256:' && ok "unknown host refused with fingerprint" || bad "unknown host: $(tail -n 2 "$T/k.json")"
-"$BIN" -F "$CFG" -n fresh --accept-new --json -i 0.5 -c 6 >"$T/k2.json" 2>&1
+"$BIN" -F "$CFG" -n fresh --accept-new --json -i 0.5 -c 6 >"$T/k2.json" 2>"$T/k2.err"; k2_rc=$?
 grep -q "127.0.0.1" "$T/kh_fresh" 2>/dev/null && tail -n 2 "$T/k2.json" | grep -q '"state":"up"' && ok "--accept-new accepted and appended" || bad "--accept-new: $(tail -n 2 "$T/k2.json")"
 # a changed key is refused, even with --accept-new
 sed -i 's/ssh-ed25519 .*/ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0dmsuo2kcIzQ4sBqHCxDy84lBfUnVqXrU2JgqCSa2w/' "$T/kh_fresh"
-"$BIN" -F "$CFG" -n fresh --accept-new --json -i 0.5 -c 4 >"$T/k3.json" 2>&1
+"$BIN" -F "$CFG" -n fresh --accept-new --json -i 0.5 -c 4 >"$T/k3.json" 2>"$T/k3.err"; k3_rc=$?
 fp=$(ssh-keygen -lf "$T/host_ed25519.pub" -E sha256 | awk '{print $2}')
 tail -n 2 "$T/k3.json" | grep -q "hostkey-mismatch.*$fp" && ok "changed key refused ($fp)" || bad "changed key: $(tail -n 2 "$T/k3.json")"
 
 # 5. wrong user -> auth-failed, saying what to fix
-"$BIN" -F "$CFG" -l nosuchuser -n adhoc-preemptible-000 --json -i 0.5 -c 4 >"$T/a.json" 2>&1
+"$BIN" -F "$CFG" -l nosuchuser -n adhoc-preemptible-000 --json -i 0.5 -c 4 >"$T/a.json" 2>"$T/a.err"; a_rc=$?
 tail -n 2 "$T/a.json" | grep -q '"state":"auth-failed".*nosuchuser' && ok "wrong user: auth-failed" || bad "wrong user: $(tail -n 2 "$T/a.json")"
 
 # 6. zero forks per sample: strace the node's probe shell over 60 samples
