@@ -10,6 +10,9 @@
 #include "config.h"
 #include "nodespec.h"
 
+/* --nodes given more often than this is refused. */
+#define CLI_MAX_NODE_ARGS 256
+
 struct options {
 	struct node_list nodes;     /* expanded --nodes (or "local") */
 	bool   list_nodes;
@@ -36,6 +39,15 @@ struct options {
 	const char *job_cmd;        /* --job-cmd PATTERN, or NULL */
 	const char *on_event;       /* --on-event CMD, or NULL */
 	bool   exit_when_done;
+	/* Prometheus and node_exporter (issue 12) */
+	const char *prometheus;     /* --prometheus URL, or NULL */
+	const char *prom_selector;  /* --prom-selector '{job="node"}', or NULL */
+	bool   nodes_exporter;      /* --nodes-exporter: hosts are node_exporters */
+	const char *textfile;       /* --textfile DIR, or NULL */
+	const char *listen;         /* --listen ADDR:PORT, or NULL */
+	const char *node_args[CLI_MAX_NODE_ARGS]; /* raw --nodes values: with
+	                             * --prometheus they are glob patterns */
+	size_t n_node_args;
 	/* screen */
 	const char *theme;
 	bool   no_color;

@@ -4,7 +4,8 @@
  * A spec is a comma list of: host, user@host, host:port, user@host:port,
  * a zero-padded numeric range anywhere in the name ("adhoc-preemptible-000..002",
  * "rack1-n01..16.example"; the width of the numbers is kept), "@FILE" (one
- * spec per line, '#' comments, blank lines ignored) and "local".
+ * spec per line, '#' comments, blank lines ignored), "local", and
+ * node_exporter URLs "http://host:9100" (https too; no ranges).
  * Pure: no curses, no libssh2.
  */
 #ifndef DOPTOP_NODESPEC_H
@@ -22,6 +23,9 @@ struct node_spec {
 	char *host;     /* host or ssh_config alias; "local" for the local node */
 	int   port;     /* 0 when not given */
 	bool  local;    /* the "local" pseudo-node */
+	bool  exporter; /* an http(s):// node_exporter URL (name and host are
+	                 * the URL): scraped over HTTP, not SSH */
+	bool  prom;     /* an instance of a Prometheus server (--prometheus) */
 };
 
 struct node_list {

@@ -25,6 +25,20 @@ static const char usage[] =
 "                          adhoc-preemptible-[000-002]), @FILE, or local.\n"
 "                          Default: local (this machine, no SSH).\n"
 "      --list-nodes        print the expanded node list and exit\n"
+"      --nodes-exporter    read every host through its node_exporter\n"
+"                          (http://HOST:9100/metrics) instead of SSH; a node\n"
+"                          written http://host:port does so on its own\n"
+"\n"
+"Prometheus:\n"
+"      --prometheus URL    take the nodes and their numbers from a Prometheus\n"
+"                          server (e.g. http://prom:9090): the nodes are its\n"
+"                          node_exporter instances, --nodes then holds glob\n"
+"                          patterns of instances; the interval is at least\n"
+"                          the server's scrape interval\n"
+"      --prom-selector SEL only targets matching SEL, e.g. '{job=\"node\"}'\n"
+"      --textfile DIR      write verdicts and job progress to DIR/doptop.prom\n"
+"                          every interval (node_exporter textfile collector)\n"
+"      --listen ADDR:PORT  serve the same as /metrics over HTTP\n"
 "\n"
 "Sampling and output:\n"
 "  -i, --interval SECONDS  sampling interval, " TEXT_STR(INTERVAL_MIN_S) " to " TEXT_STR(INTERVAL_MAX_S)
@@ -109,11 +123,17 @@ static const char usage[] =
 enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_RECORD_MAX, O_REPLAY, O_SPEED,
        O_DONE, O_DONE_FROM, O_DONE_GLOB, O_RECURSIVE, O_TOTAL, O_TODO, O_STALL,
        O_THEME, O_NO_COLOR, O_INPUTS, O_JOB_CMD, O_ON_EVENT, O_EXIT_DONE, O_RESOLVE,
-       O_THRESHOLDS };
+       O_THRESHOLDS,
+       O_PROMETHEUS, O_PROM_SELECTOR, O_NODES_EXPORTER, O_TEXTFILE, O_LISTEN };
 
 static const struct option longopts[] = {
 	{ "nodes", required_argument, 0, 'n' },
 	{ "list-nodes", no_argument, 0, O_LIST },
+	{ "nodes-exporter", no_argument, 0, O_NODES_EXPORTER },
+	{ "prometheus", required_argument, 0, O_PROMETHEUS },
+	{ "prom-selector", required_argument, 0, O_PROM_SELECTOR },
+	{ "textfile", required_argument, 0, O_TEXTFILE },
+	{ "listen", required_argument, 0, O_LISTEN },
 	{ "interval", required_argument, 0, 'i' },
 	{ "batch", no_argument, 0, 'b' },
 	{ "json", no_argument, 0, O_JSON },
@@ -252,12 +272,23 @@ static bool size_arg(const char *s, unsigned long long *out)
 static int apply(int c, const char *arg, struct options *o)
 {
 	double v;
-	const char *why = NULL;
 	switch (c) {
 	case 'n':
-		if (nodespec_add(&o->nodes, arg, &why) < 0)
-			return fail("bad --nodes", arg, why);
+		/* expanded once every option is known (--prometheus makes
+		 * them patterns) */
+		if (o->n_node_args >= CLI_MAX_NODE_ARGS)
+			return fail("too many --nodes options", NULL, NULL);
+		o->node_args[o->n_node_args++] = arg;
 		return 0;
+	case O_PROMETHEUS:
+		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
+			return fail("bad --prometheus", arg, "an http:// or https:// URL");
+		o->prometheus = arg;
+		return 0;
+	case O_PROM_SELECTOR: o->prom_selector = arg; return 0;
+	case O_NODES_EXPORTER: o->nodes_exporter = true; return 0;
+	case O_TEXTFILE: o->textfile = arg; return 0;
+	case O_LISTEN: o->listen = arg; return 0;
 	case 'i':
 		if (text_decimal_str(arg, INTERVAL_MIN_S, INTERVAL_MAX_S, &o->interval) < 0)
 			return fail("bad --interval", arg, "seconds from "
@@ -374,6 +405,10 @@ static int check(struct options *o)
 		            NULL, NULL);
 	if (o->exit_when_done && (!o->done || (o->total <= 0 && !o->todo)))
 		return fail("--exit-when-done needs --done DIR and --total N or --todo DIR", NULL, NULL);
+	if (o->prometheus && (o->replay || o->nodes_exporter))
+		return fail("--prometheus cannot be used with --replay or --nodes-exporter", NULL, NULL);
+	if (o->prom_selector && !o->prometheus)
+		return fail("--prom-selector needs --prometheus URL", NULL, NULL);
 	if (o->inputs && !o->inputs[0])
 		return fail("bad --inputs", o->inputs, "empty directory");
 	if (o->done && !o->done[0])
@@ -456,6 +491,9 @@ int cli_parse(int argc, char **argv, struct options *o)
 	if (o->resolve)
 		return resolve(o);
 	const char *why = NULL;
+	for (size_t k = 0; !o->prometheus && k < o->n_node_args; k++)
+		if (nodespec_add(&o->nodes, o->node_args[k], &why) < 0)
+			return fail("bad --nodes", o->node_args[k], why);
 	/* The config file fills in what the command line left unset. */
 	if (!interval_set && o->cfg.interval > 0)
 		o->interval = o->cfg.interval;
@@ -464,6 +502,9 @@ int cli_parse(int argc, char **argv, struct options *o)
 	o->no_color |= o->cfg.no_color;
 	if ((rc = check_values(o)) != 0)
 		return rc;
+	/* --prometheus: the nodes come from the server (prom_discover) */
+	if (o->prometheus)
+		return 0;
 	if (o->nodes.n == 0 && !o->replay && o->cfg.nodes[0] &&
 	    nodespec_add(&o->nodes, o->cfg.nodes, &why) < 0)
 		return fail("bad nodes in the config file", o->cfg.nodes, why);

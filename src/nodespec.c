@@ -235,6 +235,24 @@ static int expand_brackets(struct expand *ex, const char *user, char *host, int 
 	return 0;
 }
 
+/* A node_exporter URL: kept verbatim as the node's name and host. */
+static int add_url(struct expand *ex, const char *item)
+{
+	const char *h = strstr(item, "://") + 3;
+	size_t before = ex->list->n;
+
+	if (!*h || *h == '/')
+		return fail(ex, "URL without a host", item);
+	for (const char *p = item; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '"' || *p == '\\')
+			return fail(ex, "character not allowed in a URL", item);
+	if (push_node(ex, NULL, item, 0, false, item) < 0)
+		return -1;
+	if (ex->list->n > before)
+		ex->list->v[ex->list->n - 1].exporter = true;
+	return 0;
+}
+
 /* Split "user@host:port" (or "[v6]:port") and expand it. */
 static int add_item(struct expand *ex, const char *item)
 {
@@ -244,6 +262,8 @@ static int add_item(struct expand *ex, const char *item)
 
 	if (strlen(item) >= sizeof(buf))
 		return fail(ex, "node name too long", item);
+	if (strncmp(item, "http://", 7) == 0 || strncmp(item, "https://", 8) == 0)
+		return add_url(ex, item);
 	strcpy(buf, item);
 	host = buf;
 	if ((at = strchr(buf, '@')) != NULL) {

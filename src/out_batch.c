@@ -135,7 +135,8 @@ static void json_node(FILE *f, const struct node *nd, double t, double now)
 	fprintf(f, ",\"since_s\":%.3f,\"reconnects\":%u,\"restarted\":%s,\"probe\":\"%s\",\"why\":",
 	        nd->since > 0 ? now - nd->since : 0, nd->reconnects,
 	        nd->restarted ? "true" : "false",
-	        nd->spec->local ? "local" : nd->fallback_sh ? "sh" : "bash");
+	        nd->spec->local ? "local" : nd->spec->prom ? "prometheus" :
+	        nd->spec->exporter ? "node_exporter" : nd->fallback_sh ? "sh" : "bash");
 	out_json_string(f, nd->why);
 	fputs("}\n", f);
 }

@@ -1,0 +1,209 @@
+/* source_exporter.c — node_exporter's /metrics scraped directly, one GET
+ * per node and interval (see source_prom.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "expo.h"
+#include "http.h"
+#include "node_metrics.h"
+#include "nodespec.h"
+#include "parse.h"
+#include "source_prom.h"
+
+#define URL_MAX 600
+
+struct enode {
+	size_t idx;                 /* model index */
+	char *url;
+	bool inflight;
+	bool reported;
+	enum conn_state state;
+	double last_clock;
+	uint64_t seq;
+	struct exp_src *src;
+};
+
+struct exp_src {
+	struct source base;
+	struct http *http;
+	size_t n;
+	struct enode *node;
+	double interval, next_round;
+	struct nm_node acc;         /* the scrape being folded */
+	struct nm_percpu *pc;
+	struct sample *sample;
+	char *frame;
+};
+
+int prom_exporter_url(const char *name, char *buf, size_t cap)
+{
+	const char *rest = name;
+	bool scheme = strncmp(name, "http://", 7) == 0 || strncmp(name, "https://", 8) == 0;
+	int k;
+
+	if (scheme)
+		rest = strstr(name, "://") + 3;
+	/* "http://h:9100" and "http://h:9100/" mean its /metrics */
+	const char *slash = strchr(rest, '/');
+	if (slash && slash[1])
+		k = snprintf(buf, cap, "%s", name);
+	else if (scheme)
+		k = snprintf(buf, cap, "%.*s/metrics", (int)(slash ? slash - name : (long)strlen(name)), name);
+	else
+		k = snprintf(buf, cap, "http://%s%s/metrics", name, strchr(name, ':') ? "" : ":9100");
+	return k < 0 || (size_t)k >= cap ? -1 : k;
+}
+
+static void estatus(struct exp_src *e, struct enode *nd, enum conn_state st,
+                    const char *why, double now)
+{
+	struct source_status ss = { st, why ? why : "", now, 0, false };
+
+	if (nd->reported && nd->state == st && st == CS_UP)
+		return;
+	nd->state = st;
+	nd->reported = true;
+	e->base.feed->status(e->base.feed->arg, nd->idx, &ss);
+}
+
+static int fold(void *arg, const struct expo_sample *s)
+{
+	struct exp_src *e = arg;
+
+	nm_add(&e->acc, e->pc, s);
+	return 0;
+}
+
+/* One node's scrape came back. */
+static void on_scrape(void *arg, long status, const char *body, size_t len, const char *err)
+{
+	struct enode *nd = arg;
+	struct exp_src *e = nd->src;
+	double now = clock_mono();
+	char why[300];
+	size_t line = 0;
+	int n;
+
+	nd->inflight = false;
+	if (err) {
+		snprintf(why, sizeof why, "node_exporter: %s", err);
+		estatus(e, nd, CS_DOWN, why, now);
+		return;
+	}
+	if (status != 200) {
+		snprintf(why, sizeof why, "node_exporter: HTTP %ld", status);
+		estatus(e, nd, CS_DOWN, why, now);
+		return;
+	}
+	nm_clear(&e->acc);
+	memset(e->pc, 0, sizeof *e->pc);
+	if (expo_parse(body, len, fold, e, &line) < 0) {
+		snprintf(why, sizeof why, "node_exporter: not the text format (line %zu)", line);
+		estatus(e, nd, CS_DOWN, why, now);
+		return;
+	}
+	n = nm_frame(&e->acc, e->pc, ++nd->seq, "exporter", now, e->frame, NM_FRAME_MAX);
+	if (n < 0 || parse_frame(e->frame, (size_t)n, e->sample) < 0) {
+		estatus(e, nd, CS_DOWN, "node_exporter: no CPU/stat metrics in /metrics", now);
+		return;
+	}
+	estatus(e, nd, CS_UP, NULL, now);
+	if (e->acc.v[NM_TIME] > 0 && e->acc.v[NM_TIME] <= nd->last_clock)
+		return;
+	nd->last_clock = e->acc.v[NM_TIME];
+	e->base.feed->frame(e->base.feed->arg, nd->idx, now, e->sample, e->frame, (size_t)n);
+}
+
+static size_t exp_fill(struct source *s, struct pollfd *pf, size_t cap, double *deadline)
+{
+	struct exp_src *e = (struct exp_src *)s;
+
+	if (e->next_round < *deadline)
+		*deadline = e->next_round;
+	return http_fill_pollfds(e->http, pf, cap, deadline);
+}
+
+static int exp_step(struct source *s, const struct pollfd *pf, size_t n, double now,
+                    const char **why)
+{
+	struct exp_src *e = (struct exp_src *)s;
+	double timeout = e->interval < 10 ? (e->interval < 1 ? 1 : e->interval) : 10;
+
+	http_step(e->http, pf, n, now);
+	if (now < e->next_round)
+		return SOURCE_MORE;
+	e->next_round = now + e->interval;
+	for (size_t k = 0; k < e->n; k++) {
+		struct enode *nd = &e->node[k];
+		if (nd->inflight)
+			continue;       /* a slow exporter: its timeout ends it */
+		if (http_get(e->http, nd->url, EXPO_MAX_BODY, timeout, on_scrape, nd) < 0) {
+			*why = "out of memory";
+			return SOURCE_ENOMEM;
+		}
+		nd->inflight = true;
+	}
+	return SOURCE_MORE;
+}
+
+static void exp_close(struct source *s)
+{
+	struct exp_src *e = (struct exp_src *)s;
+
+	if (!e)
+		return;
+	http_free(e->http);
+	for (size_t k = 0; e->node && k < e->n; k++)
+		free(e->node[k].url);
+	free(e->node);
+	free(e->pc);
+	free(e->sample);
+	free(e->frame);
+	free(e);
+}
+
+static const struct source_ops exp_ops = {
+	.name = "node_exporter",
+	.clock = SOURCE_CLOCK_MONO,
+	.fill_pollfds = exp_fill,
+	.step = exp_step,
+	.close = exp_close,
+};
+
+struct source *source_exporter_new(const struct source_feed *feed,
+                                   const struct node_spec *specs, const size_t *nodes,
+                                   size_t n, double interval, const char **why)
+{
+	struct exp_src *e = calloc(1, sizeof *e);
+	char url[URL_MAX];
+
+	*why = "out of memory";
+	if (!e)
+		return NULL;
+	e->base.ops = &exp_ops;
+	e->base.feed = feed;
+	e->n = n;
+	e->interval = interval > 0 ? interval : 1;
+	if (!(e->node = calloc(n ? n : 1, sizeof *e->node)) ||
+	    !(e->pc = calloc(1, sizeof *e->pc)) || !(e->sample = calloc(1, sizeof *e->sample)) ||
+	    !(e->frame = malloc(NM_FRAME_MAX)) || !(e->http = http_new(why)))
+		goto fail;
+	for (size_t k = 0; k < n; k++) {
+		struct enode *nd = &e->node[k];
+		nd->idx = nodes[k];
+		nd->src = e;
+		nd->state = CS_CONNECTING;
+		if (prom_exporter_url(specs[nodes[k]].name, url, sizeof url) < 0) {
+			*why = "node_exporter URL too long";
+			goto fail;
+		}
+		if (!(nd->url = strdup(url)))
+			goto fail;
+	}
+	return &e->base;
+fail:
+	exp_close(&e->base);
+	return NULL;
+}
