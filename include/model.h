@@ -96,6 +96,11 @@ double model_job_cores(const struct node *nd);
 /* The advice to show for a node (borrowed). */
 const char *model_advice(const struct node *nd);
 
+/* Where a node's signals come from, for "why this verdict": one line
+ * ("signals: /proc over SSH", "signals: Prometheus (node_exporter
+ * metrics); not reported: psi, refaults, per-core").  Returns buf. */
+char *model_provenance(const struct node *nd, char *buf, size_t cap);
+
 /* Index of the node named name, or -1. */
 long model_find(const struct model *m, const char *name);
 

@@ -10,7 +10,9 @@
  *                                             only where it is known
  *   doptop_job_done, doptop_job_total, doptop_job_rate_per_second,
  *   doptop_job_eta_seconds, doptop_job_stalled  with --done (total and ETA
- *                                             only when known)
+ *                                             only when known; the total is
+ *                                             typed counter: the format
+ *                                             keeps _total for counters)
  *
  * and hands it out two ways:
  *   --textfile DIR   writes DIR/doptop.prom through a temporary file and a

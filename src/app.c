@@ -13,6 +13,8 @@
 #include "sink_events.h"
 #include "app.h"
 #include "app_loop.h"
+#include "sink_expo.h"
+#include "source_prom.h"
 #include "job.h"
 #include "local.h"
 #include "model.h"
@@ -161,6 +163,9 @@ static int start_job_conns(struct app *a, const struct ssh_opts *so, const char 
  * spends ~100 ms of CPU per login here); 48 at a time brought 200 nodes
  * up with no retry (bench/fleet.sh). */
 #define MAX_CONNECTING 48
+/* Room in the pollfd array for the HTTP sources' sockets and the
+ * exporter's listening socket and clients. */
+#define HTTP_PF_MAX 256
 
 /* Open connections for the next remote nodes while fewer than
  * MAX_CONNECTING are still on their first connect.  0, or -1 on OOM. */
@@ -174,7 +179,8 @@ static int start_more(struct app *a)
 			busy++;
 	for (; a->next_start < a->m.n && busy < MAX_CONNECTING; a->next_start++) {
 		size_t i = a->next_start;
-		if (a->m.nodes[i].spec->local)
+		if (a->m.nodes[i].spec->local || a->m.nodes[i].spec->exporter ||
+		    a->m.nodes[i].spec->prom)
 			continue;
 		a->conns[i] = ssh_conn_new(&a->o->nodes.v[i], &a->so, on_frame, &a->ctx[i]);
 		if (!a->conns[i])
@@ -184,18 +190,89 @@ static int start_more(struct app *a)
 	return 0;
 }
 
+/* A frame from an HTTP source (source.h feed). */
+static void feed_frame(void *arg, size_t node, double t, const struct sample *s,
+                       const char *raw, size_t rawlen)
+{
+	struct app *a = arg;
+	if (node >= a->m.n)
+		return;
+	if (a->rec && raw)
+		recorder_frame(a->rec, (int)node, clock_wall(), raw, rawlen);
+	model_ingest(&a->m, node, s, t);
+	a->dirty = true;
+}
+
+/* A node's status from an HTTP source. */
+static void feed_status(void *arg, size_t node, const struct source_status *st)
+{
+	struct app *a = arg;
+	if (node >= a->m.n)
+		return;
+	model_set_state(&a->m, node, st->state, st->why, st->since);
+	a->dirty = true;
+}
+
+/* The Prometheus and node_exporter sources for the nodes they own, and
+ * the exporter sink.  0, or -1 with why. */
+static int start_http(struct app *a, const char **why)
+{
+	struct options *o = a->o;
+	size_t *prom = calloc(a->m.n + 1, sizeof *prom), *exp = calloc(a->m.n + 1, sizeof *exp);
+	size_t np = 0, ne = 0;
+	int rc = -1;
+	*why = "out of memory";
+	a->feed = (struct source_feed){ a, feed_frame, feed_status };
+	if (!prom || !exp)
+		goto out;
+	for (size_t i = 0; i < a->m.n; i++) {
+		if (a->m.nodes[i].spec->prom)
+			prom[np++] = i;
+		else if (a->m.nodes[i].spec->exporter)
+			exp[ne++] = i;
+	}
+	if (np) {
+		struct prom_opts po = { o->prometheus, o->prom_selector, o->interval };
+		if (!(a->hsrc[a->nhsrc] = source_prom_new(&a->feed, o->nodes.v, prom, np, &po, why)))
+			goto out;
+		a->nhsrc++;
+	}
+	if (ne) {
+		if (!(a->hsrc[a->nhsrc] = source_exporter_new(&a->feed, o->nodes.v, exp, ne,
+		                                              o->interval, why)))
+			goto out;
+		a->nhsrc++;
+	}
+	if ((o->textfile || o->listen) && !(a->expo = sink_expo_new(o->textfile, o->listen, why)))
+		goto out;
+	rc = 0;
+out:
+	free(prom);
+	free(exp);
+	return rc;
+}
+
+/* The view every sink hook gets. */
+static struct sink_view http_view(struct app *a, double now)
+{
+	return (struct sink_view){ &a->m, a->job, a->o->interval, now,
+	                           a->wall0 + (now - a->start), false };
+}
+
 /* Start one SSH connection per remote node. */
 static int start_sources(struct app *a, const char **why)
 {
 	struct options *o = a->o;
 	bool any_remote = false;
+	if (start_http(a, why) < 0)
+		return -1;
 	for (size_t i = 0; i < a->m.n; i++) {
 		if (a->m.nodes[i].spec->local) {
 			if (!a->local && !(a->local = local_new(why)))
 				return -1;
 			continue;
 		}
-		any_remote = true;
+		any_remote |= !a->m.nodes[i].spec->exporter && !a->m.nodes[i].spec->prom;
 	}
 	for (int t = 0; t < JT_COUNT; t++)
 		if (job_dest(a->job, (enum job_target)t))
@@ -313,6 +390,12 @@ void app_emit(struct app *a, double t, double now)
 static void tick(struct app *a, double now)
 {
 	sample_local(a, now);
+	if (a->expo) {
+		struct sink_view v = http_view(a, now);
+		const char *why = NULL;
+		if (a->expo->ops->tick(a->expo, &v, &why) < 0)
+			fprintf(stderr, "doptop: %s\n", why);
+	}
 	if (a->screen) {
 		app_events(a, clock_wall(), now);
 		a->blocks++;
@@ -532,7 +615,8 @@ static int coalesce(struct app *a, struct pollfd *pf, nfds_t n, int r, double no
 
 static int loop(struct app *a)
 {
-	size_t cap = a->nconns + 4;
+	/* + the HTTP sources' sockets and the exporter's clients */
+	size_t cap = a->nconns + 4 + HTTP_PF_MAX;
 	struct pollfd *pf = calloc(cap, sizeof *pf);
 	size_t *map = calloc(cap, sizeof *map);
 	if (!pf || !map) {
@@ -571,6 +655,17 @@ static int loop(struct app *a)
 		if (a->ff)
 			deadline = fmin(deadline, app_facts_deadline(a));
 		nfds_t n = fill_pollfds(a, pf, map, &deadline);
+		nfds_t hfirst = n, hn[3] = { 0 };
+		for (size_t k = 0; k < a->nhsrc; k++) {
+			hn[k] = a->hsrc[k]->ops->fill_pollfds(a->hsrc[k], pf + n,
+			                                      (HTTP_PF_MAX - (n - hfirst)) / 2, &deadline);
+			n += hn[k];
+		}
+		if (a->expo) {
+			hn[2] = a->expo->ops->fill_pollfds(a->expo, pf + n, HTTP_PF_MAX - (n - hfirst),
+			                                   &deadline);
+			n += hn[2];
+		}
 		double wait = deadline - clock_mono();
 		int ms = wait <= 0 ? 0 : (int)ceil(wait * 1000);
 		int r = poll(pf, n, ms);
@@ -589,7 +684,21 @@ static int loop(struct app *a)
 			a->dirty = true;
 		}
 		if (a->conns)
-			step_conns(a, pf, map, n, now);
+			step_conns(a, pf, map, hfirst, now);
+		nfds_t at = hfirst;
+		for (size_t k = 0; k < a->nhsrc; k++) {
+			const char *why = NULL;
+			if (a->hsrc[k]->ops->step(a->hsrc[k], pf + at, hn[k], now, &why) < 0) {
+				fprintf(stderr, "doptop: %s\n", why);
+				g_stop = SIGTERM;
+			}
+			at += hn[k];
+		}
+		if (a->expo) {
+			struct sink_view v = http_view(a, now);
+			const char *why = NULL;
+			a->expo->ops->step(a->expo, &v, pf + at, hn[2], now, &why);
+		}
 		if (a->job)
 			step_job(a, now);
 		a->events->ops->step(a->events, NULL, NULL, 0, now, NULL);
@@ -630,6 +739,10 @@ static void app_free(struct app *a)
 	 * which land in the job. */
 	for (size_t i = 0; a->conns && i < a->nconns; i++)
 		ssh_conn_free(a->conns[i]);
+	for (size_t k = 0; k < a->nhsrc; k++)
+		a->hsrc[k]->ops->close(a->hsrc[k]);
+	if (a->expo)
+		a->expo->ops->free(a->expo);
 	job_free(a->job);
 	app_facts_free(a);
 	if (a->conns)

@@ -10,6 +10,8 @@
 #include "cli.h"
 #include "job.h"
 #include "model.h"
+#include "sink.h"
+#include "source.h"
 #include "ssh_conn.h"
 
 /* Minimum time between two screen redraws: the screen never repaints more
@@ -57,6 +59,12 @@ struct app {
 	struct sink *events;          /* the events sink (sink_events.h), always on */
 	bool   finished;              /* --exit-when-done and the job is done */
 	struct facts_fetch *ff;       /* per node, with --job-cmd / inputs */
+	/* HTTP sources (source.h: Prometheus, node_exporter) and the
+	 * exporter sink (sink.h), driven through their interfaces */
+	struct source *hsrc[2];
+	size_t nhsrc;
+	struct source_feed feed;
+	struct sink *expo;            /* --textfile / --listen, or NULL */
 };
 
 /* Set by the signal handler: the signal that asks to stop / a resize. */

@@ -292,3 +292,30 @@ void model_cluster(const struct model *m, struct cluster *c)
 	c->dominant.cause = (enum cause)bc;
 	cluster_headroom(m, c);
 }
+
+char *model_provenance(const struct node *nd, char *buf, size_t cap)
+{
+	const struct rates *r = &nd->r;
+	const char *from = nd->spec->local ? "/proc on this machine" :
+	                   nd->spec->prom ? "Prometheus (node_exporter metrics, "
+	                                    "rates between its two newest scrapes)" :
+	                   nd->spec->exporter ? "node_exporter /metrics (rates between "
+	                                        "two scrapes)" : "/proc over SSH";
+	char miss[96] = "";
+	size_t n = 0;
+	static const struct { unsigned bit; const char *word; } part[] = {
+		{ RP_DISK, "disk" }, { RP_NET, "network" }, { RP_MEM, "memory" },
+		{ RP_SWAP, "swap" }, { RP_REFAULT, "refaults" }, { RP_PSI, "psi" },
+	};
+
+	if (cap == 0)
+		return buf;
+	for (size_t i = 0; nd->have_rates && i < sizeof part / sizeof part[0]; i++)
+		if (!(r->have & part[i].bit))
+			n += (size_t)snprintf(miss + n, sizeof miss - n, "%s%s", n ? ", " : "",
+			                      part[i].word);
+	if (nd->have_rates && r->ncpu == 0 && n < sizeof miss)
+		snprintf(miss + n, sizeof miss - n, "%sper-core", n ? ", " : "");
+	snprintf(buf, cap, "signals: %s%s%s", from, miss[0] ? "; not reported: " : "", miss);
+	return buf;
+}

@@ -65,7 +65,7 @@ void sink_expo_render(const struct sink_view *v, struct expo_buf *b)
 		struct headroom h;
 		if (nd->state != CS_UP || !nd->have_rates)
 			continue;
-		classify_headroom(&nd->r, nd->j, &h);
+		classify_headroom(&nd->r, nd->j, model_job_cores(nd), &h);
 		if (!h.known)
 			continue;
 		const char *l[] = { "node", nd->spec->name };
@@ -77,7 +77,10 @@ void sink_expo_render(const struct sink_view *v, struct expo_buf *b)
 	expo_write_family(b, "doptop_job_done", "gauge", "Items the job has finished.");
 	expo_write_sample(b, "doptop_job_done", NULL, 0, (double)pv.done);
 	if (pv.has_total) {
-		expo_write_family(b, "doptop_job_total", "gauge", "Items the job has in all.");
+		/* a counter by type: the exposition format reserves _total for
+		 * counters (promtool check metrics), and the total only grows */
+		expo_write_family(b, "doptop_job_total", "counter",
+		                  "Items the job has in all (grows only when inputs are added).");
 		expo_write_sample(b, "doptop_job_total", NULL, 0, (double)pv.total);
 	}
 	expo_write_family(b, "doptop_job_rate_per_second", "gauge",

@@ -260,6 +260,9 @@ static void explain(struct page *p, const struct node *nd)
 		snprintf(line, sizeof line, "  %s", l);
 		text(p, A_NORMAL, line);
 	}
+	line[0] = line[1] = ' ';
+	model_provenance(nd, line + 2, sizeof line - 2);
+	text(p, tui_attr(p->t, TE_DIM), line);
 }
 
 /* The title line and the node's state and verdict. */

@@ -53,7 +53,7 @@ for line in open(sys.argv[1]):
     if o.get("type") == "node":
         ls.append(o)
 ok = eval(sys.argv[2])
-print("   ", ok if not isinstance(ok, bool) else "", "(%d node lines)" % len(ls))
+print("    %d node lines" % len(ls))
 sys.exit(0 if ok else 1)
 EOF
 }
