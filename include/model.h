@@ -29,6 +29,7 @@ struct node {
 	                                 * for a host-key fix naming a long host twice) */
 	double   since;                 /* monotonic time the state began */
 	unsigned reconnects;
+	double   retry_at;              /* monotonic time of the next connection attempt, 0 = none */
 	bool     restarted;             /* boot time changed: came back after a restart */
 	uint64_t btime;                 /* boot time last seen, kept across reconnects */
 	bool     fallback_sh;           /* node has no bash: POSIX sh probe (forks) */

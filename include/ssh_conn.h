@@ -64,6 +64,13 @@ const char *ssh_conn_why(const struct ssh_conn *c);
 double ssh_conn_since(const struct ssh_conn *c);
 /* Successful reconnects after the first connect. */
 unsigned ssh_conn_reconnects(const struct ssh_conn *c);
+/* When the next connection attempt starts (monotonic), or 0 when the
+ * connection is not waiting to retry (the screen's countdown). */
+double ssh_conn_retry_at(const struct ssh_conn *c);
+/* Retry now (the screen's R key): a connection waiting to retry starts its
+ * next attempt at the next step, with the backoff reset.  0, or -1 when it
+ * is not waiting. */
+int ssh_conn_retry_now(struct ssh_conn *c);
 /* True when the node runs the POSIX sh fallback (no bash). */
 bool ssh_conn_fallback_sh(const struct ssh_conn *c);
 

@@ -50,6 +50,10 @@ double tui_take_interval(struct tui *t);
 /* Say the interval is now iv (remote_iv > 0: remote nodes keep that one
  * until they reconnect). */
 void tui_note_interval(struct tui *t, double iv, double remote_iv);
+/* The node the R key asked to retry now since the last call (-1 = none). */
+int tui_take_retry(struct tui *t);
+/* A one-line note for the footer (copied). */
+void tui_note(struct tui *t, const char *msg);
 /* The terminal was resized. */
 void tui_resize(struct tui *t);
 /* True while the screen is frozen (space): data keeps coming, view holds. */

@@ -326,6 +326,7 @@ static void sync_states(struct app *a, double now)
 		model_set_state(&a->m, i, st, ssh_conn_why(c), now);
 		nd->since = ssh_conn_since(c);
 		nd->reconnects = ssh_conn_reconnects(c);
+		nd->retry_at = ssh_conn_retry_at(c);
 		nd->fallback_sh = ssh_conn_fallback_sh(c);
 	}
 }
@@ -528,6 +529,18 @@ static void app_take_interval(struct app *a, double now)
 	tui_note_interval(a->tui, iv, remote ? a->so.interval : 0);
 }
 
+/* The screen's R key: retry the selected node's connection now. */
+static void app_take_retry(struct app *a)
+{
+	int i = tui_take_retry(a->tui);
+	if (i < 0 || (size_t)i >= a->m.n)
+		return;
+	if (!a->conns || !a->conns[i] || ssh_conn_retry_now(a->conns[i]) < 0)
+		tui_note(a->tui, "R: this node is not waiting to retry");
+	else
+		tui_note(a->tui, "retrying now");
+}
+
 /* Step every connection that has I/O or whose deadline passed. */
 static void step_conns(struct app *a, struct pollfd *pf, size_t *map, nfds_t n, double now)
 {
@@ -681,6 +694,7 @@ static int loop(struct app *a)
 			if (tui_input(a->tui, &a->m))
 				break;
 			app_take_interval(a, now);
+			app_take_retry(a);
 			a->dirty = true;
 		}
 		if (a->conns)

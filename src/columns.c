@@ -8,7 +8,7 @@ const struct column columns[NCOLS] = {
 	[COL_NAME] = { "NODE", "name", NULL, "the node (long names cut in the middle)",
 	               4, 0, false, false, true },
 	[COL_STATE] = { "STATE", "state", NULL,
-	                "connection state and for how long, or why not up", 12, 2, false, false, false },
+	                "connection state and for how long, or why not up", 16, 2, false, false, false },
 	[COL_BAR] = { "CPU", "busy", NULL, "CPU bar: user, system, iowait, steal",
 	              22, 3, false, true, false },
 	[COL_USR] = { "USR%", "user", NULL, "user + nice time, % of all cores", 5, 4, true, true, false },

@@ -1044,6 +1044,20 @@ static double conn_stream_deadline(const struct ssh_conn *c)
 	return c->next_keepalive < t ? c->next_keepalive : t;
 }
 
+double ssh_conn_retry_at(const struct ssh_conn *c)
+{
+	return c->phase == PH_WAIT ? c->retry_at : 0;
+}
+
+int ssh_conn_retry_now(struct ssh_conn *c)
+{
+	if (c->phase != PH_WAIT)
+		return -1;
+	c->retry_at = c->now;
+	c->backoff = 1;
+	return 0;
+}
+
 /* When step must run again without I/O. */
 double ssh_conn_deadline(const struct ssh_conn *c)
 {

@@ -141,6 +141,7 @@ struct tui *tui_new(const char *theme, bool no_color, const char **why)
 	const char *nc = getenv("NO_COLOR");
 	t->no_color = no_color || (nc && nc[0]);
 	t->sel_node = t->detail = t->procs_node = -1;
+	t->want_retry = -1;
 	t->sort = SORT_ORDER;
 	/* Block characters need a UTF-8 locale (LC_CTYPE only: numbers
 	 * elsewhere keep the C format). */
@@ -185,6 +186,18 @@ static double next_interval(double cur, int dir)
 		if (ladder[i] < cur - 1e-9 && ladder[i] >= INTERVAL_MIN_S)
 			return ladder[i];
 	return cur;
+}
+
+int tui_take_retry(struct tui *t)
+{
+	int i = t->want_retry;
+	t->want_retry = -1;
+	return i;
+}
+
+void tui_note(struct tui *t, const char *msg)
+{
+	snprintf(t->warn, sizeof t->warn, "%s", msg);
 }
 
 double tui_take_interval(struct tui *t)
@@ -410,6 +423,9 @@ static int table_key(struct tui *t, const struct model *m, int ch)
 		break;
 	case 'W':
 		save_view(t);
+		break;
+	case 'R':
+		t->want_retry = t->sel_node;
 		break;
 	case '+': case '=': case '-':
 		/* two presses before the next draw step twice */

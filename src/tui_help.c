@@ -13,6 +13,7 @@ static const char *const help_keys[] = {
 	"  g                group rows by verdict",
 	"  c                choose the columns     W  save sort, filter, group,",
 	"                                             columns and theme to the config",
+	"  R                retry the selected node's connection now",
 	"  + -              longer / shorter interval (remote nodes keep theirs",
 	"                   until they reconnect)",
 	"  space            freeze the screen (data keeps being collected)",

@@ -513,7 +513,14 @@ static void node_row(const struct tui *t, int y, const struct node *nd, bool sel
 	 * so every row carries its reason, not only the selected one. */
 	int span = reason_span(t);
 	if (!ok && span > 0 && nd->why[0]) {
-		text_sanitize(buf, sizeof buf, nd->why);
+		char why[200], d[16];
+		text_sanitize(why, sizeof why, nd->why);
+		/* the countdown to the next attempt, and how to skip it */
+		if (nd->retry_at > now && nd->state != CS_UP)
+			snprintf(buf, sizeof buf, "retry in %s (R: now)  %s",
+			         fmt_duration(d, sizeof d, nd->retry_at - now), why);
+		else
+			snprintf(buf, sizeof buf, "%s", why);
 		tui_put(y, t->colx[COL_BAR], span, sel ? sa : tui_attr(t, tui_state_elem(nd->state)),
 		        buf, false);
 	}

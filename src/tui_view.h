@@ -65,6 +65,7 @@ struct tui {
 	int   name_pfx;             /* bytes all node names share at the start */
 	double interval;            /* the loop's, as last drawn */
 	double want_interval;       /* asked for by + / -, 0 = nothing asked */
+	int   want_retry;           /* node R asked to retry now, -1 = none */
 	/* detail view */
 	int   detail;               /* model index, -1 none */
 	int   dscroll;

@@ -61,8 +61,15 @@ mkdir -p "$T/xdg"
 session 110 24 "LANG=C.UTF-8 XDG_CONFIG_HOME=$T/xdg TERM=screen-256color $BIN -F $CFG -i 0.5 -n 'adhoc-preemptible-[000-003].us-central1-a.example'; echo EXIT=\$?; sleep 30"
 wait_for '3 up · 1 down' 20 && ok "header counts each state: $(grep -o '[0-9] up.*down' "$T/pane")" \
 	|| bad "header counts: $(head -n 1 "$T/pane")"
-grep -q '^adhoc-pre[^ ]*…[^ ]*-003[^ ]* *down.*connect to 127.0.0.1 port 1' "$T/pane" && ok "row says why, name cut in the middle" \
+grep -q '^adhoc-pre[^ ]*…[^ ]*-003[^ ]* *down.*\(connect to 127.0.0.1 port 1\|retry in\)' "$T/pane" && ok "row says why, name cut in the middle" \
 	|| bad "row reason / name: $(cat "$T/pane")"
+# a down node counts down to its next attempt; R retries it now
+wait_for '003.*retry in [0-9ms]* (R: now)  connect to 127' 20 \
+	&& ok "countdown to the next retry" || bad "retry countdown: $(grep 003 "$T/pane")"
+keys End R
+wait_for 'retrying now' 5 && ok "R retries the selected node now" || bad "R: $(tail -n 1 "$T/pane")"
+keys Home R
+wait_for 'R: this node is not waiting to retry' 5 && ok "R on an up node says so" || bad "R on up: $(tail -n 1 "$T/pane")"
 # let the node show figures (a history) before it goes down
 wait_gone ' unknown$' 20 || bad "nodes without a verdict: $(cat "$T/pane")"
 sshd_stop "$pid_b"
