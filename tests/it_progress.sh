@@ -98,8 +98,9 @@ assert p["total"] == 200 and p["done"] == 100 and abs(p["percent"] - 50) < 0.01,
 ' "$T/todo" && ok "--todo sets the total" || bad "--todo: $(cat "$T/todo")"
 
 # 5. a missing directory is a message on the progress line, not a crash
-"$BIN" --done "$T/nope" --json -i 0.3 -c 2 -n local >"$T/miss.json" 2>&1; rc=$?
-plines "$T/miss.json" | tail -n 1 | grep -q '"error":"[^"]*' && [ $rc -eq 0 ] && ok "missing dir reported" || bad "missing dir rc=$rc $(cat "$T/miss.json" | tail -n 2)"
+# (--count ends with exit 3 when the job could not be counted, as documented)
+"$BIN" --done "$T/nope" --json -i 0.3 -c 2 -n local >"$T/miss.json" 2>"$T/miss.err"; rc=$?
+plines "$T/miss.json" | tail -n 1 | grep -q '"error":"[^"]*nope' && [ $rc -eq 3 ] && ok "missing dir reported, exit 3" || bad "missing dir rc=$rc $(tail -n 2 "$T/miss.json") $(cat "$T/miss.err")"
 
 # 6. remote counting through sshd: a hostile directory name is quoted, not run
 sshd_start count || exit 1

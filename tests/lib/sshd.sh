@@ -148,7 +148,13 @@ sshd_agent_start() {
 sshd_cleanup() {
 	for _p in $SSHD_PIDS; do sshd_stop "$_p"; done
 	SSHD_PIDS=""
-	[ -n "$SSHD_AGENT_PID" ] && kill "$SSHD_AGENT_PID" 2>/dev/null
+	if [ -n "$SSHD_AGENT_PID" ] && kill "$SSHD_AGENT_PID" 2>/dev/null; then
+		# ssh-agent is not our child: poll until it is gone (at most 5 s).
+		_n=0
+		while kill -0 "$SSHD_AGENT_PID" 2>/dev/null && [ "$_n" -lt 50 ]; do
+			sleep 0.1; _n=$((_n + 1))
+		done
+	fi
 	SSHD_AGENT_PID=""
 	case "$SSHD_DIR" in /tmp/doptop-sshd.*) rm -rf "$SSHD_DIR" ;; esac
 	SSHD_DIR=""
