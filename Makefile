@@ -36,7 +36,7 @@ TESTBIN  = $(TESTSRC:tests/%.c=build/dbg/tests/%)
 UTESTBIN = $(UTESTSRC:tests/%.c=build/dbg/tests/%)
 ITESTBIN = $(ITESTSRC:tests/%.c=build/dbg/tests/%)
 
-.PHONY: all run check test test-vm bench fuzz install uninstall clean screenshots
+.PHONY: all run check test test-vm bench soak fuzz install uninstall clean screenshots
 
 all: doptop
 
@@ -82,6 +82,11 @@ test-vm: build/dbg/doptop
 
 bench: doptop
 	@sh bench/run.sh
+
+# A long run under a fault schedule (bench/soak.sh; SOAK_NODES, SOAK_INTERVAL,
+# SOAK_MINUTES): memory, descriptors, CPU, recovery, record/replay.
+soak: doptop
+	@sh bench/soak.sh
 
 fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json build/fuzz/fuzz_record \
       build/fuzz/fuzz_facts build/fuzz/fuzz_known_hosts build/fuzz/fuzz_ssh_config
