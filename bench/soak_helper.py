@@ -408,7 +408,7 @@ def run():
     faults, active = [], []
     next_sample, next_fault, next_report = t0, t0 + 60, t0 + ARGS.report
     period_start = None
-    kinds = ["kill", "freeze", "flood"] + (["link"] if ARGS.netns_nodes else [])
+    kinds = ["flood"] + (["link"] if ARGS.netns_nodes else []) + ["kill", "freeze"]
     rng = random.Random(14)
     log("   min   RSS MB  anon KB  heap KB  mmap KB  fds  cpu us/ns  node-samples  "
         "faults  recovered  slowest s")

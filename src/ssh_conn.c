@@ -704,6 +704,9 @@ static void conn_step_auth(struct ssh_conn *c)
 			c->reconnects++;
 		c->ever_up = true;
 		conn_set_state(c, CS_UP, "");
+		/* replies wanted: they are how a silent jump host is noticed
+		 * (last_rx); libssh2 keeps each one (see conn_step_exec), a
+		 * few bytes a second per jump host, not per node */
 		libssh2_keepalive_config(c->sess, 1, (unsigned)c->keepalive_every);
 		c->next_keepalive = c->now + c->keepalive_every;
 		c->last_rx = c->now;
@@ -748,7 +751,13 @@ static void conn_step_exec(struct ssh_conn *c)
 	c->tokens = CONN_FRAME_BURST;
 	c->tokens_at = c->now;
 	c->phase = PH_STREAM;
-	libssh2_keepalive_config(c->sess, 1, (unsigned)c->keepalive_every);
+	/* No reply wanted: libssh2 (1.10, libssh2/libssh2#623) queues every
+	 * SSH_MSG_REQUEST_FAILURE that answers a keepalive in the session's
+	 * packet list and never frees it (~100 bytes per node each 5 s: the
+	 * memory growth of issue 14).  A node's liveness is its frames (stale,
+	 * dead_after); the keepalive is data on the socket, so a cut link
+	 * still ends in TCP_USER_TIMEOUT. */
+	libssh2_keepalive_config(c->sess, 0, (unsigned)c->keepalive_every);
 	c->next_keepalive = c->now + c->keepalive_every;
 }
 
