@@ -51,7 +51,7 @@ item() {
 	case $rc in
 	0)	pass=$((pass + 1)); v=PASS
 		{ grep '^skip - ' "$log" | sed "s|^skip - |$name: |"
-		  grep '^\[  SKIPPED \] [a-z]' "$log" | sed "s|^.*\] |$name: cmocka skipped |"
+		  grep '^\[  SKIPPED \] [a-z]' "$log" | sort -u | sed "s|^.*\] |$name: cmocka skipped |"
 		} >>"$LOGS/notes" ;;
 	77)	skip=$((skip + 1)); v=SKIP
 		why=$(grep '^SKIP' "$log" | tail -n 1 | sed 's/^SKIP[: ]*//')
