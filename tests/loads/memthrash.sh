@@ -20,16 +20,18 @@ MEM_SWAP_MB="${MEM_SWAP_MB:-1024}"
 
 # Make and enable the swap file, the limited cgroup; start the workers.
 load_start() {
-	local d cg knob i; d="$(load_dir $LOAD_NAME)"
+	local d cg knob i sw; d="$(load_dir $LOAD_NAME)"
 	command -v stress-ng >/dev/null || { echo "stress-ng missing" >&2; return 1; }
 	[ -e /proc/swaps ] || load_skip "this kernel has no swap support"
 	# swap files must live on a real fs, not tmpfs: /var/tmp
+	# a name of its own: another run of this load may be going
+	sw=/var/tmp/doptop-loads/memthrash.$$.swap
 	mkdir -p /var/tmp/doptop-loads
-	dd if=/dev/zero of=/var/tmp/doptop-loads/memthrash.swap bs=1M count="$MEM_SWAP_MB" status=none || return 1
-	chmod 600 /var/tmp/doptop-loads/memthrash.swap
-	mkswap -q /var/tmp/doptop-loads/memthrash.swap >/dev/null || return 1
-	echo /var/tmp/doptop-loads/memthrash.swap >"$d/swapfile"
-	swapon /var/tmp/doptop-loads/memthrash.swap || load_skip "swapon refused (no swap support)"
+	echo "$sw" >"$d/swapfile"
+	dd if=/dev/zero of="$sw" bs=1M count="$MEM_SWAP_MB" status=none || return 1
+	chmod 600 "$sw"
+	mkswap -q "$sw" >/dev/null || return 1
+	swapon "$sw" || load_skip "swapon refused $sw (no swap file support on its file system)"
 	echo on >"$d/swapon"
 	read -r cg knob < <(load_mem_cgroup "doptop-mem-$$") || load_skip "no memory cgroup"
 	echo "$cg" >"$d/cgroup"

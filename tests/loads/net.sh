@@ -40,8 +40,9 @@ CFG
 net_link() {
 	local ns="$NET_TAG"
 	[ -d /sys/class/net/lo ] && [ -e /proc/self/ns/net ] || load_skip "no network namespaces"
-	if [ -e "/run/netns/$ns" ]; then
-		echo "netns $ns exists (a stale run? $0 stop removes it)" >&2; return 1
+	if [ -e "/run/netns/$ns" ] || [ -e "/sys/class/net/$NET_TAG-h" ]; then
+		# the names and the subnet are fixed: one run of this load at a time
+		load_skip "netns $ns or link $NET_TAG-h exists: another run of this load is going (or a stale one: LOAD_STATE=... $0 stop, or ip netns del $ns)"
 	fi
 	ip netns add "$ns" || return 1
 	echo "$ns" >"$1/netns"
@@ -89,9 +90,12 @@ load_stop() {
 	[ -n "$m" ] && umount -l "$m" 2>/dev/null
 	load_kill "$d"
 	[ -n "$m" ] && mountpoint -q "$m" 2>/dev/null && umount -l "$m"
+	# only what this run made: another run's namespace and link stay
 	ns="$(cat "$d/netns" 2>/dev/null)"
-	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
-	ip link del "$NET_TAG-h" 2>/dev/null
+	if [ -n "$ns" ]; then
+		ip netns del "$ns" 2>/dev/null
+		ip link del "$NET_TAG-h" 2>/dev/null
+	fi
 	load_done "$d"
 }
 load_main "$@"
