@@ -70,6 +70,9 @@ for a in "agent-none none" "agent-path $T/agent.sock"; do
 	printf 'Host %s\n\tHostName 127.0.0.1\n\tPort %s\n\tUser root\n\tIdentityFile /nonexistent/key\n\tIdentityAgent %s\n\tUserKnownHostsFile %s/known_hosts\n' \
 		"$1" "$PP" "$2" "$T" >> "$CFG"
 done
+# IdentitiesOnly: the agent's key is not among the files, so it is not offered
+printf 'Host agent-only-files\n\tHostName 127.0.0.1\n\tPort %s\n\tUser root\n\tIdentityFile /nonexistent/key\n\tIdentitiesOnly yes\n\tUserKnownHostsFile %s/known_hosts\n' \
+	"$PP" "$T" >> "$CFG"
 LONG=$(printf 'n%.0s' $(seq 1 200)).example
 printf 'Host longkey\n\tHostName 127.0.0.1\n\tPort %s\n\tUser root\n\tHostKeyAlias %s\n\tUserKnownHostsFile %s/kh_long\n' \
 	"$PP" "$LONG" "$T" >> "$CFG"
@@ -145,10 +148,10 @@ z=$(ps -o stat= --ppid "$DPID" | grep -c '^Z')
 stop
 
 # 4. IdentityAgent none / path, AddressFamily
-start "$T/agent.json" agent-none,af-inet6,af-inet
-wait_for "$T/agent.json" 's.get("agent-none") == "auth-failed" and s.get("af-inet6") == "unreachable" and s.get("af-inet") == "up"' \
-	&& ok "IdentityAgent none skips the agent; AddressFamily inet6 / inet" \
-	|| bad "IdentityAgent none / AddressFamily"
+start "$T/agent.json" agent-none,agent-only-files,af-inet6,af-inet
+wait_for "$T/agent.json" 's.get("agent-none") == "auth-failed" and s.get("agent-only-files") == "auth-failed" and "agent:" not in w["agent-only-files"] and s.get("af-inet6") == "unreachable" and s.get("af-inet") == "up"' \
+	&& ok "IdentityAgent none and IdentitiesOnly keep the agent's key out; AddressFamily inet6 / inet" \
+	|| bad "IdentityAgent none / IdentitiesOnly / AddressFamily"
 stop
 ( unset SSH_AUTH_SOCK; exec "$BIN" -F "$CFG" -n agent-path --json -i 0.5 -c 400 ) \
 	>"$T/ap.json" 2>&1 &
