@@ -1,8 +1,10 @@
 /*
  * ssh_conn.c — one node's SSH connection as a non-blocking state machine.
  *
- * Phases: wait (backoff) -> resolve -> TCP connect -> handshake -> host key
- * check -> auth (ssh_auth.c) -> open channel -> exec the probe -> stream.
+ * Phases: wait (backoff) -> resolve -> TCP connect (or a ProxyCommand or
+ * ProxyJump socket: ssh_conn_net.c) -> handshake -> host key check -> auth
+ * (ssh_auth.c) -> open channel -> exec the probe -> stream; a jump host
+ * stops at "ready" after auth (ssh_jump.c pumps its channels).
  * Every libssh2 call runs in non-blocking mode; LIBSSH2_ERROR_EAGAIN ends
  * the step and ssh_conn_pollfd() reports what libssh2 waits for.
  *
@@ -41,78 +43,7 @@
 #include "ssh_proxy.h"
 #include "ssh_resolve.h"
 #include "probe.h"
-
-#define CONN_MAX_ADDRS   4
-#define CONN_READ_BUDGET (256 * 1024)   /* bytes per step before yielding to other nodes */
-#define CONN_BACKOFF_MAX 30.0           /* seconds, the 1 s .. 30 s */
-#define CONN_SLOW_RETRY  30.0           /* unresolvable host */
-#define CONN_FATAL_RETRY 300.0          /* auth-failed / hostkey: re-check rarely, never in a loop */
-#define CONN_RESOLVE_MAX 30.0           /* s a name lookup may take: glibc's 5 s x 2 tries
-                                         * x 3 servers, the resolv.conf maximum */
-/* Frames a node may send: a burst (a backlog after a stall or a slow
- * pass) then CONN_FRAME_RATE per interval; the probe sends one per
- * interval, so only a broken or hostile node meets the cap. */
-#define CONN_FRAME_BURST 16.0
-#define CONN_FRAME_RATE  3.0
-
-enum phase { PH_WAIT, PH_RESOLVE, PH_CONNECT, PH_HANDSHAKE, PH_AUTH, PH_OPEN, PH_EXEC, PH_STREAM,
-             PH_READY /* a jump host, authenticated */ };
-
-struct ssh_conn {
-	char *name, *host, *user, *config_file, *identity;
-	int spec_port, opt_port;
-	bool accept_new;
-	double interval;
-	ssh_frame_fn fn;
-	void *arg;
-
-	struct ssh_host_cfg cfg;
-	bool have_cfg;
-	int port;
-	struct ssh_auth auth;
-	double connect_timeout, stale_after, dead_after, keepalive_every, tcp_timeout;
-
-	struct sockaddr_storage addr[CONN_MAX_ADDRS];
-	socklen_t addrlen[CONN_MAX_ADDRS];
-	int naddr, addr_i;
-
-	int fd;                 /* the session's socket */
-	int pfd;                /* what to poll now: fd, the resolver or the agent */
-	struct ssh_resolve *rs;
-	struct ssh_proxy *proxy;        /* ProxyCommand of this attempt */
-	struct ssh_jumphost *jump;      /* ProxyJump: the hop that opens our channel */
-	struct ssh_tunnel *tun;         /* ... and the channel of this attempt */
-	/* role jump: a hop of someone's ProxyJump (stops after auth) */
-	bool is_jump;
-	struct ssh_jump via[SSHCFG_MAX_JUMPS];   /* chain that reaches it (has_via) */
-	int nvia, depth;
-	bool has_via;
-	void (*jump_hook)(void *);
-	void *jump_hook_arg;
-	LIBSSH2_SESSION *sess;
-	LIBSSH2_CHANNEL *ch;
-	struct fparse *fp;
-	char *cmd;
-	struct ssh_aux *aux;
-
-	enum phase phase;
-	short want;
-	bool again;             /* budget used up: step again without waiting */
-	double now, deadline, retry_at, backoff;
-	double last_frame, next_keepalive;
-	double last_rx;         /* monotonic time bytes last came from the server */
-	bool got_frame, ever_up, fallback;
-	unsigned reconnects;
-	uint64_t rng;
-	double tokens, tokens_at;   /* frame cap (token bucket) */
-	bool throttled;
-	double throttle_until;
-	unsigned long dropped;      /* frames over the cap, not passed on */
-
-	enum conn_state state;
-	double since;
-	char why[2400];         /* room for a 255-byte host twice (ssh-keygen -R fix) */
-};
+#include "ssh_conn_int.h"
 
 /* A number in [0, 1) from the connection's own xorshift generator. */
 static double conn_rand(struct ssh_conn *c)
@@ -207,7 +138,7 @@ static void conn_teardown(struct ssh_conn *c, bool polite)
 }
 
 /* Give up on this attempt: enter st with why and retry after delay. */
-static void conn_fail(struct ssh_conn *c, enum conn_state st, const char *why, double delay)
+void conn_fail(struct ssh_conn *c, enum conn_state st, const char *why, double delay)
 {
 	char keep[sizeof c->why];
 	/* why may point into state that the teardown clears */
@@ -219,7 +150,7 @@ static void conn_fail(struct ssh_conn *c, enum conn_state st, const char *why, d
 }
 
 /* Lost or refused: down, retry with exponential backoff and +-20% jitter. */
-static void conn_fail_down(struct ssh_conn *c, enum conn_state st, const char *why)
+void conn_fail_down(struct ssh_conn *c, enum conn_state st, const char *why)
 {
 	double d = c->backoff * (0.8 + 0.4 * conn_rand(c));
 	c->backoff = c->backoff * 2 > CONN_BACKOFF_MAX ? CONN_BACKOFF_MAX : c->backoff * 2;
@@ -227,14 +158,14 @@ static void conn_fail_down(struct ssh_conn *c, enum conn_state st, const char *w
 }
 
 /* True for errno values that mean this process ran short, not the node. */
-static bool conn_local_errno(int e)
+bool conn_local_errno(int e)
 {
 	return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS;
 }
 
 /* This process ran short (err: errno): local-error with the numbers,
  * retried with backoff like a lost connection. */
-static void conn_fail_local(struct ssh_conn *c, const char *what, int err)
+void conn_fail_local(struct ssh_conn *c, const char *what, int err)
 {
 	char why[600];
 	struct rlimit rl = { 0, 0 };
@@ -331,7 +262,7 @@ static void conn_want_ssh(struct ssh_conn *c)
 }
 
 /* Read the ssh config once (again after a failure) and derive the timers. */
-static int conn_load_config(struct ssh_conn *c)
+int conn_load_config(struct ssh_conn *c)
 {
 	const char *why = NULL;
 	char msg[400];
@@ -371,92 +302,9 @@ static int conn_load_config(struct ssh_conn *c)
 	return 0;
 }
 
-/* Keep up to CONN_MAX_ADDRS addresses of res (freed here); 0, or -1
- * (down) when none is usable. */
-static int conn_take_addrs(struct ssh_conn *c, struct addrinfo *res)
-{
-	c->naddr = 0;
-	for (struct addrinfo *ai = res; ai && c->naddr < CONN_MAX_ADDRS; ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof c->addr[0])
-			continue;
-		memcpy(&c->addr[c->naddr], ai->ai_addr, ai->ai_addrlen);
-		c->addrlen[c->naddr++] = ai->ai_addrlen;
-	}
-	freeaddrinfo(res);
-	if (c->naddr > 0)
-		return 0;
-	conn_fail_down(c, CS_DOWN, "no usable address");
-	return -1;
-}
 
-/* The address family to connect with (AddressFamily). */
-static int conn_family(const struct ssh_conn *c)
-{
-	switch (c->cfg.address_family) {
-	case SSHCFG_AF_INET:  return AF_INET;
-	case SSHCFG_AF_INET6: return AF_INET6;
-	default:              return AF_UNSPEC;
-	}
-}
 
-/* Start resolving: a numeric address at once (0), a name on a helper
- * thread (1, phase PH_RESOLVE), or -1 after failing the attempt. */
-static int conn_resolve_start(struct ssh_conn *c)
-{
-	struct addrinfo hints = { .ai_family = conn_family(c), .ai_socktype = SOCK_STREAM,
-	                          .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST }, *res = NULL;
-	char port[16];
-	snprintf(port, sizeof port, "%d", c->port);
-	int rc = getaddrinfo(c->cfg.hostname, port, &hints, &res);
-	if (rc == 0)
-		return conn_take_addrs(c, res);
-	if (rc == EAI_MEMORY) {
-		conn_fail_local(c, "name lookup", ENOMEM);
-		return -1;
-	}
-	c->rs = ssh_resolve_start(c->cfg.hostname, c->port, conn_family(c));
-	if (!c->rs) {
-		conn_fail_local(c, "starting a name lookup", errno == EAGAIN ? ENOMEM : errno);
-		return -1;
-	}
-	c->phase = PH_RESOLVE;
-	c->pfd = ssh_resolve_fd(c->rs);
-	c->want = POLLIN;
-	c->deadline = c->now + CONN_RESOLVE_MAX;
-	return 1;
-}
 
-static void conn_start_connect(struct ssh_conn *c);
-
-/* The helper thread answered: connect, or say why the name is no good. */
-static void conn_step_resolve(struct ssh_conn *c)
-{
-	int gai = 0, err = 0;
-	struct addrinfo *res = NULL;
-	char why[400];
-	if (!ssh_resolve_take(c->rs, &gai, &err, &res))
-		return;
-	ssh_resolve_drop(c->rs);
-	c->rs = NULL;
-	if (gai == EAI_MEMORY || (gai == EAI_SYSTEM && conn_local_errno(err))) {
-		if (res)
-			freeaddrinfo(res);
-		conn_fail_local(c, "name lookup", gai == EAI_MEMORY ? ENOMEM : err);
-		return;
-	}
-	if (gai != 0) {
-		if (res)
-			freeaddrinfo(res);
-		snprintf(why, sizeof why, "cannot resolve %s: %s", c->cfg.hostname,
-		         gai == EAI_SYSTEM ? strerror(err) : gai_strerror(gai));
-		conn_fail(c, CS_UNREACHABLE, why, CONN_SLOW_RETRY);
-		return;
-	}
-	if (conn_take_addrs(c, res) < 0)
-		return;
-	c->addr_i = 0;
-	conn_start_connect(c);
-}
 
 /* libssh2's recv: the default one, noting when the server last spoke
  * (a jump host has no frames to show it is alive). */
@@ -475,7 +323,7 @@ static ssize_t conn_recv(libssh2_socket_t fd, void *buf, size_t len, int flags, 
 }
 
 /* Connected: socket options, a non-blocking session, host key preference. */
-static void conn_connected(struct ssh_conn *c)
+void conn_connected(struct ssh_conn *c)
 {
 	/* TCP_USER_TIMEOUT: unacknowledged data (keepalives) on a cut link
 	 * fails the socket after this long instead of the kernel's ~15 min. */
@@ -505,151 +353,11 @@ static void conn_connected(struct ssh_conn *c)
 	c->deadline = c->now + c->connect_timeout + conn_max(3 * c->interval, 3);
 }
 
-/* Open a non-blocking socket to the current address and start connecting. */
-static void conn_start_connect(struct ssh_conn *c)
-{
-	char why[400];
-	for (; c->addr_i < c->naddr; c->addr_i++) {
-		const struct sockaddr *sa = (const struct sockaddr *)&c->addr[c->addr_i];
-		c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (c->fd < 0 && conn_local_errno(errno)) {
-			conn_fail_local(c, "opening a socket", errno);
-			return;
-		}
-		if (c->fd < 0)
-			continue;
-		if (connect(c->fd, sa, c->addrlen[c->addr_i]) == 0) {
-			conn_connected(c);
-			return;
-		}
-		if (errno == EINPROGRESS) {
-			c->phase = PH_CONNECT;
-			c->pfd = c->fd;
-			c->want = POLLOUT;
-			c->deadline = c->now + c->connect_timeout;
-			return;
-		}
-		int err = errno;
-		close(c->fd);
-		c->fd = -1;
-		if (c->addr_i + 1 >= c->naddr) {
-			snprintf(why, sizeof why, "connect to %s port %d: %s",
-			         c->cfg.hostname, c->port, strerror(err));
-			c->naddr = 0;   /* resolve again next time: the address may have changed */
-			conn_fail_down(c, err == ENETUNREACH || err == EHOSTUNREACH
-			               ? CS_UNREACHABLE : CS_DOWN, why);
-			return;
-		}
-	}
-	c->naddr = 0;
-	conn_fail_down(c, CS_DOWN, "no usable address");
-}
 
-/* The user to log in as: user@ in the spec, -l, else the config's. */
-static const char *conn_user(const struct ssh_conn *c)
-{
-	return c->user ? c->user : c->cfg.user;
-}
 
-/* ProxyJump: a channel over the (shared) last hop, on a socketpair. */
-static void conn_via_jump(struct ssh_conn *c, const struct ssh_jump *hops, int nhops)
-{
-	const char *why = NULL;
-	char msg[600];
-	int fd = -1;
-	if (!c->jump) {
-		struct ssh_opts o = { .config_file = c->config_file, .interval = c->interval };
-		c->jump = ssh_jump_get(&hops[nhops - 1], hops, nhops - 1, &o, c->depth + 1, &why);
-		if (!c->jump && errno == ELOOP) {
-			snprintf(msg, sizeof msg, "ssh config: %s", why);
-			conn_fail(c, CS_UNREACHABLE, msg, CONN_SLOW_RETRY);
-			return;
-		}
-		if (!c->jump) {
-			conn_fail_local(c, "starting a jump host", ENOMEM);
-			return;
-		}
-	}
-	c->tun = ssh_jump_tunnel_open(c->jump, c->cfg.hostname, c->port, &fd);
-	if (!c->tun) {
-		conn_fail_local(c, "opening a channel through the jump host", errno);
-		return;
-	}
-	c->fd = fd;
-	conn_connected(c);
-}
 
-/* ProxyCommand: its own process on a socketpair. */
-static void conn_via_proxy(struct ssh_conn *c)
-{
-	char *cmd = ssh_config_proxy_command(&c->cfg, conn_user(c), c->port);
-	char msg[600];
-	int fd = -1;
-	if (!cmd) {
-		snprintf(msg, sizeof msg, "ssh config: bad %%-token in ProxyCommand %.400s",
-		         c->cfg.proxy_command);
-		conn_fail(c, CS_UNREACHABLE, msg, CONN_SLOW_RETRY);
-		return;
-	}
-	c->proxy = ssh_proxy_start(cmd, &fd);
-	free(cmd);
-	if (!c->proxy) {
-		conn_fail_local(c, "starting the ProxyCommand", errno);
-		return;
-	}
-	c->fd = fd;
-	conn_connected(c);
-}
 
-/* Begin an attempt: config, address, socket. */
-static void conn_begin(struct ssh_conn *c)
-{
-	if (conn_load_config(c) < 0)
-		return;
-	/* a hop reached by a chain ignores its own ProxyJump/ProxyCommand,
-	 * as with ssh -J a,b */
-	const struct ssh_jump *hops = c->has_via ? c->via : c->cfg.jump;
-	int nhops = c->has_via ? c->nvia : c->cfg.njump;
-	if (nhops > 0) {
-		conn_via_jump(c, hops, nhops);
-		return;
-	}
-	if (!c->has_via && c->cfg.proxy_command) {
-		conn_via_proxy(c);
-		return;
-	}
-	if (c->naddr == 0 && conn_resolve_start(c) != 0)
-		return;
-	c->addr_i = 0;
-	conn_start_connect(c);
-}
 
-/* The TCP connect finished or failed. */
-static void conn_step_connect(struct ssh_conn *c, short revents)
-{
-	int err = 0;
-	socklen_t len = sizeof err;
-	if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
-		return;
-	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (err == 0) {
-		conn_connected(c);
-		return;
-	}
-	close(c->fd);
-	c->fd = -1;
-	errno = err;
-	if (c->addr_i + 1 < c->naddr) {
-		c->addr_i++;
-		conn_start_connect(c);
-		return;
-	}
-	char why[400];
-	snprintf(why, sizeof why, "connect to %s port %d: %s", c->cfg.hostname, c->port, strerror(err));
-	c->naddr = 0;
-	conn_fail_down(c, err == ENETUNREACH || err == EHOSTUNREACH ? CS_UNREACHABLE : CS_DOWN, why);
-}
 
 /* Verify the host key with OpenSSH's rules (ssh_hostkey.c); 0 when trusted. */
 static int conn_check_hostkey(struct ssh_conn *c)
