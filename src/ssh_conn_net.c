@@ -179,12 +179,32 @@ static void conn_via_jump(struct ssh_conn *c, const struct ssh_jump *hops, int n
 	conn_connected(c);
 }
 
+/* True when s could do more than name a host or user in a shell command
+ * (the tokens are pasted unquoted into the ProxyCommand, as ssh does). */
+static bool conn_shell_unsafe(const char *s)
+{
+	for (; s && *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("._-:@%[]+", *s)))
+			return true;
+	return false;
+}
+
 /* ProxyCommand: its own process on a socketpair. */
 static void conn_via_proxy(struct ssh_conn *c)
 {
-	char *cmd = ssh_config_proxy_command(&c->cfg, conn_user(c), c->port);
 	char msg[600];
 	int fd = -1;
+	const char *bad = conn_shell_unsafe(c->cfg.hostname) ? c->cfg.hostname
+	                : conn_shell_unsafe(c->host) ? c->host
+	                : conn_shell_unsafe(conn_user(c)) ? conn_user(c) : NULL;
+	if (bad) {
+		snprintf(msg, sizeof msg, "refusing to run the ProxyCommand: '%.200s' has shell "
+		         "metacharacters (as OpenSSH 9.6+ refuses them in %%h %%n %%r)", bad);
+		conn_fail(c, CS_UNREACHABLE, msg, CONN_SLOW_RETRY);
+		return;
+	}
+	char *cmd = ssh_config_proxy_command(&c->cfg, conn_user(c), c->port);
 	if (!cmd) {
 		snprintf(msg, sizeof msg, "ssh config: bad %%-token in ProxyCommand %.400s",
 		         c->cfg.proxy_command);

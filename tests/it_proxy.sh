@@ -57,6 +57,8 @@ sshd_add_host target-chain "$TP" "ProxyJump jump-out,jump-in"
 sshd_add_host target-cmd "$TP" "ProxyCommand ssh -F $CFG -o BatchMode=yes -W %h:%p jump-out"
 sshd_add_host target-badcmd "$TP" "ProxyCommand sh -c 'echo bastion says no >&2; exit 3'"
 sshd_add_host target-deadjump "$TP" "ProxyJump jump-dead"
+printf 'Host target-evilname\n\tHostName a;>pwned\n\tPort %s\n\tProxyCommand sh -c "cd %s && exec true %%h"\n' \
+	"$TP" "$T" >> "$CFG"
 sshd_add_host target-badkeyjump "$TP" "ProxyJump jump-badkey"
 ssh-keygen -q -t ed25519 -N '' -C other -f "$T/other" || exit 1
 printf '[127.0.0.1]:%s %s\n' "$JP" "$(cut -d' ' -f1,2 "$T/other.pub")" > "$T/kh_other"
@@ -134,13 +136,16 @@ n=$(pgrep -f -- "-F $CFG -o BatchMode=yes -W 127.0.0.1:$TP" | wc -l)
 [ "$n" = 0 ] && ok "the ProxyCommand ends with doptop" || bad "$n ProxyCommand processes left"
 
 # 3. failures name their cause: the command's stderr, the jump host
-start "$T/fail.json" target-badcmd,target-deadjump,target-badkeyjump
+start "$T/fail.json" target-badcmd,target-deadjump,target-badkeyjump,target-evilname
 wait_for "$T/fail.json" '"bastion says no" in w.get("target-badcmd", "") and "status 3" in w["target-badcmd"]' \
 	&& ok "a failing ProxyCommand's stderr and status are the why" || bad "ProxyCommand stderr"
 wait_for "$T/fail.json" 's.get("target-deadjump") in ("down", "unreachable") and "jump host jump-dead" in w["target-deadjump"]' \
 	&& ok "an unreachable jump host is named in the node's why" || bad "dead jump host"
 wait_for "$T/fail.json" 's.get("target-badkeyjump") == "hostkey-mismatch" and "jump host jump-badkey" in w["target-badkeyjump"]' \
 	&& ok "the jump host's key is checked (hostkey-mismatch naming it)" || bad "jump host key"
+wait_for "$T/fail.json" 's.get("target-evilname") == "unreachable" and "shell metacharacters" in w["target-evilname"]' \
+	&& [ ! -e "$T/pwned" ] && ok "a host name with shell metacharacters never reaches the ProxyCommand" \
+	|| bad "ProxyCommand token injection"
 # the failing command was started several times by now: none is a zombie
 sleep 3
 z=$(ps -o stat= --ppid "$DPID" | grep -c '^Z')
