@@ -165,6 +165,8 @@ static const struct {
 	TH(disk_busy_iops, "/s", "or disk requests per second"),
 	TH(headroom_min_cores, "cores", "busy cores under which no headroom is given"),
 	TH(headroom_unity, "x", "headroom under this is shown as 1x"),
+	TH(fit_share, "", "share of free memory or disk the inputs may take to fit"),
+	TH(few_workers_per_core, "", "workers per core at most for more workers to help"),
 };
 #undef TH
 
