@@ -165,6 +165,55 @@ wait_for "$T/ap.json" 's.get("agent-path") == "up"' && ok "IdentityAgent PATH wi
 	|| bad "IdentityAgent path"
 stop
 
+# 4b. an agent that answers garbage, or never answers, is skipped (the
+#     key file logs in) without holding up the loop
+python3 - "$T/bad.sock" "$T/mute.sock" <<'PY' > /dev/null 2>&1 &
+import socket, sys, threading
+held = []
+def serve(path, garbage):
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(path)
+    s.listen(16)
+    while True:
+        c, _ = s.accept()
+        if garbage:   # IDENTITIES_ANSWER claiming 2^32-1 keys, holding none
+            c.recv(100)
+            c.sendall(b"\x00\x00\x00\x05\x0c\xff\xff\xff\xff")
+        held.append(c)
+threading.Thread(target=serve, args=(sys.argv[1], True), daemon=True).start()
+serve(sys.argv[2], False)
+PY
+FAKE=$!
+for a in "agent-garbage $T/bad.sock" "agent-mute $T/mute.sock"; do
+	set -- $a
+	printf 'Host %s\n\tHostName 127.0.0.1\n\tPort %s\n\tUser root\n\tIdentityFile %s/id_ed25519\n\tIdentityAgent %s\n\tUserKnownHostsFile %s/known_hosts\n' \
+		"$1" "$PP" "$T" "$2" "$T" >> "$CFG"
+done
+i=0
+until [ -S "$T/mute.sock" ]; do i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05; done
+start "$T/fake.json" agent-mute,agent-garbage,af-inet
+if wait_for "$T/fake.json" 'all(s.get(n) == "up" for n in ("af-inet", "agent-garbage", "agent-mute"))' 40; then
+	ok "agents answering garbage or nothing are skipped; the key file logs in"
+	# the mute agent's timeout (5 s) held up no one: the others were up first
+	python3 - "$T/fake.json" <<'PY' && ok "a mute agent holds up nobody else" || bad "a mute agent held up the loop"
+import json, sys
+t0, first = None, {}
+for l in open(sys.argv[1]):
+    if '"type":"node"' in l:
+        d = json.loads(l)
+        t0 = t0 or d["t"]
+        if d["state"] == "up":
+            first.setdefault(d["node"], d["t"] - t0)
+print("  first up (s):", first)
+sys.exit(0 if first["af-inet"] < first["agent-mute"] and first["agent-mute"] >= 4 else 1)
+PY
+else
+	bad "fake agents"
+fi
+stop
+kill $FAKE 2>/dev/null
+wait $FAKE 2>/dev/null
+
 # 5. a host-key message with the ssh-keygen -R fix is never cut
 start "$T/long.json" longkey
 wait_for "$T/long.json" 's.get("longkey") == "hostkey-mismatch" and ("ssh-keygen -R \x27%s\x27" % ("n" * 200 + ".example")) in w["longkey"] and w["longkey"].endswith("kh_long\x27")' \
