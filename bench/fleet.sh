@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/fleet.sh — doptop watching N sshd-backed "nodes" on 127.0.0.1
-# (N = 50, 200, 500) against the tool a user would reach for instead, a
+# (N = 50, 200, 500, 2000) against the tool a user would reach for instead, a
 # pdsh round of `cat /proc/...` over ssh, measured in one run.
 #
 # Sets up the fleet (tests/lib/sshd.sh: generated ed25519 keys, throw-away
@@ -11,13 +11,13 @@
 # exit 1 only when the benchmark itself broke.  Everything started here is
 # stopped by PID (trap), also on Ctrl-C.
 #
-# Env: FLEET_SIZES (default "50 200 500"), FLEET_PDSH_SIZES (default "50 200"),
+# Env: FLEET_SIZES (default "50 200 500 2000"), FLEET_PDSH_SIZES (default "50 200"),
 # FLEET_PER_SSHD (default 100), FLEET_WINDOW (steady-state seconds, default 10),
 # FLEET_UP_TIMEOUT (seconds to wait for all nodes up, default 60),
 # DOPTOP (binary, default ./doptop).
 cd "$(dirname "$0")/.." || exit 1
 BIN=$(readlink -f "${DOPTOP:-./doptop}")
-SIZES=${FLEET_SIZES:-"50 200 500"}
+SIZES=${FLEET_SIZES:-"50 200 500 2000"}
 PER=${FLEET_PER_SSHD:-100}
 [ -x "$BIN" ] || { echo "fleet.sh: $BIN missing (make doptop)"; exit 1; }
 

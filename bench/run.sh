@@ -3,7 +3,7 @@
 # against a baseline measured in the same run.
 cd "$(dirname "$0")/.." || exit 1
 rc=0
-for b in bench/local_cpu.sh bench/count.sh bench/fleet.sh; do
+for b in bench/local_cpu.sh bench/count.sh bench/fleet.sh bench/prom.sh; do
 	[ -f "$b" ] || continue
 	echo "== $b"
 	sh "$b" || rc=1

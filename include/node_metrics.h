@@ -31,7 +31,7 @@
 #include "expo.h"
 #include "sample.h"
 
-#define NM_MAX_DISKS 8          /* per node; more whole disks are dropped */
+#define NM_MAX_DISKS 4          /* per node (each costs 72 B at 10,000 nodes); more whole disks are dropped */
 #define NM_FRAME_MAX (64 * 1024 + SAMPLE_MAX_CPUS * 96)
 
 /* Scalar metrics, one number per node. */
