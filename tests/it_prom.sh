@@ -21,9 +21,9 @@ BIN=$(readlink -f "$BIN")
 fails=0
 ok()   { echo "ok   - $1"; }
 bad()  { echo "FAIL - $1"; fails=$((fails + 1)); }
-skip() { echo "SKIP - $1"; }
+skip() { echo "skip - $1"; }
 for c in prometheus prometheus-node-exporter promtool curl python3; do
-	command -v "$c" >/dev/null 2>&1 || { echo "it_prom: SKIP, $c missing (sh .ci/deps test)"; exit 0; }
+	command -v "$c" >/dev/null 2>&1 || { echo "SKIP: $c missing (sh .ci/deps test installs it)"; exit 77; }
 done
 . tests/lib/prom.sh
 . tests/lib/wait.sh

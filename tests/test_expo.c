@@ -17,6 +17,7 @@
 #include "node_metrics.h"
 #include "parse.h"
 #include "rates.h"
+#include "source_prom.h"
 
 #define FIX "tests/fixtures/prom/"
 
@@ -319,6 +320,26 @@ static void test_rates_from_metrics(void **state)
 	assert_int_equal(nm_frame(&n, NULL, 1, "prom", 0, frame, sizeof frame), -1);
 }
 
+/* Node specs -> the /metrics URL scraped. */
+static void test_exporter_urls(void **state)
+{
+	static const char *const c[][2] = {
+		{ "http://h:9100", "http://h:9100/metrics" },
+		{ "http://h:9100/", "http://h:9100/metrics" },
+		{ "https://h/x/metrics", "https://h/x/metrics" },
+		{ "host", "http://host:9100/metrics" },
+		{ "host:1234", "http://host:1234/metrics" },
+	};
+	char buf[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		assert_true(prom_exporter_url(c[i][0], buf, sizeof buf) > 0);
+		assert_string_equal(buf, c[i][1]);
+	}
+	assert_int_equal(prom_exporter_url("http://h:9100", buf, 8), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_writer_roundtrip),
 		cmocka_unit_test(test_scrape_to_frame),
 		cmocka_unit_test(test_rates_from_metrics),
+		cmocka_unit_test(test_exporter_urls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -181,6 +181,26 @@ static void test_fields(void **state)
 }
 
 /* Several calls append, keep order and drop duplicates across calls. */
+/* node_exporter URLs: kept verbatim, marked exporter, never SSH fields. */
+static void test_urls(void **state)
+{
+	struct node_list l = { 0 };
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(nodespec_add(&l, "http://n1:9100,https://n2.ex:9100/metrics,n3", &why), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.v[0].name, "http://n1:9100");
+	assert_true(l.v[0].exporter);
+	assert_true(l.v[1].exporter);
+	assert_string_equal(l.v[1].name, "https://n2.ex:9100/metrics");
+	assert_false(l.v[2].exporter);
+	assert_int_equal(nodespec_add(&l, "http://", &why), -1);
+	assert_int_equal(nodespec_add(&l, "http://a b", &why), -1);
+	assert_int_equal(nodespec_add(&l, "http://a\"b", &why), -1);
+	nodespec_clear(&l);
+}
+
 static void test_dedup_across_calls(void **state)
 {
 	struct node_list l = { 0 };
@@ -339,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_huge_range_fast),
 		cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_urls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
