@@ -142,12 +142,13 @@ build/fuzz/fuzz_known_hosts: fuzz/fuzz_known_hosts.c src/ssh_known_hosts.c src/s
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -o $@ fuzz/fuzz_known_hosts.c src/ssh_known_hosts.c src/ssh_match.c -lcrypto
 
-build/fuzz/fuzz_ssh_config: fuzz/fuzz_ssh_config.c src/ssh_config.c src/ssh_config_out.c \
-                            src/ssh_match.c src/text.c $(wildcard include/*.h src/*.h)
+build/fuzz/fuzz_ssh_config: fuzz/fuzz_ssh_config.c src/ssh_config.c src/ssh_config_kw.c \
+                            src/ssh_config_out.c src/ssh_match.c src/text.c \
+                            $(wildcard include/*.h src/*.h)
 	mkdir -p build/fuzz
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -o $@ fuzz/fuzz_ssh_config.c src/ssh_config.c src/ssh_config_out.c src/ssh_match.c \
-	  src/text.c -lcrypto
+	  -o $@ fuzz/fuzz_ssh_config.c src/ssh_config.c src/ssh_config_kw.c src/ssh_config_out.c \
+	  src/ssh_match.c src/text.c -lcrypto
 
 screenshots: doptop
 	@sh tests/screenshots.sh

@@ -5,7 +5,7 @@
  * blocks, Include, first obtained value wins, case-insensitive keywords,
  * '=' separators and quoting, then ~, ${ENV} and %-token expansion where
  * ssh expands them.  Every keyword of OpenSSH 9.2 sits in one table in
- * ssh_config.c (ssh_config_keyword()): used, ignored (does not change where,
+ * ssh_config_kw.c (ssh_config_keyword()): used, ignored (does not change where,
  * as whom or with what trust doptop connects), limited (only harmless
  * values), or refused.  A refused keyword (or a limited one with another
  * value) in a block that applies to the host, "Match exec", or an unknown

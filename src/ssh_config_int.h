@@ -19,6 +19,23 @@ enum cfg_opt {
 	OPT_COUNT
 };
 
+/* Keyword table entries that are not single-valued options. */
+enum { OPT_SPECIAL = -1, OPT_NONE = -2, OPT_IDENTITYFILE = -3, OPT_UKH = -4, OPT_GKH = -5 };
+
+/* Value checks: true when v is acceptable. */
+typedef bool (*check_fn)(const char *v);
+
+/* One keyword: what doptop does with it (see ssh_config.h). */
+struct kwdef {
+	const char *name;
+	enum sshcfg_kw_kind kind;
+	int opt;                /* USED: OPT_* or one of the above; else OPT_NONE */
+	check_fn check;         /* USED: syntax; LIMITED: the harmless values */
+	const char *allowed;    /* LIMITED: those values, for the docs */
+};
+/* The table entry for keyword k (case-insensitive), or NULL. */
+const struct kwdef *ssh_config_kw_find(const char *k);
+
 /* Values collected while reading. */
 struct cfg_raw {
 	char *opt[OPT_COUNT];
