@@ -131,8 +131,12 @@ wait_for "$T/cmd.json" 's["target-cmd"] == "up"' 30 && ok "ProxyCommand ssh -W %
 n=$(pgrep -f -- "-F $CFG -o BatchMode=yes -W 127.0.0.1:$TP" | wc -l)
 [ "$n" = 1 ] && ok "one ProxyCommand process for the node" || bad "$n ProxyCommand processes"
 stop
-sleep 0.2
-n=$(pgrep -f -- "-F $CFG -o BatchMode=yes -W 127.0.0.1:$TP" | wc -l)
+# the ProxyCommand ends with doptop: polled (it may take a moment to see
+# its stdin close), 10 s bound a failure
+i=0
+while n=$(pgrep -f -- "-F $CFG -o BatchMode=yes -W 127.0.0.1:$TP" | wc -l) && [ "$n" != 0 ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
 [ "$n" = 0 ] && ok "the ProxyCommand ends with doptop" || bad "$n ProxyCommand processes left"
 
 # 3. failures name their cause: the command's stderr, the jump host
