@@ -113,6 +113,8 @@ for n, line in enumerate(lines, 1):
     if obj.get("type") == "cluster":
         clusters += 1
         continue
+    if obj.get("type") in ("event", "progress"):
+        continue
     if obj.get("type") != "node":
         errors.append(f"line {n}: type {obj.get('type')!r}")
         continue
