@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -405,6 +407,38 @@ static void test_append(void **state)
 	snprintf(expect, sizeof(expect), "other ssh-ed25519 AAAA\nn1 ssh-ed25519 %s\n", keyb64[K_HOST]);
 	assert_string_equal(text, expect);
 	assert_int_equal(ssh_known_hosts_append(path, "n1", keyblob[K_HOST], 3, false), -1);
+
+	/* The lock: while another writer (ssh-keygen, another doptop) holds it
+	 * mid-line, the append waits, then starts on a line of its own. */
+	write_file("kh_lock", "", path, sizeof(path));
+	int fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(write(fd, "half", 4), 4);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fd);      /* its copy would hold the parent's lock */
+		_exit(ssh_known_hosts_append(path, "n2", keyblob[K_HOST], (size_t)keylen[K_HOST],
+		                             false) == 0 ? 0 : 1);
+	}
+	/* The child is blocked in flock(): nothing of it in the file yet. */
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 4);
+	assert_int_equal(write(fd, " line\n", 6), 6);
+	close(fd);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	snprintf(expect, sizeof(expect), "half line\nn2 ssh-ed25519 %s\n", keyb64[K_HOST]);
+	assert_string_equal(text, expect);
 }
 
 /* A resolved config with the given known_hosts files (nuser of them user files). */
