@@ -110,7 +110,7 @@ static const char usage[] =
 "Causes: none, steal, syscall, fork, ipc, disk, network, memory.\n"
 "States: up, connecting, stale, down, auth-failed, hostkey-mismatch, unreachable,\n"
 "local-error (this machine ran short of descriptors or memory, not the node).\n"
-"Keys: arrows move, Enter details, / filter, s sort, r reverse, g group,\n"
+"Keys: arrows move, Enter details, / filter, s S sort, r reverse, g group,\n"
 "c columns, W save the view, R retry a node now, + - interval, space freeze,\n"
 "t theme, h help, q quit.\n"
 "Config: $XDG_CONFIG_HOME/doptop/config (nodes, interval, theme, columns,\n"

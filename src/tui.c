@@ -411,6 +411,12 @@ static int table_key(struct tui *t, const struct model *m, int ch)
 		          t->sort == COL_VERDICT ? SORT_ORDER : t->sort + 1;
 		t->reverse = false;
 		break;
+	case 'S':
+		/* back one: eighteen sort keys are a long way round */
+		t->sort = t->sort == SORT_ORDER ? COL_VERDICT :
+		          t->sort == COL_NAME ? SORT_ORDER : t->sort - 1;
+		t->reverse = false;
+		break;
 	case 'r':
 		t->reverse = !t->reverse;
 		break;

@@ -9,7 +9,7 @@ static const char *const help_keys[] = {
 	"  Up/Down j/k      move the selection     PgUp/PgDn Home/End  scroll",
 	"  Enter            node details (Esc, Enter or q goes back)",
 	"  /                filter by name, state or verdict (Enter keeps, Esc clears)",
-	"  s F6             next sort column       r  reverse the sort",
+	"  s F6 / S         next / previous sort column   r  reverse the sort",
 	"  g                group rows by verdict",
 	"  c                choose the columns     W  save sort, filter, group,",
 	"                                             columns and theme to the config",

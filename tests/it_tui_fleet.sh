@@ -101,7 +101,9 @@ keys c
 wait_for '^Columns - Up/Down move' 5 && ok "c opens the column chooser" || bad "c: $(head -n 1 "$T/pane")"
 keys Down Down Down Space Enter
 wait_for '^NODE .*SYS%' 5 && ! grep -q 'USR%' "$T/pane" && ok "chooser hides USR%" || bad "chooser: $(grep '^NODE' "$T/pane")"
-keys s s W
+keys S
+wait_for 'sort verdict' 5 && ok "S goes back to the last sort column" || bad "S: $(head -n 1 "$T/pane")"
+keys s s s W
 wait_for 'view saved to' 5 && grep -q '^sort = state$' "$T/xdg/doptop/config" && grep -q '^columns = name,state,busy,system' "$T/xdg/doptop/config" \
 	&& ok "W saves the view" || bad "W: $(cat "$T/xdg/doptop/config" 2>&1)"
 keys q
