@@ -21,6 +21,14 @@ ITEMS=${VM_ITEMS:-600}
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $* ($(( $(date +%s) - t0 )) s)"; }
+wait_for() {  # wait_for SECS DESC CMD...: until CMD succeeds
+	_end=$(( $(date +%s) + $1 )); _d=$2; shift 2
+	while [ "$(date +%s)" -lt "$_end" ]; do "$@" && return 0; sleep 0.5; done
+	fail "timed out waiting for: $_d"; return 1
+}
+# VM_PARTS picks parts (default all): 1 loads, 2 job + preemption, 3 link.
+PARTS=${VM_PARTS:-123}
+part() { case "$PARTS" in *"$1"*) return 0 ;; esac; return 1; }
 
 sshd_init
 W=$SSHD_DIR/vm
@@ -28,8 +36,13 @@ why=$(vm_fleet_init "$W" "$N"); rc=$?
 if [ "$rc" -ne 0 ]; then echo "SKIP: $why"; exit 77; fi
 VM_DIR=$W VM_N=$N
 truncate -s 64M "$W/g2/disk.img"
-cleanup_vm() { vm_fleet_down; sshd_cleanup; }
-trap 'cleanup_vm' EXIT INT TERM
+cleanup_vm() {
+	vm_fleet_down
+	[ -n "${VM_KEEP:-}" ] && cp -r "$W" "$VM_KEEP" 2>/dev/null && cp "$SSHD_DIR"/*.log "$VM_KEEP"/ 2>/dev/null
+	sshd_cleanup
+}
+trap 'cleanup_vm' EXIT
+trap 'exit 1' INT TERM
 t0=$(date +%s)
 i=0; while [ "$i" -lt "$N" ]; do vm_start "$i"; i=$((i + 1)); done
 i=0; while [ "$i" -lt "$N" ]; do
@@ -45,6 +58,7 @@ guest_split() {
 	vm_ssh "$1" 'a=$(head -1 /proc/stat); sleep 2; b=$(head -1 /proc/stat); set -- $a; u=$2 n=$3 s=$4 i=$5 w=$6; set -- $b; t=$(( ($2+$3+$4+$5+$6)-(u+n+s+i+w) )); [ $t -gt 0 ] || t=1; echo $(( 100*($2+$3-u-n)/t )) $(( 100*($4-s)/t )) $(( 100*($6-w)/t )) $(( 100*($5-i)/t ))'
 }
 
+if part 1; then
 # --- 1. four loads at once -------------------------------------------------
 vm_ssh 0 'setsid sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 &'
 vm_ssh 1 'setsid dd if=/dev/zero of=/dev/null bs=1 </dev/null >/dev/null 2>&1 &'
@@ -121,9 +135,12 @@ rc=$?; kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
 # Stop the loads: every process but the guest's own sshd, init and shells.
 i=0; while [ "$i" -lt 3 ]; do vm_ssh "$i" 'pkill -f "^sh -c while" ; pkill -x dd; true' 2>/dev/null; i=$((i + 1)); done
 
-# --- 2. the seed's topology: sshfs share, a job, a preemption --------------
+fi
+
 sshd_start share || { fail "host sshd"; exit 1; }
 cat "$W/id_ed25519.pub" >> "$SSHD_DIR/authorized_keys"
+if part 2; then
+# --- 2. the seed's topology: sshfs share, a job, a preemption --------------
 S=$SSHD_DIR/share; mkdir -p "$S/in" "$S/out" "$S/tmp"
 python3 -c "
 import os, sys
@@ -155,11 +172,6 @@ elif what[0] == "done": print(last.get("progress", {}).get("done") or 0)
 elif what[0] == "restarts": print(last.get(what[1], {}).get("restarts", 0))
 PY
 }
-wait_for() {  # wait_for SECS DESC CMD...: until CMD succeeds
-	_end=$(( $(date +%s) + $1 )); _d=$2; shift 2
-	while [ "$(date +%s)" -lt "$_end" ]; do "$@" && return 0; sleep 0.5; done
-	fail "timed out waiting for: $_d"; return 1
-}
 done_at_least() { [ "$(jq_last done)" -ge "$1" ]; }
 state_is() { [ "$(jq_last state "$1")" = "$2" ]; }
 wait_for 120 "a quarter of the items done" done_at_least $((ITEMS / 4))
@@ -188,5 +200,94 @@ for line in open(path):
 print(("ok" if restarted else "FAIL") + f": {victim} states {states}, restarted after coming back: {restarted}")
 sys.exit(0 if restarted else 1)
 PY
+fi
+
+if part 3; then
+# --- 3. link faults: a guest whose only link is a shaped tap ---------------
+# The tap lives in a network namespace made here; doptop and the guest's
+# file server run inside it, so doptop's own session crosses that link.
+NS=doptop-vm-$$
+T=$N
+if ! ip netns add "$NS" 2>/dev/null; then
+	echo "SKIP: link faults: cannot create a network namespace"
+elif ! vm_tap_guest "$T" "$NS"; then
+	echo "SKIP: link faults: no tap device in a namespace"
+elif ! ip netns exec "$NS" tc qdisc add dev vmtap0 root tbf rate 4mbit burst 32kbit latency 400ms 2>/dev/null; then
+	echo "SKIP: link faults: no tbf qdisc"
+else
+	vm_start "$T"
+	vm_wait_up "$T" 180 || fail "tap guest did not boot"
+	tn=$(vm_name "$T")
+	sed -e "s/^ListenAddress .*/ListenAddress 10.9.0.1:2222/" \
+	    -e "s|^PidFile .*|PidFile $SSHD_DIR/tapshare.pid|" "$SSHD_DIR/sshd_share.conf" > "$SSHD_DIR/tapshare.conf"
+	ip netns exec "$NS" /usr/sbin/sshd -D -e -f "$SSHD_DIR/tapshare.conf" </dev/null >/dev/null 2>"$SSHD_DIR/tapshare.log" &
+	SSHD_PIDS="$SSHD_PIDS $!"
+	N2=$SSHD_DIR/netshare; mkdir -p "$N2"
+	i=0; while [ "$i" -lt 4 ]; do head -c 4194304 /dev/urandom > "$N2/big$i"; i=$((i + 1)); done
+	hk2="[10.9.0.1]:2222 $(cut -d' ' -f1,2 "$SSHD_DIR/host_ed25519.pub")"
+	vm_ssh "$T" "cat > /root/.ssh/id_ed25519; chmod 600 /root/.ssh/id_ed25519" < "$W/id_ed25519"
+	vm_ssh "$T" "echo '$hk2' > /root/.ssh/known_hosts; mkdir -p /mnt/net; sshfs -p 2222 -o direct_io root@10.9.0.1:$N2 /mnt/net && setsid sh -c 'while :; do cat /mnt/net/big* > /dev/null; done' </dev/null >/dev/null 2>&1 &" ||
+		fail "sshfs over the tap"
+	# Proof the load is a network read: the tap's bytes towards the guest
+	# over 3 s, read in the namespace's /sys (not through doptop).
+	txb() { ip netns exec "$NS" cat /sys/class/net/vmtap0/statistics/tx_bytes; }
+	b0=$(txb); sleep 3; b1=$(txb)
+	bps=$(( (b1 - b0) / 3 ))
+	echo "tap towards guest: $bps B/s (shaped at 4 Mbit/s = 500000 B/s)"
+	ip netns exec "$NS" ip route > "$W/ns-route.txt"
+	ip netns exec "$NS" "$BIN" -F "$W/ssh_config_tap" --nodes "$tn" --json -i 1 > "$W/net.json" 2> "$W/net.err" &
+	npid=$!
+	node_last() { python3 - "$W/net.json" "$tn" "$1" <<'PY'
+import json, sys
+path, node, field = sys.argv[1:]
+v = ""
+for line in open(path):
+    if not line.endswith("\n"): break
+    d = json.loads(line)
+    if d.get("type") == "node" and d["node"] == node: v = str(d.get(field))
+print(v)
+PY
+	}
+	tstate_is() { [ "$(node_last state)" = "$1" ]; }
+	n_judged() { python3 - "$W/net.json" "$tn" "$1" <<'PY'
+import json, sys
+path, node, want = sys.argv[1], sys.argv[2], int(sys.argv[3])
+n = 0
+for line in open(path):
+    if not line.endswith("\n"): break
+    d = json.loads(line)
+    if d.get("type") == "node" and d["node"] == node and d.get("verdict") not in (None, "unknown"): n += 1
+sys.exit(0 if n >= want else 1)
+PY
+	}
+	if [ "$bps" -lt 100000 ]; then
+		echo "SKIP: io-starved/network: the guest's reads did not load the link ($bps B/s)"
+	else
+		wait_for 120 "8 judged intervals of the tap guest" n_judged 8
+		got=$(python3 - "$W/net.json" "$tn" <<'PY'
+import json, sys
+from collections import Counter
+c = Counter()
+for line in open(sys.argv[1]):
+    if not line.endswith("\n"): break
+    d = json.loads(line)
+    if d.get("type") == "node" and d["node"] == sys.argv[2] and d.get("verdict") not in (None, "unknown"):
+        c[d["verdict"] + "/" + d["cause"]] += 1
+print(c.most_common(1)[0][0] if c else "none", dict(c))
+PY
+)
+		case "$got" in
+		io-starved/network*) ok "$tn behind a 4 Mbit/s tap reading over sshfs: $got" ;;
+		*) fail "$tn behind a 4 Mbit/s tap: expected io-starved/network, got $got" ;;
+		esac
+	fi
+	ip netns exec "$NS" ip link set vmtap0 down
+	wait_for 60 "$tn stale after its link was cut" tstate_is stale && ok "$tn stale after the link was cut"
+	wait_for 120 "$tn down after its link was cut" tstate_is down && ok "$tn down after the link was cut"
+	ip netns exec "$NS" ip link set vmtap0 up
+	wait_for 180 "$tn up after the link came back" tstate_is up && ok "$tn up after the link came back"
+	kill "$npid" 2>/dev/null; wait "$npid" 2>/dev/null
+fi
+fi
 echo "it_vm: $fails failure(s), $(( $(date +%s) - t0 )) s"
 [ "$fails" -eq 0 ]

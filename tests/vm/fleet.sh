@@ -7,6 +7,11 @@
 #   vm_start I            boot guest I (0-based) in the background
 #   vm_wait_up I SECS     wait until guest I answers ssh; 0 or 1
 #   vm_kill I             kill -9 guest I's QEMU (a preemption)
+#   vm_tap_guest I NS     make guest I (an index past N) one whose only link
+#                         is a tap device inside the network namespace NS
+#                         (10.9.0.2, the namespace's side 10.9.0.1): reached
+#                         from inside NS only, at DIR/ssh_config_tap; shape
+#                         or cut it with tc / ip link on vmtap0 in NS
 #   vm_fleet_down         stop every QEMU this fleet started, by PID
 #
 # Guests use QEMU's software emulation (TCG): /dev/kvm on this kind of
@@ -31,34 +36,60 @@ vm_fleet_init() {
 	: > "$VM_DIR/ssh_config"; : > "$VM_DIR/known_hosts"
 	_i=0
 	while [ "$_i" -lt "$VM_N" ]; do
-		_g="$VM_DIR/g$_i"; mkdir -p "$_g/root/etc/ssh" "$_g/root/root/.ssh"
-		vm_name "$_i" > "$_g/root/etc/hostname"
-		rm -f "$_g/root/etc/ssh/ssh_host_ed25519_key"*
-		ssh-keygen -q -t ed25519 -N '' -f "$_g/root/etc/ssh/ssh_host_ed25519_key"
-		cp "$VM_DIR/id_ed25519.pub" "$_g/root/root/.ssh/authorized_keys"
-		[ -f "$_g/rc.local" ] && cp "$_g/rc.local" "$_g/root/etc/rc.local"
-		_port=$(vm_free_port); echo "$_port" > "$_g/port"
-		printf 'Host %s\n\tHostName 127.0.0.1\n\tPort %s\n\tUser root\n\tIdentityFile %s\n\tIdentitiesOnly yes\n\tUserKnownHostsFile %s\n\tStrictHostKeyChecking yes\n' \
-			"$(vm_name "$_i")" "$_port" "$VM_DIR/id_ed25519" "$VM_DIR/known_hosts" >> "$VM_DIR/ssh_config"
-		printf '[127.0.0.1]:%s %s\n' "$_port" "$(cut -d' ' -f1,2 "$_g/root/etc/ssh/ssh_host_ed25519_key.pub")" >> "$VM_DIR/known_hosts"
-		(cd "$_g/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$_g/overlay.cpio.gz"
-		cat "$VM_DIR/img/base.cpio.gz" "$_g/overlay.cpio.gz" > "$_g/initrd"
+		vm_make_guest "$_i" "" "$VM_DIR/ssh_config" || return 1
 		_i=$((_i + 1))
 	done
 	return 0
+}
+
+# Make guest $1's files: host key, overlay, its ssh_config entry in $3;
+# $2 = network namespace for a tap-linked guest, or "".
+vm_make_guest() {
+	_g="$VM_DIR/g$1"; mkdir -p "$_g/root/etc/ssh" "$_g/root/root/.ssh"
+	vm_name "$1" > "$_g/root/etc/hostname"
+	rm -f "$_g/root/etc/ssh/ssh_host_ed25519_key"*
+	ssh-keygen -q -t ed25519 -N '' -f "$_g/root/etc/ssh/ssh_host_ed25519_key"
+	cp "$VM_DIR/id_ed25519.pub" "$_g/root/root/.ssh/authorized_keys"
+	[ -f "$_g/rc.local" ] && cp "$_g/rc.local" "$_g/root/etc/rc.local"
+	if [ -n "$2" ]; then
+		echo "10.9.0.2/24 10.9.0.1" > "$_g/root/etc/net"; echo "$2" > "$_g/netns"
+		_port=22 _addr=10.9.0.2 _kh=10.9.0.2
+	else
+		_port=$(vm_free_port) _addr=127.0.0.1; _kh="[127.0.0.1]:$_port"
+	fi
+	echo "$_port" > "$_g/port"
+	printf 'Host %s\n\tHostName %s\n\tPort %s\n\tUser root\n\tIdentityFile %s\n\tIdentitiesOnly yes\n\tUserKnownHostsFile %s\n\tStrictHostKeyChecking yes\n' \
+		"$(vm_name "$1")" "$_addr" "$_port" "$VM_DIR/id_ed25519" "$VM_DIR/known_hosts" >> "$3"
+	printf '%s %s\n' "$_kh" "$(cut -d' ' -f1,2 "$_g/root/etc/ssh/ssh_host_ed25519_key.pub")" >> "$VM_DIR/known_hosts"
+	(cd "$_g/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$_g/overlay.cpio.gz"
+	cat "$VM_DIR/img/base.cpio.gz" "$_g/overlay.cpio.gz" > "$_g/initrd"
+}
+
+vm_tap_guest() {
+	: > "$VM_DIR/ssh_config_tap"
+	vm_make_guest "$1" "$2" "$VM_DIR/ssh_config_tap"
+	ip netns exec "$2" ip tuntap add dev vmtap0 mode tap || return 1
+	ip netns exec "$2" ip addr add 10.9.0.1/24 dev vmtap0
+	ip netns exec "$2" ip link set vmtap0 up
+	ip netns exec "$2" ip link set lo up
 }
 
 vm_start() {
 	_g="$VM_DIR/g$1"
 	_disk=""
 	[ -f "$_g/disk.img" ] && _disk="-drive file=$_g/disk.img,format=raw,if=virtio,cache=none,aio=threads"
+	_net="user,id=n0,hostfwd=tcp:127.0.0.1:$(cat "$_g/port")-:22" _in=""
+	if [ -f "$_g/netns" ]; then
+		_net="tap,id=n0,ifname=vmtap0,script=no,downscript=no"
+		_in="ip netns exec $(cat "$_g/netns")"
+	fi
 	# shellcheck disable=SC2086
-	qemu-system-x86_64 -machine q35 -accel tcg,tb-size=64 -m "$VM_MEM" -smp "${VM_SMP:-1}" \
+	$_in qemu-system-x86_64 -machine q35 -accel tcg,tb-size=64 -m "$VM_MEM" -smp "${VM_SMP:-1}" \
 		-nographic -no-reboot -nodefaults -serial "file:$_g/console.log" \
 		-kernel "$VM_DIR/img/vmlinuz" -initrd "$_g/initrd" \
 		-append "console=ttyS0 panic=-1 quiet no_timer_check" \
-		-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$(cat "$_g/port")-:22" \
-		-device virtio-net-pci,netdev=n0 $_disk ${VM_EXTRA:-} \
+		-netdev "$_net" \
+		-device virtio-net-pci,netdev=n0 -device virtio-rng-pci $_disk ${VM_EXTRA:-} \
 		-pidfile "$_g/qemu.pid" </dev/null >"$_g/qemu.out" 2>&1 &
 	echo $! > "$_g/qemu.pid.bg"
 }
@@ -66,7 +97,11 @@ vm_start() {
 # True once guest I's sshd runs commands for us.
 vm_ssh() {
 	_i=$1; shift
-	ssh -F "$VM_DIR/ssh_config" -o BatchMode=yes -o ConnectTimeout=5 "$(vm_name "$_i")" "$@"
+	_cfg="$VM_DIR/ssh_config" _in=""
+	if [ -f "$VM_DIR/g$_i/netns" ]; then
+		_cfg="$VM_DIR/ssh_config_tap"; _in="ip netns exec $(cat "$VM_DIR/g$_i/netns")"
+	fi
+	$_in ssh -F "$_cfg" -o BatchMode=yes -o ConnectTimeout=5 "$(vm_name "$_i")" "$@"
 }
 
 vm_wait_up() {
@@ -88,6 +123,9 @@ vm_kill() {
 }
 
 vm_fleet_down() {
-	_i=0
-	while [ "$_i" -lt "$VM_N" ]; do vm_kill "$_i"; _i=$((_i + 1)); done
+	for _g in "$VM_DIR"/g*; do
+		[ -f "$_g/qemu.pid.bg" ] && vm_kill "${_g##*/g}"
+		[ -f "$_g/netns" ] && ip netns del "$(cat "$_g/netns")" 2>/dev/null
+	done
+	return 0
 }

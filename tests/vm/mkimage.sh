@@ -44,7 +44,7 @@ done
 ln -sf /usr/bin/bash "$root/bin/bash" 2>/dev/null || true
 # Modules in load order (modprobe resolves the dependencies here, once).
 mods=""
-for m in virtio_pci virtio_net virtio_blk fuse; do
+for m in virtio_pci virtio_net virtio_blk virtio_rng fuse; do
 	for p in $(modprobe -S "$kver" --show-depends "$m" | awk '$1=="insmod"{print $2}'); do
 		case " $mods " in *" $p "*) ;; *) mods="$mods $p" ;; esac
 	done
@@ -82,7 +82,9 @@ mkdir -p /dev/pts; mount -t devpts devpts /dev/pts
 while read -r m; do insmod /lib/modules/$m; done < /lib/modules/order
 hostname "$(cat /etc/hostname)"
 ip link set lo up; ip link set eth0 up
-ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2
+addr=10.0.2.15/24 gw=10.0.2.2
+[ -r /etc/net ] && read -r addr gw < /etc/net
+ip addr add "$addr" dev eth0; ip route add default via "$gw"
 [ -x /etc/rc.local ] && /etc/rc.local
 /usr/sbin/sshd -E /tmp/sshd.log
 echo "doptop-guest-ready $(hostname)" > /dev/console
