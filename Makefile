@@ -80,6 +80,10 @@ test: build/dbg/doptop $(TESTBIN)
 test-vm: build/dbg/doptop
 	DOPTOP_BIN=$(CURDIR)/build/dbg/doptop sh tests/it_vm.sh
 
+# A microVM fleet running the seed-shaped job, with doptop open on it.
+demo: doptop
+	@sh tests/vm/demo.sh
+
 bench: doptop
 	@sh bench/run.sh
 

@@ -60,9 +60,9 @@ guest_split() {
 
 if part 1; then
 # --- 1. four loads at once -------------------------------------------------
-vm_ssh 0 'setsid sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 &'
-vm_ssh 1 'setsid dd if=/dev/zero of=/dev/null bs=1 </dev/null >/dev/null 2>&1 &'
-vm_ssh 2 'setsid sh -c "while :; do dd if=/dev/vda of=/dev/null bs=4k iflag=direct 2>/dev/null; done" </dev/null >/dev/null 2>&1 &'
+vm_ssh 0 'setsid nice -n 19 sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 &'
+vm_ssh 1 'setsid nice -n 19 dd if=/dev/zero of=/dev/null bs=1 </dev/null >/dev/null 2>&1 &'
+vm_ssh 2 'setsid nice -n 19 sh -c "while :; do dd if=/dev/vda of=/dev/null bs=4k iflag=direct 2>/dev/null; done" </dev/null >/dev/null 2>&1 &'
 set -- $(guest_split 0); p0="$*"
 set -- $(guest_split 1); p1="$*"
 set -- $(guest_split 2); p2="$*"
@@ -141,20 +141,15 @@ sshd_start share || { fail "host sshd"; exit 1; }
 cat "$W/id_ed25519.pub" >> "$SSHD_DIR/authorized_keys"
 if part 2; then
 # --- 2. the seed's topology: sshfs share, a job, a preemption --------------
-S=$SSHD_DIR/share; mkdir -p "$S/in" "$S/out" "$S/tmp"
+S=$SSHD_DIR/share
+vm_share_init "$S" "$SSHD_PORT" "$SSHD_DIR/host_ed25519.pub"
 python3 -c "
 import os, sys
 for i in range($ITEMS):
     with open(os.path.join(sys.argv[1], 'item%05d.bin' % i), 'wb') as f: f.write(os.urandom(8192))
 " "$S/in"
-hk="[10.0.2.2]:$SSHD_PORT $(cut -d' ' -f1,2 "$SSHD_DIR/host_ed25519.pub")"
-mount_share() {
-	vm_ssh "$1" "cat > /root/.ssh/id_ed25519; chmod 600 /root/.ssh/id_ed25519" < "$W/id_ed25519" &&
-	vm_ssh "$1" "echo '$hk' > /root/.ssh/known_hosts; mkdir -p /mnt/share; sshfs -p $SSHD_PORT root@10.0.2.2:$S /mnt/share && cat > /tmp/job.sh" < tests/vm/job.sh
-}
-start_job() { vm_ssh "$1" 'setsid sh /tmp/job.sh /mnt/share 1 </dev/null >/tmp/job.log 2>&1 &'; }
-i=0; while [ "$i" -lt "$N" ]; do mount_share "$i" || fail "sshfs on guest $i"; i=$((i + 1)); done
-i=0; while [ "$i" -lt "$N" ]; do start_job "$i"; i=$((i + 1)); done
+i=0; while [ "$i" -lt "$N" ]; do vm_mount_share "$i" || fail "sshfs on guest $i"; i=$((i + 1)); done
+i=0; while [ "$i" -lt "$N" ]; do vm_start_job "$i"; i=$((i + 1)); done
 $DOP --json -i 1 --done "$S/out" --total "$ITEMS" > "$W/job.json" 2> "$W/job.err" &
 dpid=$!
 # Wait on conditions read from doptop's own output.
@@ -183,7 +178,7 @@ wait_for 60 "the others keep going" done_at_least $((d1 + 20)) && ok "job keeps 
 vm_start 1
 vm_wait_up 1 180 || fail "guest 1 did not boot again"
 wait_for 60 "$victim up again" state_is "$victim" up && ok "$victim up again"
-mount_share 1 && start_job 1
+vm_mount_share 1 && vm_start_job 1
 wait_for 300 "job finished" done_at_least "$ITEMS" && ok "job finished"
 kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
 outs=$(ls "$S/out" | wc -l)

@@ -12,6 +12,11 @@
 #                         (10.9.0.2, the namespace's side 10.9.0.1): reached
 #                         from inside NS only, at DIR/ssh_config_tap; shape
 #                         or cut it with tc / ip link on vmtap0 in NS
+#   vm_share_init DIR PORT HOSTKEYPUB
+#                         the host's directory DIR (in/ out/ tmp/) served by
+#                         an sshd on 127.0.0.1:PORT (guests: 10.0.2.2:PORT)
+#   vm_mount_share I      mount it on guest I at /mnt/share (sshfs), copy the job
+#   vm_start_job I        start the seed-shaped job (tests/vm/job.sh) on guest I
 #   vm_fleet_down         stop every QEMU this fleet started, by PID
 #
 # Guests use QEMU's software emulation (TCG): /dev/kvm on this kind of
@@ -58,7 +63,7 @@ vm_make_guest() {
 		_port=$(vm_free_port) _addr=127.0.0.1; _kh="[127.0.0.1]:$_port"
 	fi
 	echo "$_port" > "$_g/port"
-	printf 'Host %s\n\tHostName %s\n\tPort %s\n\tUser root\n\tIdentityFile %s\n\tIdentitiesOnly yes\n\tUserKnownHostsFile %s\n\tStrictHostKeyChecking yes\n' \
+	printf 'Host %s\n\tHostName %s\n\tPort %s\n\tUser root\n\tIdentityFile %s\n\tIdentitiesOnly yes\n\tUserKnownHostsFile %s\n\tStrictHostKeyChecking yes\n\tConnectTimeout 60\n' \
 		"$(vm_name "$1")" "$_addr" "$_port" "$VM_DIR/id_ed25519" "$VM_DIR/known_hosts" >> "$3"
 	printf '%s %s\n' "$_kh" "$(cut -d' ' -f1,2 "$_g/root/etc/ssh/ssh_host_ed25519_key.pub")" >> "$VM_DIR/known_hosts"
 	(cd "$_g/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$_g/overlay.cpio.gz"
@@ -101,7 +106,7 @@ vm_ssh() {
 	if [ -f "$VM_DIR/g$_i/netns" ]; then
 		_cfg="$VM_DIR/ssh_config_tap"; _in="ip netns exec $(cat "$VM_DIR/g$_i/netns")"
 	fi
-	$_in ssh -F "$_cfg" -o BatchMode=yes -o ConnectTimeout=5 "$(vm_name "$_i")" "$@"
+	$_in ssh -F "$_cfg" -o BatchMode=yes -o ConnectTimeout=30 "$(vm_name "$_i")" "$@"
 }
 
 vm_wait_up() {
@@ -128,4 +133,21 @@ vm_fleet_down() {
 		[ -f "$_g/netns" ] && ip netns del "$(cat "$_g/netns")" 2>/dev/null
 	done
 	return 0
+}
+
+VM_SHARE= VM_SHARE_PORT= VM_SHARE_HK=
+vm_share_init() {
+	VM_SHARE=$1 VM_SHARE_PORT=$2
+	VM_SHARE_HK="[10.0.2.2]:$2 $(cut -d' ' -f1,2 "$3")"
+	mkdir -p "$VM_SHARE/in" "$VM_SHARE/out" "$VM_SHARE/tmp"
+}
+
+vm_mount_share() {
+	vm_ssh "$1" "cat > /root/.ssh/id_ed25519; chmod 600 /root/.ssh/id_ed25519" < "$VM_DIR/id_ed25519" &&
+	vm_ssh "$1" "echo '$VM_SHARE_HK' > /root/.ssh/known_hosts; mkdir -p /mnt/share; sshfs -p $VM_SHARE_PORT root@10.0.2.2:$VM_SHARE /mnt/share && cat > /tmp/job.sh" \
+		< "$(dirname "$VM_LIB")/job.sh"
+}
+
+vm_start_job() {
+	vm_ssh "$1" "setsid sh /tmp/job.sh /mnt/share ${VM_JOB_WORK:-1} </dev/null >/tmp/job.log 2>&1 &"
 }
