@@ -60,9 +60,9 @@ guest_split() {
 
 if part 1; then
 # --- 1. four loads at once -------------------------------------------------
-vm_ssh 0 'setsid nice -n 19 sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 &'
-vm_ssh 1 'setsid nice -n 19 dd if=/dev/zero of=/dev/null bs=1 </dev/null >/dev/null 2>&1 &'
-vm_ssh 2 'setsid nice -n 19 sh -c "while :; do dd if=/dev/vda of=/dev/null bs=4k iflag=direct 2>/dev/null; done" </dev/null >/dev/null 2>&1 &'
+vm_ssh 0 'setsid sh -c "echo \$\$ > /tmp/load.pid; renice -n 19 \$\$; while :; do :; done" </dev/null >/dev/null 2>&1 &'
+vm_ssh 1 'setsid sh -c "echo \$\$ > /tmp/load.pid; renice -n 19 \$\$; exec dd if=/dev/zero of=/dev/null bs=1" </dev/null >/dev/null 2>&1 &'
+vm_ssh 2 'setsid sh -c "echo \$\$ > /tmp/load.pid; renice -n 19 \$\$; while :; do dd if=/dev/vda of=/dev/null bs=4k iflag=direct 2>/dev/null; done" </dev/null >/dev/null 2>&1 &'
 set -- $(guest_split 0); p0="$*"
 set -- $(guest_split 1); p1="$*"
 set -- $(guest_split 2); p2="$*"
@@ -132,8 +132,8 @@ sys.exit(1 if bad else 0)
 PY
 rc=$?; kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
 [ "$rc" -eq 0 ] || fail "mixed verdicts"
-# Stop the loads: every process but the guest's own sshd, init and shells.
-i=0; while [ "$i" -lt 3 ]; do vm_ssh "$i" 'pkill -f "^sh -c while" ; pkill -x dd; true' 2>/dev/null; i=$((i + 1)); done
+# Stop the loads (busybox has no pkill): each one's process group.
+i=0; while [ "$i" -lt 3 ]; do vm_ssh "$i" 'kill -9 -- -$(cat /tmp/load.pid)' 2>/dev/null; i=$((i + 1)); done
 
 fi
 
