@@ -21,14 +21,37 @@ ITEMS=${VM_ITEMS:-600}
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $* ($(( $(date +%s) - t0 )) s)"; }
+# The whole test keeps within VM_BUDGET seconds (default 480, under the
+# runner's 600): emulated guests are ~15x slower than the host, and on a
+# machine too busy for them a part is skipped with the reason, never failed.
+BUDGET=${VM_BUDGET:-480}
+T_END=$(( $(date +%s) + BUDGET ))
+out_of_time=""
 wait_for() {  # wait_for SECS DESC CMD...: until CMD succeeds
 	_end=$(( $(date +%s) + $1 )); _d=$2; shift 2
+	_cut=""; [ "$_end" -gt "$T_END" ] && _end=$T_END _cut=y
 	while [ "$(date +%s)" -lt "$_end" ]; do "$@" && return 0; sleep 0.5; done
-	fail "timed out waiting for: $_d"; return 1
+	if [ -n "$_cut" ]; then
+		out_of_time="waiting for: $_d"
+		echo "skip - out of the ${BUDGET} s budget $out_of_time (machine too slow for emulated guests)"
+	else
+		fail "timed out waiting for: $_d"
+	fi
+	return 1
 }
-# VM_PARTS picks parts (default all): 1 loads, 2 job + preemption, 3 link.
+# left SECS: SECS, or what is left of the budget if that is less.
+left() { _l=$(( T_END - $(date +%s) )); [ "$_l" -lt "$1" ] && echo "$_l" || echo "$1"; }
+# part N NEED: run part N (VM_PARTS, default all) if NEED seconds are left.
 PARTS=${VM_PARTS:-123}
-part() { case "$PARTS" in *"$1"*) return 0 ;; esac; return 1; }
+skipped_parts=""
+part() {
+	case "$PARTS" in *"$1"*) ;; *) return 1 ;; esac
+	if [ -n "$out_of_time" ] || [ $(( T_END - $(date +%s) )) -lt "$2" ]; then
+		echo "skip - part $1: not enough of the ${BUDGET} s budget left"
+		skipped_parts="$skipped_parts $1"; return 1
+	fi
+	return 0
+}
 
 sshd_init
 W=$SSHD_DIR/vm
@@ -46,7 +69,12 @@ trap 'exit 1' INT TERM
 t0=$(date +%s)
 i=0; while [ "$i" -lt "$N" ]; do vm_start "$i"; i=$((i + 1)); done
 i=0; while [ "$i" -lt "$N" ]; do
-	vm_wait_up "$i" 180 || { fail "guest $i did not boot:"; grep -v "^\s*$" "$W/g$i/console.log" | tail -25; exit 1; }
+	if ! vm_wait_up "$i" 180; then
+		if grep -q doptop-guest-ready "$W/g$i/console.log"; then
+			echo "SKIP: guest $i booted but its sshd did not answer in 180 s (machine too slow for $N emulated guests)"; exit 77
+		fi
+		fail "guest $i did not boot:"; grep -v "^\s*$" "$W/g$i/console.log" | tail -25; exit 1
+	fi
 	i=$((i + 1))
 done
 echo "fleet of $N up in $(( $(date +%s) - t0 )) s"
@@ -58,7 +86,7 @@ guest_split() {
 	vm_ssh "$1" 'a=$(head -1 /proc/stat); sleep 2; b=$(head -1 /proc/stat); set -- $a; u=$2 n=$3 s=$4 i=$5 w=$6; set -- $b; t=$(( ($2+$3+$4+$5+$6)-(u+n+s+i+w) )); [ $t -gt 0 ] || t=1; echo $(( 100*($2+$3-u-n)/t )) $(( 100*($4-s)/t )) $(( 100*($6-w)/t )) $(( 100*($5-i)/t ))'
 }
 
-if part 1; then
+if part 1 90; then
 # --- 1. four loads at once -------------------------------------------------
 vm_ssh 0 'setsid sh -c "echo \$\$ > /tmp/load.pid; renice -n 19 \$\$; while :; do :; done" </dev/null >/dev/null 2>&1 &'
 vm_ssh 1 'setsid sh -c "echo \$\$ > /tmp/load.pid; renice -n 19 \$\$; exec dd if=/dev/zero of=/dev/null bs=1" </dev/null >/dev/null 2>&1 &'
@@ -76,10 +104,10 @@ set -- $p3; proven3=$([ "${4:-0}" -ge 80 ] && echo y)
 # emulated guests are slow on a busy host; intervals before are no data).
 $DOP --json -i 2 > "$W/mixed.json" 2> "$W/mixed.err" &
 dpid=$!
-python3 - "$W/mixed.json" "$proven0" "$proven1" "$proven2" "$proven3" <<'PY'
+python3 - "$W/mixed.json" "$(left 150)" "$proven0" "$proven1" "$proven2" "$proven3" <<'PY'
 import json, sys, time
 from collections import Counter
-path, proven = sys.argv[1], sys.argv[2:]
+path, limit, proven = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 want = {"adhoc-preemptible-000": ("cpu-bound", None), "adhoc-preemptible-001": ("syscall-heavy", "syscall"),
         "adhoc-preemptible-002": ("io-starved", "disk"), "adhoc-preemptible-003": ("idle", None)}
 def read():
@@ -89,7 +117,7 @@ def read():
             if line.endswith("\n"): out.append(json.loads(line))
     except FileNotFoundError: pass
     return out
-deadline = time.time() + 150
+deadline = time.time() + limit
 start = None
 while time.time() < deadline:
     recs = read()
@@ -103,6 +131,8 @@ while time.time() < deadline:
     if start is not None and ncl >= start + 7: break
     time.sleep(0.5)
 else:
+    if limit < 150:
+        print(f"skip - out of the time budget before every node was judged (judged: {sorted(judged)})"); sys.exit(77)
     print(f"FAIL: not every node judged within 150 s (judged: {sorted(judged)})"); sys.exit(1)
 seen = {k: Counter() for k in want}
 clusters, ncl = [], 0
@@ -131,7 +161,7 @@ if all(p == "y" for p in proven):
 sys.exit(1 if bad else 0)
 PY
 rc=$?; kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
-[ "$rc" -eq 0 ] || fail "mixed verdicts"
+case $rc in 0) ;; 77) out_of_time="mixed verdicts" ;; *) fail "mixed verdicts" ;; esac
 # Stop the loads (busybox has no pkill): each one's process group.
 i=0; while [ "$i" -lt 3 ]; do vm_ssh "$i" 'kill -9 -- -$(cat /tmp/load.pid)' 2>/dev/null; i=$((i + 1)); done
 
@@ -139,7 +169,7 @@ fi
 
 sshd_start share || { fail "host sshd"; exit 1; }
 cat "$W/id_ed25519.pub" >> "$SSHD_DIR/authorized_keys"
-if part 2; then
+if part 2 150; then
 # --- 2. the seed's topology: sshfs share, a job, a preemption --------------
 S=$SSHD_DIR/share
 vm_share_init "$S" "$SSHD_PORT" "$SSHD_DIR/host_ed25519.pub"
@@ -176,7 +206,7 @@ wait_for 60 "$victim down after its QEMU was killed" state_is "$victim" down && 
 d1=$(jq_last done)
 wait_for 60 "the others keep going" done_at_least $((d1 + 20)) && ok "job keeps going on the other nodes"
 vm_start 1
-vm_wait_up 1 180 || fail "guest 1 did not boot again"
+vm_wait_up 1 "$(left 180)" || { [ "$(left 180)" -lt 180 ] && out_of_time="guest 1 boot" || fail "guest 1 did not boot again"; }
 wait_for 60 "$victim up again" state_is "$victim" up && ok "$victim up again"
 vm_mount_share 1 && vm_start_job 1
 wait_for 300 "job finished" done_at_least "$ITEMS" && ok "job finished"
@@ -197,7 +227,7 @@ sys.exit(0 if restarted else 1)
 PY
 fi
 
-if part 3; then
+if part 3 120; then
 # --- 3. link faults: a guest whose only link is a shaped tap ---------------
 # The tap lives in a network namespace made here; doptop and the guest's
 # file server run inside it, so doptop's own session crosses that link.
@@ -211,7 +241,7 @@ elif ! ip netns exec "$NS" tc qdisc add dev vmtap0 root tbf rate 4mbit burst 32k
 	echo "SKIP: link faults: no tbf qdisc"
 else
 	vm_start "$T"
-	vm_wait_up "$T" 180 || fail "tap guest did not boot"
+	vm_wait_up "$T" "$(left 180)" || { [ "$(left 180)" -lt 180 ] && out_of_time="tap guest boot" || fail "tap guest did not boot"; }
 	tn=$(vm_name "$T")
 	sed -e "s/^ListenAddress .*/ListenAddress 10.9.0.1:2222/" \
 	    -e "s|^PidFile .*|PidFile $SSHD_DIR/tapshare.pid|" "$SSHD_DIR/sshd_share.conf" > "$SSHD_DIR/tapshare.conf"
@@ -285,4 +315,8 @@ PY
 fi
 fi
 echo "it_vm: $fails failure(s), $(( $(date +%s) - t0 )) s"
-[ "$fails" -eq 0 ]
+[ "$fails" -eq 0 ] || exit 1
+if [ -n "$out_of_time$skipped_parts" ]; then
+	echo "SKIP: parts not run or cut short within the ${BUDGET} s budget:${skipped_parts:- } ${out_of_time}"; exit 77
+fi
+exit 0
