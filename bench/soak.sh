@@ -14,7 +14,9 @@
 #
 # Each node is its own sshd (so one can be killed, frozen or turned hostile
 # alone); SOAK_NETNS_NODES of them listen inside the network namespace
-# night-soak-<pid>, reached over a veth pair, whose link the schedule cuts.
+# night-soak-<pid>, reached over a veth pair, whose link the schedule cuts
+# (the namespace's end goes down: packets are dropped silently, as on a
+# cut cable; a blackhole route keeps them from ever leaving the machine).
 # Everything started here is stopped by PID (trap), also on Ctrl-C, and the
 # namespace is deleted.  Exit 0 when every target is met, 1 on a MISS or
 # when the soak itself broke.
@@ -43,6 +45,7 @@ soak_cleanup() {
 	fi
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
 	[ -n "$NS" ] && ip link del "nsk$$" 2>/dev/null
+	[ -n "$NS" ] && ip route del blackhole 10.231.0.0/24 metric 4000 2>/dev/null
 	sshd_cleanup
 }
 trap 'soak_cleanup' EXIT
@@ -57,12 +60,15 @@ if [ "$K" -gt 0 ]; then
 	ip link set "nsk$$" up &&
 	ip netns exec "$NS" ip addr add 10.231.0.2/24 dev "nskp$$" &&
 	ip netns exec "$NS" ip link set "nskp$$" up &&
-	ip netns exec "$NS" ip link set lo up ||
+	ip netns exec "$NS" ip link set lo up &&
+	# should the veth's own route ever go, nothing for the namespace may
+	# take the default route off this machine: a blackhole behind it
+	ip route add blackhole 10.231.0.0/24 metric 4000 ||
 		{ echo "soak.sh: cannot set up the namespace; no link faults"; K=0; }
 fi
 
 python3 bench/soak_helper.py --bin "$BIN" --dir "$SSHD_DIR" --nodes "$N" \
-	--netns-nodes "$K" --netns "$NS" --veth "nsk$$" \
+	--netns-nodes "$K" --netns "$NS" --veth "nskp$$" \
 	--interval "${SOAK_INTERVAL:-1}" --minutes "${SOAK_MINUTES:-30}" \
 	--report "${SOAK_REPORT:-300}" --faults "${SOAK_FAULTS:-1}" \
 	--keep "${SOAK_KEEP:-}" &

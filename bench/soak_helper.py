@@ -46,6 +46,7 @@ FLOOD = ("sh -c 'while :; do head -c 65536 /dev/urandom; "
          "printf \"@@DOPTOP x\\033[2J\\n\"; sleep 0.1; done'")
 ARGS = None
 LIVE = []
+T0 = [0.0]           # when doptop started (monotonic)
 
 
 def mono():
@@ -273,7 +274,8 @@ def fault_begin(kind, nodes, w):
     elif kind == "freeze":
         signal_pids(nodes[0].sessions(), signal.SIGSTOP)
     elif kind == "link":
-        subprocess.run(["ip", "link", "set", ARGS.veth, "down"], check=False)
+        subprocess.run(["ip", "netns", "exec", ARGS.netns, "ip", "link", "set", ARGS.veth,
+                        "down"], check=False)
     elif kind == "flood":
         nodes[0].stop()
         nodes[0].start(hostile=True)
@@ -288,7 +290,8 @@ def fault_end(f):
     elif f.kind == "freeze":
         signal_pids(n.sessions(), signal.SIGCONT)
     elif f.kind == "link":
-        subprocess.run(["ip", "link", "set", ARGS.veth, "up"], check=False)
+        subprocess.run(["ip", "netns", "exec", ARGS.netns, "ip", "link", "set", ARGS.veth,
+                        "up"], check=False)
     elif f.kind == "flood":
         n.stop()
         n.start()
@@ -403,6 +406,7 @@ def run():
                               stdout=lf, stderr=ef, stdin=subprocess.DEVNULL)
     remember(dp.pid)
     t0 = mono()
+    T0[0] = t0
     w = Watch(live, n)
     samples = []          # (t, rss, anon, heap, mmap, fds, cpu, up_lines, all_up)
     faults, active = [], []
@@ -488,7 +492,8 @@ def verdicts(nodes, samples, faults, dp, live, rec, out, rows):
     sl, slr = slope_kb_per_h(warm), slope_kb_per_h(rss)
     say(sl / n < 1.0, "memory slope after %d s: RssAnon %+.1f KiB/h (%+.3f KiB/h per node), "
         "RSS %+.1f KiB/h; target < 1 KiB/h per node" % (WARMUP_S, sl, sl / n, slr))
-    fds = sorted({s[5] for s in samples if s[8]})
+    last_t = samples[-1][0] if samples else 0
+    fds = sorted({s[5] for s in samples if s[8] and s[0] < last_t - 10})
     say(len(fds) <= 1, "descriptors whenever every node is up: %s" % (fds or "never all up"))
     good_rows = [r for r in rows if r == r]
     if len(good_rows) >= 2:
@@ -506,7 +511,7 @@ def verdicts(nodes, samples, faults, dp, live, rec, out, rows):
                   for k, v in by.items())))
     for f in late:
         log("     %s on %s at %.0f s: %s" % (f.kind, ",".join(x.name for x in f.nodes),
-                                            f.began, "not recovered" if f.recovered is None
+                                            f.began - T0[0], "not recovered" if f.recovered is None
                                             else "%.1f s" % f.recovered))
     end = mono() + 15
     left = []
