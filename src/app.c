@@ -165,7 +165,7 @@ static int start_job_conns(struct app *a, const struct ssh_opts *so, const char 
 #define MAX_CONNECTING 48
 /* Room in the pollfd array for the HTTP sources' sockets and the
  * exporter's listening socket and clients. */
-#define HTTP_PF_MAX 256
+#define HTTP_PF_MAX 8192
 
 /* Open connections for the next remote nodes while fewer than
  * MAX_CONNECTING are still on their first connect.  0, or -1 on OOM. */
@@ -670,8 +670,10 @@ static int loop(struct app *a)
 		nfds_t n = fill_pollfds(a, pf, map, &deadline);
 		nfds_t hfirst = n, hn[3] = { 0 };
 		for (size_t k = 0; k < a->nhsrc; k++) {
+			/* SINK_EXPO_MAX_CLIENTS + 1 stay for the exporter sink */
 			hn[k] = a->hsrc[k]->ops->fill_pollfds(a->hsrc[k], pf + n,
-			                                      (HTTP_PF_MAX - (n - hfirst)) / 2, &deadline);
+			                                      HTTP_PF_MAX - (n - hfirst) -
+			                                      (SINK_EXPO_MAX_CLIENTS + 1), &deadline);
 			n += hn[k];
 		}
 		if (a->expo) {

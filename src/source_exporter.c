@@ -13,6 +13,8 @@
 #include "source_prom.h"
 
 #define URL_MAX 600
+/* Scrapes in flight at once. */
+#define EXPORTER_MAX_INFLIGHT 1024
 
 struct enode {
 	size_t idx;                 /* model index */
@@ -31,6 +33,8 @@ struct exp_src {
 	size_t n;
 	struct enode *node;
 	double interval, next_round;
+	size_t next_start;          /* next node to scrape this round */
+	bool round_open;            /* scrapes of this round still to start */
 	struct nm_node acc;         /* the scrape being folded */
 	struct nm_percpu *pc;
 	struct sample *sample;
@@ -132,11 +136,16 @@ static int exp_step(struct source *s, const struct pollfd *pf, size_t n, double 
 	double timeout = e->interval < 10 ? (e->interval < 1 ? 1 : e->interval) : 10;
 
 	http_step(e->http, pf, n, now);
-	if (now < e->next_round)
-		return SOURCE_MORE;
-	e->next_round = now + e->interval;
-	for (size_t k = 0; k < e->n; k++) {
-		struct enode *nd = &e->node[k];
+	if (now >= e->next_round) {
+		e->next_round = now + e->interval;
+		e->next_start = 0;          /* a new round of scrapes */
+		e->round_open = true;
+	}
+	/* At most EXPORTER_MAX_INFLIGHT scrapes at once (descriptors, and
+	 * curl's socket table); the rest start as those finish. */
+	for (; e->round_open && e->next_start < e->n &&
+	       http_pending(e->http) < EXPORTER_MAX_INFLIGHT; e->next_start++) {
+		struct enode *nd = &e->node[e->next_start];
 		if (nd->inflight)
 			continue;       /* a slow exporter: its timeout ends it */
 		if (http_get(e->http, nd->url, EXPO_MAX_BODY, timeout, on_scrape, nd) < 0) {
@@ -145,6 +154,8 @@ static int exp_step(struct source *s, const struct pollfd *pf, size_t n, double 
 		}
 		nd->inflight = true;
 	}
+	if (e->next_start >= e->n)
+		e->round_open = false;
 	return SOURCE_MORE;
 }
 
