@@ -20,8 +20,8 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 
 SRC      = $(sort $(wildcard src/*.c))
 OBJ      = $(SRC:src/%.c=build/rel/%.o)
-# Everything but main.c and the loops (app*.c) links into unit tests.
-LIBSRC   = $(filter-out src/main.c src/app.c src/app_replay.c src/app_facts.c,$(SRC))
+# Everything but main.c and the loop links into unit tests.
+LIBSRC   = $(filter-out src/main.c src/loop.c,$(SRC))
 TESTSRC  = $(sort $(wildcard tests/test_*.c))
 # Test tiers.  A cmocka test whose header comment has the line
 # " * Tier: integration" needs a real sshd (or root) and runs only in
@@ -121,12 +121,12 @@ build/fuzz/fuzz_expo: fuzz/fuzz_expo.c $(LIBSRC) $(wildcard include/*.h)
 	mkdir -p build/fuzz
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -o $@ fuzz/fuzz_expo.c src/expo.c src/node_metrics.c src/parse_frame.c \
-	  src/parse_proc.c src/sample.c -lm
+	  src/parse_proc.c src/sample.c src/text.c -lm
 
 build/fuzz/fuzz_prom_json: fuzz/fuzz_prom_json.c $(LIBSRC) $(wildcard include/*.h)
 	mkdir -p build/fuzz
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -o $@ fuzz/fuzz_prom_json.c src/prom_json.c src/expo.c -lm
+	  -o $@ fuzz/fuzz_prom_json.c src/prom_json.c src/expo.c src/err.c -lm
 
 # The recording reader: bare text, gzip and the zstd container.
 build/fuzz/fuzz_record: fuzz/fuzz_record.c $(LIBSRC) $(wildcard include/*.h src/*.h)

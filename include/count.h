@@ -25,18 +25,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "err.h"
 
 /* Subdirectory levels below the counted directory that recursive mode reads;
  * deeper ones are skipped and reported as a note. */
 #define COUNT_MAX_DEPTH 64
 
 /* Error codes (negative returns). */
-#define COUNT_ERR_NOMEM   (-1) /* out of memory */
-#define COUNT_ERR_MISSING (-2) /* directory does not exist */
-#define COUNT_ERR_NOTDIR  (-3) /* path is not a directory */
-#define COUNT_ERR_READ    (-4) /* directory cannot be opened or read */
-#define COUNT_ERR_ARG     (-5) /* bad argument (NULL, empty path, bad output) */
-#define COUNT_ERR_SPACE   (-6) /* caller's buffer too small */
+#define COUNT_ERR_NOMEM   (ERR_COUNT_BASE - 1) /* out of memory */
+#define COUNT_ERR_MISSING (ERR_COUNT_BASE - 2) /* directory does not exist */
+#define COUNT_ERR_NOTDIR  (ERR_COUNT_BASE - 3) /* path is not a directory */
+#define COUNT_ERR_READ    (ERR_COUNT_BASE - 4) /* directory cannot be opened or read */
+#define COUNT_ERR_ARG     (ERR_COUNT_BASE - 5) /* bad argument (NULL, empty, bad output) */
+#define COUNT_ERR_SPACE   (ERR_COUNT_BASE - 6) /* caller's buffer too small */
 
 struct counter;
 
@@ -83,7 +84,5 @@ int count_remote_command(char *buf, size_t cap, const char *dir,
  * COUNT_ERR_ARG (empty, garbage, overflow). */
 int count_parse_remote(const char *out, size_t len, uint64_t *n);
 
-/* A one-line description of a COUNT_ERR_* code (static string). */
-const char *count_strerror(int code);
 
 #endif

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "err.h"
 
 #define EXPO_MAX_BODY   (16 * 1024 * 1024)  /* node_exporter on a 256-core
                                              * host serves ~1 MB */
@@ -33,9 +34,9 @@
 #define EXPO_MAX_LABELS 16
 
 enum expo_err {
-	EXPO_EFORMAT = -1,   /* a line is not exposition format */
-	EXPO_ENOMEM  = -2,
-	EXPO_ESTOP   = -3,   /* the callback asked to stop */
+	EXPO_EFORMAT = ERR_EXPO_BASE - 1,   /* a line is not exposition format */
+	EXPO_ENOMEM  = ERR_EXPO_BASE - 2,
+	EXPO_ESTOP   = ERR_EXPO_BASE - 3,   /* the callback asked to stop */
 };
 
 struct expo_label {

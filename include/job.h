@@ -16,9 +16,6 @@
 #include "progress.h"
 #include "ssh_conn.h"
 
-/* Bytes in the progress line (job_line, job_text), NUL included. */
-#define JOB_LINE_MAX 512
-
 enum job_target { JT_DONE = 0, JT_TODO, JT_INPUTS, JT_COUNT };
 
 struct job;
@@ -90,20 +87,5 @@ double job_replay_now(const struct job *j);
 
 /* What would have to go away for the best case ("" when nothing). */
 const char *job_if_gone(const struct job *j);
-
-/* The screen's progress line: its text, the fraction done, the job's
- * state, and where in text the state's words are (for their colour). */
-struct job_line {
-	char   text[JOB_LINE_MAX];
-	double frac;                  /* 0..1, or -1 without a total */
-	enum progress_state state;
-	size_t mark, mark_len;        /* text[mark..mark+mark_len): the state */
-};
-
-/* One --json progress line (fields: README "JSON lines") / one --batch
- * text line / one screen line. */
-void job_json(const struct job *j, FILE *f, double t);
-void job_text(const struct job *j, FILE *f);
-void job_line(const struct job *j, struct job_line *l);
 
 #endif

@@ -96,6 +96,10 @@ void model_facts_changed(struct model *m, size_t i);
 double model_job_cores(const struct node *nd);
 /* The advice to show for a node (borrowed). */
 const char *model_advice(const struct node *nd);
+/* A node's connection facts: successful reconnects after the first,
+ * whether it runs the POSIX sh probe (no bash), the next attempt (0 none). */
+void model_set_conn(struct model *m, size_t i, unsigned reconnects, bool fallback_sh,
+                    double retry_at);
 
 /* Where a node's signals come from, for "why this verdict": one line
  * ("signals: /proc over SSH", "signals: Prometheus (node_exporter

@@ -14,17 +14,18 @@
 #define DOPTOP_PARSE_H
 
 #include <stddef.h>
+#include "err.h"
 #include "sample.h"
 
 enum parse_err {
 	PARSE_OK        = 0,
-	PARSE_EFORMAT   = -1,  /* text does not look like the expected file */
-	PARSE_ERANGE    = -2,  /* a number does not fit / is negative */
-	PARSE_ELINE     = -3,  /* a line longer than FPARSE_MAX_LINE */
-	PARSE_EFRAME    = -4,  /* a frame larger than FPARSE_MAX_FRAME */
-	PARSE_EPROTO    = -5,  /* frame markers out of order / bad version */
-	PARSE_ENOFRAME  = -6,  /* FPARSE_MAX_PREAMBLE bytes without any frame marker */
-	PARSE_ECONTROL  = -7,  /* control characters / escape sequences inside a frame */
+	PARSE_EFORMAT   = ERR_PARSE_BASE - 1,  /* text does not look like the expected file */
+	PARSE_ERANGE    = ERR_PARSE_BASE - 2,  /* a number does not fit / is negative */
+	PARSE_ELINE     = ERR_PARSE_BASE - 3,  /* a line longer than FPARSE_MAX_LINE */
+	PARSE_EFRAME    = ERR_PARSE_BASE - 4,  /* a frame larger than FPARSE_MAX_FRAME */
+	PARSE_EPROTO    = ERR_PARSE_BASE - 5,  /* frame markers out of order / bad version */
+	PARSE_ENOFRAME  = ERR_PARSE_BASE - 6,  /* no frame marker in FPARSE_MAX_PREAMBLE */
+	PARSE_ECONTROL  = ERR_PARSE_BASE - 7,  /* control characters inside a frame */
 };
 
 /* Hard caps on what a remote host can make us hold. */
@@ -32,8 +33,6 @@ enum parse_err {
 #define FPARSE_MAX_FRAME    (1024 * 1024)
 #define FPARSE_MAX_PREAMBLE (64 * 1024)
 
-/* Short text for a PARSE_E* code (static string). */
-const char *parse_strerror(int err);
 
 int parse_proc_stat(const char *text, size_t len, struct sample *s);
 int parse_proc_diskstats(const char *text, size_t len, struct sample *s);

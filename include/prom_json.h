@@ -35,16 +35,13 @@
 #define PROM_JSON_MAX_DEPTH 32
 
 enum prom_json_err {
-	PROMJ_ESYNTAX = -1,   /* not JSON */
-	PROMJ_ESHAPE  = -2,   /* JSON, but not the API's answer shape */
-	PROMJ_ESERVER = -3,   /* "status":"error": the server refused the query */
-	PROMJ_ENUMBER = -4,   /* a value that is not a number */
-	PROMJ_ETOOBIG = -5,   /* past a cap */
-	PROMJ_ESTOP   = -6,   /* the callback asked to stop */
+	PROMJ_ESYNTAX = ERR_PROMJ_BASE - 1,   /* not JSON */
+	PROMJ_ESHAPE  = ERR_PROMJ_BASE - 2,   /* JSON, but not the API's answer shape */
+	PROMJ_ESERVER = ERR_PROMJ_BASE - 3,   /* "status":"error": the server refused */
+	PROMJ_ENUMBER = ERR_PROMJ_BASE - 4,   /* a value that is not a number */
+	PROMJ_ETOOBIG = ERR_PROMJ_BASE - 5,   /* past a cap */
+	PROMJ_ESTOP   = ERR_PROMJ_BASE - 6,   /* the callback asked to stop */
 };
-
-/* Short text for a PROMJ_E* code (static string). */
-const char *prom_json_strerror(int err);
 
 /* Walk an instant-query answer of resultType "vector": fn per series
  * (s borrowed until fn returns; s->value is the sample value; *ts_out,

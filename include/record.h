@@ -65,6 +65,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "err.h"
 
 #define RECORD_FORMAT_VERSION 2
 #define RECORD_MAX_NODES      10000  /* as many as --nodes takes */
@@ -78,10 +79,10 @@
 #define RECORD_MAX_ROTATED    999    /* FILE.1 .. FILE.999 */
 
 enum record_err {
-	REC_EIO     = -1,  /* open/read/write failed (see errno) */
-	REC_EFORMAT = -2,  /* the file is not a doptop recording or is corrupt */
-	REC_ENOMEM  = -3,
-	REC_EARG    = -4,  /* bad argument (node name with comma/space, index) */
+	REC_EIO     = ERR_REC_BASE - 1,  /* open/read/write failed (see errno) */
+	REC_EFORMAT = ERR_REC_BASE - 2,  /* not a doptop recording, or corrupt */
+	REC_ENOMEM  = ERR_REC_BASE - 3,
+	REC_EARG    = ERR_REC_BASE - 4,  /* bad argument (name with comma/space, index) */
 };
 
 struct recorder;

@@ -8,7 +8,11 @@
  *   - a frame: one parsed struct sample for a node at time t, with the raw
  *     probe frame it came from when there is one (the recorder stores it);
  *   - a status: the node's state (node_state.h words), why, since when,
- *     and connection facts (reconnects, POSIX-sh fallback).
+ *     and connection facts (reconnects, POSIX-sh fallback);
+ *   - node facts (facts.h: the job's processes, memory cgroup, local
+ *     disks), fetched at a slow cadence (FACTS_PROCS_EVERY_S), never from
+ *     the per-second probe;
+ *   - the job's figures, from a recording (J records; job.h job_feed()).
  * It hands them to the loop through the struct source_feed given at
  * creation, from inside its step() or tick() — never from anywhere else,
  * never from another thread.
@@ -59,14 +63,15 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "err.h"
 #include "node_state.h"
 #include "procs.h"
 #include "sample.h"
 
 enum source_err {
-	SOURCE_ENOMEM   = -1,   /* out of memory: the run ends */
-	SOURCE_EIO      = -2,   /* a local read failed (see *why) */
-	SOURCE_EFORMAT  = -3,   /* a recording or local file is corrupt */
+	SOURCE_ENOMEM   = ERR_SOURCE_BASE - 1,   /* out of memory: the run ends */
+	SOURCE_EIO      = ERR_SOURCE_BASE - 2,   /* a local read failed (see *why) */
+	SOURCE_EFORMAT  = ERR_SOURCE_BASE - 3,   /* a recording or local file is corrupt */
 };
 
 /* step() results besides errors. */
@@ -83,6 +88,7 @@ struct source_status {
 	const char *why;            /* one line; "" when up; borrowed */
 	double   since;             /* source clock: when this state began */
 	unsigned reconnects;        /* successful reconnects after the first */
+	double   retry_at;          /* source clock: the next connection attempt, 0 = none */
 	bool     fallback_sh;       /* the node runs the POSIX sh probe */
 };
 
@@ -98,16 +104,33 @@ struct source_feed {
 	/* Node `node`'s status now (its fields borrowed until return).  A
 	 * source may repeat an unchanged status; the model ignores it. */
 	void (*status)(void *arg, size_t node, const struct source_status *st);
+	/* Node facts text (facts.h) read at t (source clock: when the node
+	 * read it); procs/disks: which parts it holds.  Borrowed until return. */
+	void (*facts)(void *arg, size_t node, double t, const char *text, size_t len,
+	              bool procs, bool disks);
+	/* The job's figures at t (a recording's J record). */
+	void (*job)(void *arg, double t, const char *text, size_t len);
+};
+
+/* Which slow node facts the local and SSH sources fetch (facts.h). */
+struct source_facts {
+	const char *job_cmd;        /* --job-cmd: the job's processes, or NULL */
+	bool disks;                 /* local disks (there are inputs to place) */
 };
 
 /* What the user can ask a source to do (the screen's keys, through the
  * loop); a source that cannot returns -1.  For replay navigation:
  * SOURCE_SEEK's argument is a time on the source's clock. */
-enum source_ctl { SOURCE_PAUSE, SOURCE_RESUME, SOURCE_STEP, SOURCE_SEEK };
+enum source_ctl { SOURCE_PAUSE, SOURCE_RESUME, SOURCE_STEP, SOURCE_SEEK,
+                  SOURCE_INTERVAL,  /* a new interval (seconds): the loop's
+                                     * ticks take it; live sources may */
+                  SOURCE_RETRY      /* retry node <arg>'s connection now */
+};
 
 /* A node's top processes arrived: rows (n of them, copied by the
  * callee), or n < 0 when they cannot be had. */
-typedef void (*source_procs_fn)(void *arg, size_t node, const struct proc_row *rows, int n);
+typedef void (*source_procs_fn)(void *arg, size_t node, const struct proc_row *rows,
+                                int n);
 
 struct source;
 
@@ -146,5 +169,36 @@ struct source {
 	const struct source_ops *ops;
 	const struct source_feed *feed;   /* set by the source's constructor */
 };
+
+/* The sources in this tree (src/source_*.c).  nodes: the model indices the
+ * source owns (copied).  Each returns NULL with one line in *why. */
+struct node_spec;    /* nodespec.h */
+struct ssh_opts;     /* ssh_conn.h */
+struct ssh_conn;
+
+/* This machine through libproc2, sampled at each tick.  want_raw: also
+ * build the probe frame (for --record), so what is recorded is exactly
+ * what is shown. */
+struct source *source_local_new(const struct source_feed *feed, const size_t *nodes,
+                                size_t n, bool want_raw, const struct source_facts *facts,
+                                const char **why);
+/* One SSH connection per node (specs: the model's node specs, by model
+ * index), opened at most SSH_MAX_CONNECTING at a time. */
+struct source *source_ssh_new(const struct source_feed *feed,
+                              const struct node_spec *specs, const size_t *nodes,
+                              size_t n, const struct ssh_opts *so,
+                              const struct source_facts *facts, const char **why);
+/* The connection of model node `node` (NULL before it is opened or when
+ * the node is not this source's), for counting on it (job.h). */
+struct ssh_conn *source_ssh_conn(struct source *s, size_t node);
+/* A connection to dest that is no watched node, just for counting. */
+struct ssh_conn *source_ssh_extra(struct source *s, const char *dest, const char **why);
+/* Prometheus and node_exporter over HTTP: source_prom.h.
+ * --replay FILE: the recording's node names go to nodes and its interval
+ * to *interval; frames are paced at speed (0 = as fast as possible). */
+struct node_list;
+struct source *source_replay_new(const struct source_feed *feed, const char *path,
+                                 double speed, struct node_list *nodes,
+                                 double *interval, const char **why);
 
 #endif

@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "err.h"
 
 /* A macro's value as a string literal: TEXT_STR(INTERVAL_MAX_S) is "3600". */
 #define TEXT_STR_(x) #x
@@ -37,8 +38,8 @@
 #define TEXT_LINE_MAX 200
 
 enum text_err {
-	TEXT_EFORMAT = -1,   /* not a number of the expected shape */
-	TEXT_ERANGE  = -2,   /* a number, but outside the allowed range */
+	TEXT_EFORMAT = ERR_TEXT_BASE - 1,   /* not a number of the expected shape */
+	TEXT_ERANGE  = ERR_TEXT_BASE - 2,   /* a number, but outside the allowed range */
 };
 
 /* s[0..n) as a decimal integer no larger than max.  0 or TEXT_E*. */

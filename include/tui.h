@@ -41,7 +41,9 @@ int tui_set_columns(struct tui *t, const char *list, const char **why);
 void tui_set_view(struct tui *t, const char *sort, bool reverse, bool group, const char *filter);
 /* Restore the terminal and free. */
 void tui_free(struct tui *t);
-/* Read pending keys and mouse events.  Returns 1 when the user quits. */
+/* Read pending keys and mouse events.  Returns 1 when the user quits,
+ * -1 when there was nothing to read (stdin at its end, when poll() said it
+ * was readable), else 0. */
 int tui_input(struct tui *t, const struct model *m);
 /* Draw if anything changed (rate-limited by the caller). */
 void tui_draw(struct tui *t, const struct model *m, const struct tui_info *info);

@@ -115,9 +115,12 @@ static const char usage[] =
 "t theme, h help, q quit.\n"
 "Config: $XDG_CONFIG_HOME/doptop/config (nodes, interval, theme, columns,\n"
 "no-color, sort, reverse, group, filter); the command line wins.\n"
-"Exit: 0 ok, 1 runtime error, 2 bad usage (also any bad value in the config\n"
-"file), 3 with --once/--count when a node was not up or the job stalled or\n"
-"could not be counted at the end.\n"
+"Exit: 0 ok (also q, SIGINT, SIGTERM, a reader of stdout that went away),\n"
+"1 after a local failure, with one line on stderr (out of memory, a write\n"
+"error on stdout or on the --record file such as a full disk, a corrupt\n"
+"recording), 2 bad usage (also any bad value in the config file), 3 with\n"
+"--once/--count when a node was not up or the job stalled or could not be\n"
+"counted at the end.\n"
 "See doptop(1).\n";
 
 enum { O_LIST = 256, O_JSON, O_ONCE, O_ACCEPT_NEW, O_RECORD, O_RECORD_MAX, O_REPLAY, O_SPEED,

@@ -165,10 +165,10 @@ static int fail(struct counter *c, int code, int e)
 {
 	/* "directory does not exist" says all that ENOENT would. */
 	if (e && code != COUNT_ERR_MISSING && code != COUNT_ERR_NOTDIR)
-		snprintf(c->why, sizeof c->why, "%s: %s", count_strerror(code),
+		snprintf(c->why, sizeof c->why, "%s: %s", err_text(code),
 			 strerror(e));
 	else
-		snprintf(c->why, sizeof c->why, "%s", count_strerror(code));
+		snprintf(c->why, sizeof c->why, "%s", err_text(code));
 	return code;
 }
 
@@ -552,7 +552,7 @@ int counter_count(struct counter *c, uint64_t *out, double *took_s,
 		*why = NULL;
 	if (!c || !out) {
 		if (why)
-			*why = count_strerror(COUNT_ERR_ARG);
+			*why = err_text(COUNT_ERR_ARG);
 		return COUNT_ERR_ARG;
 	}
 	memset(&c->st, 0, sizeof c->st);
@@ -683,18 +683,4 @@ int count_parse_remote(const char *out, size_t len, uint64_t *n)
 	while (len > i && is_blank(out[len - 1]))
 		len--;
 	return text_u64(out + i, len - i, UINT64_MAX, n) < 0 ? COUNT_ERR_ARG : 0;
-}
-
-const char *count_strerror(int code)
-{
-	switch (code) {
-	case 0: return "ok";
-	case COUNT_ERR_NOMEM: return "out of memory";
-	case COUNT_ERR_MISSING: return "directory does not exist";
-	case COUNT_ERR_NOTDIR: return "not a directory";
-	case COUNT_ERR_READ: return "cannot read directory";
-	case COUNT_ERR_ARG: return "bad argument";
-	case COUNT_ERR_SPACE: return "buffer too small";
-	default: return "unknown count error";
-	}
 }

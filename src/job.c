@@ -354,7 +354,7 @@ static void take_result(struct job *j, struct target *t, double now, double wall
 	if (t->which != JT_DONE && t->next_due < t->started + TODO_RECOUNT_S)
 		t->next_due = t->started + TODO_RECOUNT_S;
 	if (t->rc < 0) {
-		const char *why = t->why[0] ? t->why : count_strerror(t->rc);
+		const char *why = t->why[0] ? t->why : err_text(t->rc);
 		char clean[TEXT_LINE_MAX];
 		/* A remote failure already names its directory and host. */
 		if (t->dest)

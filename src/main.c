@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "app.h"
+#include "loop.h"
 #include "cli.h"
 #include "nodespec.h"
 #include "source_prom.h"
@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; run && o.nodes_exporter && i < o.nodes.n; i++)
 		o.nodes.v[i].exporter |= !o.nodes.v[i].local;
 	if (run)
-		rc = app_run(&o);
+		rc = loop_run(&o);
 	cli_free(&o);
 	return rc;
 }

@@ -165,6 +165,14 @@ void model_set_state(struct model *m, size_t i, enum conn_state st, const char *
 	}
 }
 
+void model_set_conn(struct model *m, size_t i, unsigned reconnects, bool fallback_sh,
+                    double retry_at)
+{
+	m->nodes[i].retry_at = retry_at;
+	m->nodes[i].reconnects = reconnects;
+	m->nodes[i].fallback_sh = fallback_sh;
+}
+
 long model_find(const struct model *m, const char *name)
 {
 	for (size_t i = 0; i < m->n; i++)

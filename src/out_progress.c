@@ -9,6 +9,7 @@
 #include "model.h"
 #include "text.h"
 #include "out_batch.h"
+#include "out_progress.h"
 
 /* Seconds since the last new file as of unix time now: the figure at the
  * last count plus the time since that count (the clock keeps running
@@ -30,7 +31,7 @@ static void json_num(FILE *f, const char *key, bool have, int decimals, double x
 	fputc(',', f);
 }
 
-void job_json(const struct job *j, FILE *f, double t)
+void out_progress_json(const struct job *j, FILE *f, double t)
 {
 	struct progress_view v;
 	bool have = job_view(j, &v);
@@ -237,7 +238,7 @@ static void summary(const struct job *j, struct job_line *l)
 		add(l->text, sizeof l->text, "  [%s]", job_error(j));
 }
 
-void job_text(const struct job *j, FILE *f)
+void out_progress_text(const struct job *j, FILE *f)
 {
 	struct job_line l;
 	char src[128];
@@ -245,7 +246,7 @@ void job_text(const struct job *j, FILE *f)
 	fprintf(f, "progress %s %s\n", text_sanitize(src, sizeof src, job_source(j)), l.text);
 }
 
-void job_line(const struct job *j, struct job_line *l)
+void out_progress_line(const struct job *j, struct job_line *l)
 {
 	summary(j, l);
 }

@@ -27,22 +27,6 @@ struct cursor {
 	const char *p, *end;
 };
 
-/* Short text for a PARSE_E* code. */
-const char *parse_strerror(int err)
-{
-	switch (err) {
-	case PARSE_OK:       return "ok";
-	case PARSE_EFORMAT:  return "unexpected text";
-	case PARSE_ERANGE:   return "number out of range";
-	case PARSE_ELINE:    return "line too long";
-	case PARSE_EFRAME:   return "frame too large";
-	case PARSE_EPROTO:   return "protocol error";
-	case PARSE_ENOFRAME: return "no frame marker";
-	case PARSE_ECONTROL: return "control characters in frame";
-	default:             return "unknown parse error";
-	}
-}
-
 /* Next complete line (without its '\n') into *line; 0 when none is left. */
 static int next_line(struct cursor *c, struct cursor *line)
 {

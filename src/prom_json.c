@@ -13,20 +13,6 @@
 /* The server's "error" text kept for *why. */
 #define ERRTEXT 256
 
-const char *prom_json_strerror(int err)
-{
-	switch (err) {
-	case 0:             return "ok";
-	case PROMJ_ESYNTAX: return "answer is not JSON";
-	case PROMJ_ESHAPE:  return "answer is not a Prometheus API answer";
-	case PROMJ_ESERVER: return "server refused the query";
-	case PROMJ_ENUMBER: return "a value is not a number";
-	case PROMJ_ETOOBIG: return "answer too large";
-	case PROMJ_ESTOP:   return "stopped";
-	}
-	return "error";
-}
-
 /* The walk's state; err is sticky (first failure wins). */
 struct js {
 	const char *p, *end;
@@ -503,7 +489,7 @@ static int walk(const char *body, size_t len, struct answer *a, char *why, size_
 		if (why && cap)
 			snprintf(why, cap, "%s", a->error[0] ? a->error : "status is not success");
 	} else if (j.err && why && cap) {
-		snprintf(why, cap, "%s at byte %zu", prom_json_strerror(j.err),
+		snprintf(why, cap, "%s at byte %zu", err_text(j.err),
 		         (size_t)(j.p - body));
 	}
 	return j.err;

@@ -63,7 +63,7 @@ int prom_exporter_url(const char *name, char *buf, size_t cap)
 static void estatus(struct exp_src *e, struct enode *nd, enum conn_state st,
                     const char *why, double now)
 {
-	struct source_status ss = { st, why ? why : "", now, 0, false };
+	struct source_status ss = { .state = st, .why = why ? why : "", .since = now };
 
 	if (nd->reported && nd->state == st && st == CS_UP)
 		return;

@@ -337,7 +337,7 @@ static int on_series(void *arg, const struct expo_sample *s)
 static void status(struct prom_src *p, struct pnode *nd, enum conn_state st,
                    const char *why, double now)
 {
-	struct source_status ss = { st, why ? why : "", now, 0, false };
+	struct source_status ss = { .state = st, .why = why ? why : "", .since = now };
 
 	if (nd->reported && nd->state == st && st == CS_UP)
 		return;

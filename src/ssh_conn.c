@@ -520,7 +520,7 @@ static int conn_read_probe(struct ssh_conn *c)
 	while ((n = libssh2_channel_read(c->ch, buf, sizeof buf)) > 0) {
 		int rc = fparse_feed(c->fp, buf, (size_t)n, conn_on_frame, c);
 		if (rc < 0) {
-			snprintf(why, sizeof why, "protocol error: %s", parse_strerror(rc));
+			snprintf(why, sizeof why, "protocol error: %s", err_text(rc));
 			conn_fail_down(c, CS_DOWN, why);
 			return -1;
 		}

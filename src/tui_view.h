@@ -1,7 +1,7 @@
 /*
  * tui_view.h — private to the screen files (tui.c, tui_table.c,
- * tui_detail.c, tui_help.c): the screen's state and shared drawing
- * helpers.  Nothing outside src/tui*.c includes this.
+ * tui_detail.c, tui_help.c, tui_draw.c): the screen's state and shared
+ * drawing helpers.  Nothing outside src/tui*.c includes this.
  */
 #ifndef DOPTOP_TUI_VIEW_H
 #define DOPTOP_TUI_VIEW_H
@@ -73,6 +73,9 @@ struct tui {
 	int   nprocs;
 	int   procs_node;           /* node the rows belong to, -1 none */
 };
+
+/* tui_draw.c: drawing helpers for every view (they call nothing else of
+ * the screen; the calls go one way: tui.c -> views -> tui_draw.c). */
 
 /* The attributes (colour pair + bold etc.) for a theme element. */
 attr_t tui_attr(const struct tui *t, enum theme_elem e);

@@ -242,7 +242,7 @@ static void test_scrape_to_frame(void **state)
 	assert_true(n > 0);
 	int rc = parse_frame(frame, (size_t)n, &s);
 	if (rc != 0)
-		fail_msg("%s: %.*s", parse_strerror(rc), n, frame);
+		fail_msg("%s: %.*s", err_text(rc), n, frame);
 	assert_true(s.have & SP_STAT);
 	assert_true(s.have & SP_DISK);
 	assert_true(s.have & SP_NET);

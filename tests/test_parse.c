@@ -640,7 +640,7 @@ static void test_frame_no_marker(void **st)
 	assert_int_equal(rc, PARSE_ENOFRAME);
 	assert_true(fed > FPARSE_MAX_PREAMBLE);
 	assert_true(fed <= FPARSE_MAX_PREAMBLE + FPARSE_MAX_LINE);
-	assert_string_equal(parse_strerror(rc), "no frame marker");
+	assert_string_equal(err_text(rc), "no frame marker");
 	fparse_free(p);
 }
 
