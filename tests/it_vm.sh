@@ -267,7 +267,10 @@ else
 	i=0; while [ "$i" -lt 4 ]; do head -c 4194304 /dev/urandom > "$N2/big$i"; i=$((i + 1)); done
 	hk2="[10.9.0.1]:2222 $(cut -d' ' -f1,2 "$SSHD_DIR/host_ed25519.pub")"
 	vm_ssh "$T" "cat > /root/.ssh/id_ed25519; chmod 600 /root/.ssh/id_ed25519" < "$W/id_ed25519"
-	vm_ssh "$T" "echo '$hk2' > /root/.ssh/known_hosts; mkdir -p /mnt/net; sshfs -p 2222 -o direct_io root@10.9.0.1:$N2 /mnt/net && setsid sh -c 'while :; do cat /mnt/net/big* > /dev/null; done' </dev/null >/dev/null 2>&1 &" ||
+	# (two sessions: a background list holding the session's pipes
+	# would keep the first one open for as long as sshfs runs)
+	vm_ssh "$T" "echo '$hk2' > /root/.ssh/known_hosts; mkdir -p /mnt/net; sshfs -p 2222 -o direct_io root@10.9.0.1:$N2 /mnt/net" &&
+	vm_ssh "$T" "setsid sh -c 'while :; do cat /mnt/net/big* > /dev/null; done' </dev/null >/dev/null 2>&1 &" ||
 		fail "sshfs over the tap"
 	# Proof the load is a network read: the tap's bytes towards the guest
 	# over 3 s, read in the namespace's /sys (not through doptop).
