@@ -49,6 +49,7 @@ build/rel/%.o: src/%.c | build/rel
 # Debug/sanitizer build, used by every test.
 build/dbg/doptop: $(DBGOBJ)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $(DBGOBJ) $(LDLIBS)
+	ln -sfn ../../themes build/dbg/themes
 
 build/dbg/%.o: src/%.c | build/dbg
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<

@@ -57,7 +57,9 @@ out:
 int main(int argc, char **argv)
 {
 	struct options o;
-	setlocale(LC_ALL, "");
+	/* Only the character set comes from the environment: numbers are
+	 * read and written in the C locale ("0.5", never "0,5"). */
+	setlocale(LC_CTYPE, "");
 	int rc = cli_parse(argc, argv, &o);
 	bool run = rc == 0;
 	if (rc == 1)

@@ -127,6 +127,12 @@ size_t text_utf8_len(const char *s)
 	for (size_t k = 1; k < n; k++)
 		if ((p[k] & 0xc0) != 0x80)
 			return 0;
+	/* RFC 3629's table: no overlong forms (E0 80-9F, F0 80-8F: an
+	 * overlong C1 CSI is E0 82 9B), no surrogates (ED A0-BF), nothing
+	 * past U+10FFFF (F4 90-BF). */
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
 	/* U+0080-U+009F are C1 controls: some terminals read 0x9b as CSI */
 	if (p[0] == 0xc2 && p[1] < 0xa0)
 		return 0;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "theme.h"
 #include "kvline.h"
 #include "text.h"
@@ -239,8 +240,14 @@ int theme_parse(struct theme *t, const char *name, const char *text, size_t len,
 	return 0;
 }
 
-/* The theme directories in search order; returns how many. */
-static int theme_dirs(char dirs[3][512])
+#define THEME_NDIRS 3
+
+/* The theme directories in search order; returns how many: the user's
+ * config dir, the install dir, and the themes/ beside the binary itself
+ * (an uninstalled build).  Never the current directory: a hostile
+ * directory must not be able to restyle the screen (say, `down` drawn
+ * black on black). */
+static int theme_dirs(char dirs[THEME_NDIRS][512])
 {
 	int n = 0;
 	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
@@ -248,8 +255,17 @@ static int theme_dirs(char dirs[3][512])
 		snprintf(dirs[n++], 512, "%s/doptop/themes", x);
 	else if (home && home[0])
 		snprintf(dirs[n++], 512, "%s/.config/doptop/themes", home);
-	snprintf(dirs[n++], 512, "./themes");
 	snprintf(dirs[n++], 512, "%s/themes", DOPTOP_DATADIR);
+	char exe[400];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len > 0 && (size_t)len < sizeof(exe) - 1) {
+		exe[len] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(dirs[n++], 512, "%s/themes", exe);
+		}
+	}
 	return n;
 }
 
@@ -287,7 +303,7 @@ static bool name_ok(const char *name)
 
 int theme_load(struct theme *t, const char *name, char *why, size_t cap)
 {
-	char dirs[3][512], path[600];
+	char dirs[THEME_NDIRS][512], path[600];
 	if (why && cap)
 		why[0] = 0;
 	if (!name)
@@ -338,7 +354,7 @@ static int cmp_name(const void *a, const void *b)
 
 int theme_list(char names[][THEME_NAME_MAX], int max)
 {
-	char dirs[3][512];
+	char dirs[THEME_NDIRS][512];
 	int n = 0, nd = theme_dirs(dirs);
 	add_name(names, &n, max, "default");
 	add_name(names, &n, max, "mono");

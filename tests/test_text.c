@@ -83,12 +83,35 @@ static void test_sanitize(void **state)
 	assert_string_equal(out, "");
 }
 
+/* Strict UTF-8: overlong forms, surrogates and code points past U+10FFFF
+ * never reach the terminal or JSON; valid ones at each edge pass. */
+static void test_utf8_strict(void **state)
+{
+	(void)state;
+	assert_int_equal(text_utf8_len("\xe0\x82\x9b"), 0);      /* overlong C1 CSI */
+	assert_int_equal(text_utf8_len("\xe0\x80\xaf"), 0);      /* overlong '/' */
+	assert_int_equal(text_utf8_len("\xf0\x80\x80\xaf"), 0);  /* overlong, 4 bytes */
+	assert_int_equal(text_utf8_len("\xc0\xaf"), 0);
+	assert_int_equal(text_utf8_len("\xed\xa0\x80"), 0);      /* U+D800 */
+	assert_int_equal(text_utf8_len("\xed\xbf\xbf"), 0);      /* U+DFFF */
+	assert_int_equal(text_utf8_len("\xf4\x90\x80\x80"), 0);  /* U+110000 */
+	assert_int_equal(text_utf8_len("\xe0\xa0\x80"), 3);      /* U+0800 */
+	assert_int_equal(text_utf8_len("\xed\x9f\xbf"), 3);      /* U+D7FF */
+	assert_int_equal(text_utf8_len("\xee\x80\x80"), 3);      /* U+E000 */
+	assert_int_equal(text_utf8_len("\xf0\x90\x80\x80"), 4);  /* U+10000 */
+	assert_int_equal(text_utf8_len("\xf4\x8f\xbf\xbf"), 4);  /* U+10FFFF */
+	char out[32];
+	assert_string_equal(text_sanitize(out, sizeof(out), "a\xe0\x82\x9b[2Jb"), "a???[2Jb");
+	assert_string_equal(text_sanitize(out, sizeof(out), "\xed\xa0\x80x"), "???x");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_decimal),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_utf8_strict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
