@@ -102,7 +102,7 @@ SIGNATURES = {
     "memthrash": [("swap pages/s", swap, ">=", 320),
                   ("memory some %", psi("memory_some"), ">=", 10)],
 }
-SIGNATURES["netdirect"] = SIGNATURES["net"]
+SIGNATURES["netdirect"] = list(SIGNATURES["net"])
 # doptop checks memory first: a load that claims another verdict needs the
 # machine free of memory pressure (another run's memory cgroup, swapping)
 for _name, _sig in SIGNATURES.items():
