@@ -57,6 +57,7 @@ build/dbg/%.o: src/%.c | build/dbg
 build/dbg/tests/%: tests/%.c $(DBGLIB) | build/dbg/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Wno-missing-prototypes -o $@ $< $(DBGLIB) \
 	  $(LDLIBS) $(shell pkg-config --libs cmocka)
+	ln -sfn ../../../themes build/dbg/tests/themes
 
 build/rel build/dbg build/dbg/tests:
 	mkdir -p $@
