@@ -61,11 +61,14 @@ int facts_command(char *buf, size_t cap, const char *pattern, bool disks)
 	buf[0] = 0;
 	if (pattern) {
 		/* The shell running this ($$) has the pattern in its command
-		 * line: skip it and its children (the pipeline). */
+		 * line: skip it and its children (the pipeline).  The clock
+		 * rate is read before ps runs: a command substitution inside
+		 * the pipeline is a grandchild with the same command line. */
 		if (!lit(buf, cap, &len, "DOPTOP_PAT=") || !squote(buf, cap, &len, pattern) ||
 		    !lit(buf, cap, &len,
-		         "; export DOPTOP_PAT; LC_ALL=C ps -eo pid=,ppid=,stat=,args= 2>/dev/null | "
-		         "awk -v me=$$ -v hz=\"$(getconf CLK_TCK 2>/dev/null || echo 100)\" '{s=$0; sub(/^[ \\t]*[0-9]+[ \\t]+[0-9]+[ \\t]+[^ \\t]+[ \\t]*/, \"\", s)} "
+		         "; export DOPTOP_PAT; hz=$(getconf CLK_TCK 2>/dev/null || echo 100); "
+		         "LC_ALL=C ps -eo pid=,ppid=,stat=,args= 2>/dev/null | "
+		         "awk -v me=$$ -v hz=\"$hz\" '{s=$0; sub(/^[ \\t]*[0-9]+[ \\t]+[0-9]+[ \\t]+[^ \\t]+[ \\t]*/, \"\", s)} "
 		         "$1 != me && $2 != me && index(s, ENVIRON[\"DOPTOP_PAT\"]) > 0 "
 		         "{n++; if (n <= 4000) print \"P\", $1, $2, $3, substr(s, 1, 200); if (n == 1) p = $1; "
 		         "f = \"/proc/\" $1 \"/stat\"; if ((getline st < f) > 0) {sub(/^.*\\) /, \"\", st); "
