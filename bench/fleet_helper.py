@@ -35,6 +35,7 @@ trap, and stopped here by PID on exit or SIGTERM.
 """
 import argparse
 import json
+import io
 import os
 import signal
 import subprocess
@@ -281,7 +282,10 @@ def frame_bytes():
     finally:
         stop(p)
     total = frames = 0
-    with open(rec, "rb") as f:
+    # the file is zstd-framed (record.h): read it as text
+    text = subprocess.run([sys.executable, "tests/lib/rec2text.py", rec],
+                          stdout=subprocess.PIPE, check=False).stdout
+    with io.BytesIO(text) as f:
         f.readline()
         while True:
             h = f.readline()

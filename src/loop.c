@@ -35,6 +35,9 @@
  * still wake the loop at once.  Below COALESCE_MIN_FDS it is not worth it. */
 #define PASS_GAP_S 0.05
 #define COALESCE_MIN_FDS 16
+/* The longest single poll() wait, so a deadline of "never" (1e300) still
+ * fits an int of milliseconds. */
+#define POLL_MAX_MS 3600000
 
 struct slice {
 	size_t off, n;                 /* this one's pollfds in the array */
@@ -468,8 +471,7 @@ static int run(struct loop *l)
 		fetch_procs(l, now, &deadline);
 		nfds_t n = fill(l, &deadline);
 		double wait = deadline - clock_mono();
-		/* at most 1 h per wait: a deadline of "never" stays an int */
-		int ms = wait <= 0 ? 0 : wait > 3600 ? 3600000 : (int)ceil(wait * 1000);
+		int ms = wait <= 0 ? 0 : wait * 1000 > POLL_MAX_MS ? POLL_MAX_MS : (int)ceil(wait * 1000);
 		int r = poll(l->pf, n, ms);
 		if (r < 0 && errno != EINTR) {
 			loop_stop(1, "poll failed");

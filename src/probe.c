@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "probe.h"
 
 /* Decides which loop runs; $1 is the bash loop, $2 the sh loop. */
@@ -112,12 +113,13 @@ int probe_shell_quote(char *buf, size_t cap, const char *s)
 	return (int)n;
 }
 
-/* Interval clamped to what the loops can honour: 10 ms .. 1 hour. */
+/* Interval clamped to what the loops can honour: 10 ms .. the longest
+ * interval (config.h). */
 static double clamp_interval(double s)
 {
 	if (isnan(s) || s < 0.01)
 		return isnan(s) ? 1.0 : 0.01;
-	return s > 3600.0 ? 3600.0 : s;
+	return s > INTERVAL_MAX_S ? INTERVAL_MAX_S : s;
 }
 
 /* Write the remote command that runs the probe at interval_s. */
