@@ -94,13 +94,20 @@ static void test_local_and_remote_agree(void **state)
 	/* wait until the three exec'd (their command line is the pattern) */
 	static char buf[FACTS_OUT_MAX], cmd[FACTS_CMD_MAX];
 	struct facts a, b;
-	for (int tries = 0; tries < 200; tries++) {
+	/* (a condition wait of up to 30 s: under ASan on a loaded machine a
+	 * fork + exec can take seconds) */
+	for (int tries = 0; tries < 600; tries++) {
 		memset(&a, 0, sizeof a);
 		size_t n = facts_local(buf, sizeof buf, pat, getpid(), true);
 		facts_parse(buf, n, true, true, &a);
-		if (a.w.count == 3)
-			break;
-		usleep(20000);
+		if (a.w.count == 3 && a.w.sleeping == 3)
+			break;         /* exec'd, and past their start-up */
+		usleep(50000);
+	}
+	if (a.w.count != 3 || a.w.sleeping != 3) {
+		print_message("local reader saw:\n%s\n", buf);
+		for (int i = 0; i < 3; i++)
+			kill(kids[i], SIGKILL);
 	}
 	assert_int_equal(a.w.count, 3);
 	assert_int_equal(a.w.sleeping, 3);
