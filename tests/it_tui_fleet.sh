@@ -95,8 +95,8 @@ wait_for 'theme [a-z-]* ([0-9] of [0-9]; t for the next)' 5 && ok "t names the t
 keys +
 wait_for 'every 1.0s' 5 && wait_for 'interval 1s (remote nodes keep 0.5s' 5 && ok "+ lengthens the interval" || bad "+: $(head -n 1 "$T/pane")"
 keys -l -- -
-keys -l -- -
-wait_for 'every 0.2s' 5 && ok "- shortens it" || bad "-: $(head -n 1 "$T/pane")"
+wait_for 'every 0.5s' 5 &&
+	{ keys -l -- -; wait_for 'every 0.2s' 5; } && ok "- shortens it, step by step" || bad "-: $(head -n 1 "$T/pane")"
 keys c
 wait_for '^Columns - Up/Down move' 5 && ok "c opens the column chooser" || bad "c: $(head -n 1 "$T/pane")"
 keys Down Down Down Space Enter
