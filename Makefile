@@ -80,7 +80,7 @@ test: build/dbg/doptop $(TESTBIN)
 
 # Only the microVM fleet test (part of `make test` too): VMS=N guests.
 test-vm: build/dbg/doptop
-	DOPTOP_BIN=$(CURDIR)/build/dbg/doptop sh tests/it_vm.sh
+	DOPTOP_BIN=$(CURDIR)/build/dbg/doptop sh tests/vm/it_vm.sh
 
 # A microVM fleet running the seed-shaped job, with doptop open on it.
 demo: doptop

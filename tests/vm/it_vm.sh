@@ -11,7 +11,7 @@
 # Skips (exit 77, reason printed) when QEMU, the cloud kernel or
 # busybox-static are not installed.  VMS=N guests (default 4, at least 4).
 set -u
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 BIN=${DOPTOP_BIN:-$PWD/build/dbg/doptop}
 VM_LIB=tests/vm/fleet.sh
 . tests/vm/fleet.sh
