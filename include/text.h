@@ -55,6 +55,11 @@ int text_decimal_str(const char *s, double lo, double hi, double *out);
 /* Length (2-4) of the valid UTF-8 character at p that is not a C1
  * control, or 0 (an invalid or control byte). */
 size_t text_utf8_len(const char *p);
+/* Append printf-formatted text to buf at *len, never past cap (the text
+ * is cut and buf stays NUL-terminated); *len grows by what was written. */
+__attribute__((format(printf, 4, 5)))
+void text_appendf(char *buf, size_t cap, size_t *len, const char *fmt, ...);
+
 /* Copy src (NULL = "") for display: control characters (C0, DEL, C1),
  * escape sequences and broken UTF-8 become '?'; whole valid characters
  * pass, and a character that does not fit is not cut.  Always

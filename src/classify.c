@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "classify.h"
+#include "text.h"
 
 /* Every threshold in one place.  "enter" applies when the node does not
  * have this verdict yet, "stay" when it does (looser: hysteresis).  A new
@@ -367,20 +368,6 @@ void classify_reset(struct classifier *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* Append one formatted line to buf at *len, never past cap. */
-__attribute__((format(printf, 4, 5)))
-static void line(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-{
-	if (*len + 1 >= cap)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*len += (size_t)n < cap - *len ? (size_t)n : cap - *len - 1;
-}
-
 size_t classify_explain(const struct rates *r, struct judgement j, char *buf, size_t cap)
 {
 	size_t len = 0;
@@ -388,37 +375,37 @@ size_t classify_explain(const struct rates *r, struct judgement j, char *buf, si
 		return 0;
 	buf[0] = 0;
 	if (!has(r, RP_CPU)) {
-		line(buf, cap, &len, "no full interval of data yet\n");
+		text_appendf(buf, cap, &len, "no full interval of data yet\n");
 		return len;
 	}
 	int cores = r->cores > 0 ? r->cores : 1;
-	line(buf, cap, &len, "busy %.0f%% (full at >= %.0f%%)\n", rates_busy(&r->cpu), T.full_enter);
-	line(buf, cap, &len, "system share of busy %.0f%% (syscall-heavy at >= %.0f%%)\n",
+	text_appendf(buf, cap, &len, "busy %.0f%% (full at >= %.0f%%)\n", rates_busy(&r->cpu), T.full_enter);
+	text_appendf(buf, cap, &len, "system share of busy %.0f%% (syscall-heavy at >= %.0f%%)\n",
 	     sys_share(r), T.sys_share_enter);
-	line(buf, cap, &len, "iowait %.0f%% (waiting at >= %.0f%%)\n", r->cpu.iowait, T.iowait_enter);
-	line(buf, cap, &len, "steal %.0f%% (steal at >= %.0f%%)\n", r->cpu.steal, T.steal);
+	text_appendf(buf, cap, &len, "iowait %.0f%% (waiting at >= %.0f%%)\n", r->cpu.iowait, T.iowait_enter);
+	text_appendf(buf, cap, &len, "steal %.0f%% (steal at >= %.0f%%)\n", r->cpu.steal, T.steal);
 	if (has(r, RP_PROCS)) {
-		line(buf, cap, &len, "forks %.0f/s per core (fork at >= %.0f)\n",
+		text_appendf(buf, cap, &len, "forks %.0f/s per core (fork at >= %.0f)\n",
 		     r->forks_per_s / cores, T.fork_per_core);
-		line(buf, cap, &len, "context switches %.0f/s per core (ipc at >= %.0f)\n",
+		text_appendf(buf, cap, &len, "context switches %.0f/s per core (ipc at >= %.0f)\n",
 		     r->ctxt_per_s / cores, T.ipc_ctxt_per_core);
-		line(buf, cap, &len, "blocked tasks %.0f, running %.0f\n",
+		text_appendf(buf, cap, &len, "blocked tasks %.0f, running %.0f\n",
 		     r->procs_blocked, r->procs_running);
 	}
 	if (has(r, RP_PSI)) {
-		line(buf, cap, &len, "pressure cpu %.0f%% (ipc at >= %.0f%%)\n", r->psi_cpu_some, T.ipc_psi_cpu);
-		line(buf, cap, &len, "pressure io %.0f%% (waiting at >= %.0f%%)\n", r->psi_io_some, T.psi_io_enter);
-		line(buf, cap, &len, "pressure memory %.0f%% (memory at >= %.0f%%)\n", r->psi_mem_some, T.psi_mem);
+		text_appendf(buf, cap, &len, "pressure cpu %.0f%% (ipc at >= %.0f%%)\n", r->psi_cpu_some, T.ipc_psi_cpu);
+		text_appendf(buf, cap, &len, "pressure io %.0f%% (waiting at >= %.0f%%)\n", r->psi_io_some, T.psi_io_enter);
+		text_appendf(buf, cap, &len, "pressure memory %.0f%% (memory at >= %.0f%%)\n", r->psi_mem_some, T.psi_mem);
 	}
-	line(buf, cap, &len, "network %.0f KiB/s (busy at >= %.0f KiB/s)\n",
+	text_appendf(buf, cap, &len, "network %.0f KiB/s (busy at >= %.0f KiB/s)\n",
 	     net_Bps(r) / 1024, T.net_busy_Bps / 1024);
-	line(buf, cap, &len, "disk %.0f KiB/s, %.0f req/s\n", disk_Bps(r) / 1024,
+	text_appendf(buf, cap, &len, "disk %.0f KiB/s, %.0f req/s\n", disk_Bps(r) / 1024,
 	     has(r, RP_DISK) ? r->disk_iops : 0);
 	if (has(r, RP_SWAP) && has(r, RP_REFAULT))
-		line(buf, cap, &len, "swap %.0f pages/s, refaults %.0f/s\n",
+		text_appendf(buf, cap, &len, "swap %.0f pages/s, refaults %.0f/s\n",
 		     r->swap_in_per_s + r->swap_out_per_s, r->refault_per_s);
 	else if (has(r, RP_SWAP))
-		line(buf, cap, &len, "swap %.0f pages/s, refaults not reported by this source\n",
+		text_appendf(buf, cap, &len, "swap %.0f pages/s, refaults not reported by this source\n",
 		     r->swap_in_per_s + r->swap_out_per_s);
 	(void)j;
 	return len;

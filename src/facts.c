@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,20 +93,6 @@ int facts_command(char *buf, size_t cap, const char *pattern, bool disks)
 	return (int)len;
 }
 
-/* Append formatted text to buf at *len, never past cap. */
-__attribute__((format(printf, 4, 5)))
-static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-{
-	if (*len + 1 >= cap)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*len += (size_t)n < cap - *len ? (size_t)n : cap - *len - 1;
-}
-
 /* Read at most cap-1 bytes of a small /proc or /sys file; -1 on error. */
 static ssize_t slurp_small(const char *path, char *buf, size_t cap)
 {
@@ -180,7 +165,7 @@ static void local_cgroup(const char *pid, char *buf, size_t cap, size_t *len)
 	if (slurp_small(u, use, sizeof use) <= 0)
 		snprintf(use, sizeof use, "0");
 	use[strcspn(use, "\n")] = 0;
-	put(buf, cap, len, "M %s %s\n", lim, use);
+	text_appendf(buf, cap, len, "M %s %s\n", lim, use);
 }
 
 /* D lines for this machine's local disk file systems. */
@@ -199,7 +184,7 @@ static void local_disks(char *buf, size_t cap, size_t *len)
 			continue;
 		struct statvfs sv;
 		if (statvfs(mnt, &sv) == 0)
-			put(buf, cap, len, "D %.0f %s\n", (double)sv.f_bavail * (double)sv.f_frsize, mnt);
+			text_appendf(buf, cap, len, "D %.0f %s\n", (double)sv.f_bavail * (double)sv.f_frsize, mnt);
 	}
 	fclose(f);
 }
@@ -225,13 +210,13 @@ size_t facts_local(char *buf, size_t cap, const char *pattern, pid_t self, bool 
 			if (!local_proc(de->d_name, pattern, &st, &ppid, &tk, args, sizeof args))
 				continue;
 			ticks += tk;
-			put(buf, cap, &len, "P %s %ld %c %s\n", de->d_name, ppid, st, args);
+			text_appendf(buf, cap, &len, "P %s %ld %c %s\n", de->d_name, ppid, st, args);
 			if (!n++)
 				snprintf(first, sizeof first, "%.20s", de->d_name);
 		}
 		if (d)
 			closedir(d);
-		put(buf, cap, &len, "C %.0f %ld\n", ticks, sysconf(_SC_CLK_TCK));
+		text_appendf(buf, cap, &len, "C %.0f %ld\n", ticks, sysconf(_SC_CLK_TCK));
 		if (first[0])
 			local_cgroup(first, buf, cap, &len);
 	}

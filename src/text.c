@@ -1,5 +1,7 @@
 /* text.c — the checked number parser and the display sanitiser (text.h). */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include "text.h"
 
@@ -164,4 +166,16 @@ char *text_sanitize(char *dst, size_t cap, const char *src)
 	}
 	dst[j] = 0;
 	return dst;
+}
+
+void text_appendf(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+	if (*len + 1 >= cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len += (size_t)n < cap - *len ? (size_t)n : cap - *len - 1;
 }
