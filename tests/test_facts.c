@@ -123,12 +123,31 @@ static void test_local_and_remote_agree(void **state)
 		kill(kids[i], SIGKILL);
 		waitpid(kids[i], NULL, 0);
 	}
-	/* a quote in the pattern stays data */
-	assert_true(facts_command(cmd, sizeof cmd, "it's", false) > 0);
-	n = run_sh(cmd, buf, sizeof buf);
-	memset(&b, 0, sizeof b);
-	facts_parse(buf, n, true, false, &b);
-	assert_int_equal(b.w.count, 0);
+	/* A quote in the pattern stays data: one sleeper named with a quote
+	 * (unique to this run, so nothing else on the machine matches) is
+	 * found, and nothing runs. */
+	char qpat[96];
+	snprintf(qpat, sizeof qpat, "doptop-facts-%d-it's $(touch x)", (int)getpid());
+	pid_t q = fork();
+	assert_true(q >= 0);
+	if (q == 0) {
+		execl("/bin/sleep", qpat, "30", (char *)NULL);
+		_exit(127);
+	}
+	assert_true(facts_command(cmd, sizeof cmd, qpat, false) > 0);
+	for (int tries = 0; tries < 600; tries++) {
+		n = run_sh(cmd, buf, sizeof buf);
+		memset(&b, 0, sizeof b);
+		facts_parse(buf, n, true, false, &b);
+		if (b.w.count == 1 && b.w.sleeping == 1)
+			break;
+		usleep(50000);
+	}
+	kill(q, SIGKILL);
+	waitpid(q, NULL, 0);
+	if (b.w.count != 1)
+		print_message("remote reader saw:\n%s\n", buf);
+	assert_int_equal(b.w.count, 1);
 }
 
 static struct rates mem_rates(int cores, double avail)
