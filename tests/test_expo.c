@@ -13,6 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "lib/fixture.h"
+
 #include "expo.h"
 #include "node_metrics.h"
 #include "parse.h"
@@ -24,24 +26,7 @@
 /* Read a fixture file (caller frees). */
 static char *slurp(const char *name, size_t *len)
 {
-	char path[256];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return fixture_read(FIX, name, len);
 }
 
 struct seen {

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "lib/fixture.h"
 #include "classify.h"
 #include "facts.h"
 
@@ -65,17 +67,6 @@ static void test_parse(void **state)
 	assert_int_equal(f.w.count, 0);
 }
 
-/* Run cmd with sh and capture stdout. */
-static size_t run_sh(const char *cmd, char *out, size_t cap)
-{
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(out, 1, cap - 1, p);
-	out[n] = 0;
-	pclose(p);
-	return n;
-}
-
 /* Three sleepers with a unique name: both readers see exactly them. */
 static void test_local_and_remote_agree(void **state)
 {
@@ -113,7 +104,7 @@ static void test_local_and_remote_agree(void **state)
 	assert_int_equal(a.w.sleeping, 3);
 	assert_true(facts_command(cmd, sizeof cmd, pat, true) > 0);
 	memset(&b, 0, sizeof b);
-	size_t n = run_sh(cmd, buf, sizeof buf);
+	size_t n = fixture_sh(cmd, buf, sizeof buf);
 	facts_parse(buf, n, true, true, &b);
 	assert_int_equal(b.w.count, 3);
 	assert_int_equal(b.w.sleeping, 3);
@@ -136,7 +127,7 @@ static void test_local_and_remote_agree(void **state)
 	}
 	assert_true(facts_command(cmd, sizeof cmd, qpat, false) > 0);
 	for (int tries = 0; tries < 600; tries++) {
-		n = run_sh(cmd, buf, sizeof buf);
+		n = fixture_sh(cmd, buf, sizeof buf);
 		memset(&b, 0, sizeof b);
 		facts_parse(buf, n, true, false, &b);
 		if (b.w.count == 1 && b.w.sleeping == 1)

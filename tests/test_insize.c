@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "lib/fixture.h"
 #include "insize.h"
 
 static char dir[] = "/tmp/doptop-insize-XXXXXX";
@@ -33,16 +35,6 @@ static double make_files(int n)
 	return total;
 }
 
-static size_t run_sh(const char *cmd, char *out, size_t cap)
-{
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(out, 1, cap - 1, p);
-	out[n] = 0;
-	pclose(p);
-	return n;
-}
-
 static void test_exact_and_sampled(void **state)
 {
 	(void)state;
@@ -57,7 +49,7 @@ static void test_exact_and_sampled(void **state)
 	assert_int_equal(a.files, 300);
 	assert_float_equal(a.bytes, total, 0.5);
 	assert_true(insize_command(cmd, sizeof cmd, dir) > 0);
-	size_t n = run_sh(cmd, out, sizeof out);
+	size_t n = fixture_sh(cmd, out, sizeof out);
 	assert_int_equal(insize_parse(out, n, &b), 0);
 	assert_true(b.exact);
 	assert_int_equal(b.files, 300);
@@ -70,7 +62,7 @@ static void test_exact_and_sampled(void **state)
 	assert_false(a.exact);
 	assert_int_equal(a.sampled, INSIZE_SAMPLE);
 	assert_true(a.bytes > total * 0.9 && a.bytes < total * 1.1);
-	n = run_sh(cmd, out, sizeof out);
+	n = fixture_sh(cmd, out, sizeof out);
 	assert_int_equal(insize_parse(out, n, &b), 0);
 	assert_false(b.exact);
 	assert_int_equal(b.sampled, INSIZE_SAMPLE);
