@@ -45,13 +45,17 @@ static int screen_begin(struct sink *k, const struct sink_view *v, const char **
 
 /* The + / - keys asked for another interval: the loop ticks at it from
  * now on; remote probes keep the one they were started with until they
- * reconnect (the footer says so). */
-static void take_interval(struct sink_screen *s, const struct sink_view *v)
+ * reconnect (the footer says so).  v->interval becomes the new one: the
+ * view was made before the change, and a redraw from it would set the
+ * screen back to the old interval, so that a second key soon after
+ * stepped from the old one again (two quick '-' stepped once). */
+static void take_interval(struct sink_screen *s, struct sink_view *v)
 {
 	double iv = tui_take_interval(s->tui);
 	if (iv <= 0 || iv == v->interval || !v->control ||
 	    v->control(v->ctl_arg, SOURCE_INTERVAL, iv) < 0)
 		return;
+	v->interval = iv;
 	bool remote = false;
 	for (size_t i = 0; i < v->m->n; i++)
 		remote |= !v->m->nodes[i].spec->local;
@@ -147,6 +151,7 @@ static int screen_step(struct sink *k, const struct sink_view *v, const struct p
                        size_t n, double now, const char **why)
 {
 	struct sink_screen *s = (struct sink_screen *)k;
+	struct sink_view cur = *v;
 	(void)why;
 	if (n > 0 && pf[0].revents) {
 		int rc = tui_input(s->tui, v->m);
@@ -154,8 +159,8 @@ static int screen_step(struct sink *k, const struct sink_view *v, const struct p
 			return SINK_QUIT;
 		if (rc == 0) {
 			s->empty = 0;
-			take_interval(s, v);
-			take_retry(s, v);
+			take_interval(s, &cur);
+			take_retry(s, &cur);
 			mark(s);
 		} else if ((pf[0].revents & (POLLHUP | POLLERR | POLLNVAL)) ||
 		           ++s->empty >= STDIN_EMPTY_MAX) {
@@ -163,7 +168,7 @@ static int screen_step(struct sink *k, const struct sink_view *v, const struct p
 		}
 	}
 	if (s->dirty && now - s->last_draw >= REDRAW_MIN_S)
-		draw(s, v);
+		draw(s, &cur);
 	return 0;
 }
 

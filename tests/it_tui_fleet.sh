@@ -94,9 +94,14 @@ keys t
 wait_for 'theme [a-z-]* ([0-9] of [0-9]; t for the next)' 5 && ok "t names the theme" || bad "t: $(tail -n 1 "$T/pane")"
 keys +
 wait_for 'every 1.0s' 5 && wait_for 'interval 1s (remote nodes keep 0.5s' 5 && ok "+ lengthens the interval" || bad "+: $(head -n 1 "$T/pane")"
-keys -l -- -
-wait_for 'every 0.5s' 5 &&
-	{ keys -l -- -; wait_for 'every 0.2s' 5; } && ok "- shortens it, step by step" || bad "-: $(head -n 1 "$T/pane")"
+# every key counts: two presses in one write (one read), then two in two
+# writes at once (two reads before the next redraw: a redraw from the
+# loop's old view used to set the screen back, and the second press
+# stepped from the old interval again)
+keys -l -- --
+wait_for 'every 0.2s' 5 && ok "-- in one go steps twice" || bad "--: $(head -n 1 "$T/pane")"
+keys +; keys +
+wait_for 'every 1.0s' 5 && ok "+ + in two quick writes steps twice" || bad "+ +: $(head -n 1 "$T/pane")"
 keys c
 wait_for '^Columns - Up/Down move' 5 && ok "c opens the column chooser" || bad "c: $(head -n 1 "$T/pane")"
 keys Down Down Down Space Enter
