@@ -1,6 +1,8 @@
 /*
  * config.h — the user's config file: $XDG_CONFIG_HOME/doptop/config
  * (fallback ~/.config/doptop/config), `key = value` lines, `#` comments.
+ * A value may be written in double quotes ("a#b", \" and \\ inside): then
+ * '#' is no comment and edge blanks stay; W quotes a value that needs it.
  * Keys: theme, nodes, interval, columns, no-color, and the screen's view:
  * sort, reverse, group, filter (written by its W key).  The command line wins
  * over every key (the caller applies the config first).

@@ -11,7 +11,34 @@
 #include "kvline.h"
 #include "text.h"
 
-/* Trim spaces at both ends in place. */
+/* Undo the quoting of a value written as "..." (\" and \\ inside) in
+ * place; a value without a leading quote is kept as it is.  0, or -1
+ * with a reason. */
+static int unquote(char *v, const char **why)
+{
+	if (v[0] != '"')
+		return 0;
+	char *o = v;
+	for (const char *p = v + 1;; p++) {
+		if (!*p) {
+			*why = "a quote is not closed (write \\\" for a quote inside quotes)";
+			return -1;
+		}
+		if (*p == '"') {
+			if (p[1]) {
+				*why = "text after the closing quote";
+				return -1;
+			}
+			break;
+		}
+		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+		*o++ = *p;
+	}
+	*o = 0;
+	return 0;
+}
+
 /* Copy a value that must fit; 0 or -1. */
 static int put(char *dst, size_t cap, const char *v)
 {
@@ -31,6 +58,8 @@ static int apply(struct config *c, char *ln, const char **why)
 	}
 	*eq = 0;
 	char *k = kvline_trim(ln), *v = kvline_trim(eq + 1);
+	if (unquote(v, why) < 0)
+		return -1;
 	*why = "value missing or too long";
 	if (strcmp(k, "theme") == 0)
 		return put(c->theme, sizeof c->theme, v);
@@ -177,6 +206,26 @@ static void line_key(const char *ln, size_t n, char *k, size_t cap)
 	k[j] = 0;
 }
 
+/* Write `key = value`, the value in double quotes (\" and \\ escaped)
+ * when it holds what a plain value cannot: '#', a quote, a backslash, or
+ * blanks at its ends (trimmed when read). */
+static void put_line(FILE *w, const char *key, const char *v)
+{
+	size_t n = strlen(v);
+	if (!strpbrk(v, "#\"\\") && n && v[0] != ' ' && v[0] != '\t' &&
+	    v[n - 1] != ' ' && v[n - 1] != '\t') {
+		fprintf(w, "%s = %s\n", key, v);
+		return;
+	}
+	fprintf(w, "%s = \"", key);
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			fputc('\\', w);
+		fputc(*v, w);
+	}
+	fputs("\"\n", w);
+}
+
 int config_save_view(const char *path, const struct config_view *v, const char **why)
 {
 	static const char *const keys[] = { "sort", "reverse", "group", "filter", "columns", "theme" };
@@ -221,7 +270,7 @@ int config_save_view(const char *path, const struct config_view *v, const char *
 			fwrite(old + i, 1, e - i, w);
 			fputc('\n', w);
 		} else if (!done[hit] && (vals[hit][0] || hit != 3)) {
-			fprintf(w, "%s = %s\n", keys[hit], vals[hit]);
+			put_line(w, keys[hit], vals[hit]);
 		}
 		if (hit >= 0)
 			done[hit] = true;
@@ -230,7 +279,7 @@ int config_save_view(const char *path, const struct config_view *v, const char *
 	/* an empty filter is no line at all (the value may not be empty) */
 	for (int q = 0; q < 6; q++)
 		if (!done[q] && vals[q] && vals[q][0])
-			fprintf(w, "%s = %s\n", keys[q], vals[q]);
+			put_line(w, keys[q], vals[q]);
 	free(old);
 	if (fclose(w) != 0 || rename(tmp, path) != 0) {
 		*why = strerror(errno);

@@ -1,6 +1,23 @@
 /* kvline.c — lines of a `key = value` text (see kvline.h). */
+#include <stdbool.h>
 #include <string.h>
 #include "kvline.h"
+
+/* The first '#' outside a double-quoted part ("...", where \" and \\
+ * stand for themselves), or NULL: a quoted value may hold '#'. */
+static char *comment_start(char *s)
+{
+	bool quoted = false;
+	for (; *s; s++) {
+		if (quoted && *s == '\\' && s[1])
+			s++;
+		else if (*s == '"')
+			quoted = !quoted;
+		else if (!quoted && *s == '#')
+			return s;
+	}
+	return NULL;
+}
 
 char *kvline_trim(char *s)
 {
@@ -28,7 +45,7 @@ int kvline_next(const char *text, size_t len, size_t *pos, char *buf, size_t cap
 	memcpy(buf, text + i, n);
 	buf[n] = 0;
 	*pos = i + n + (nl ? 1 : 0);
-	char *h = strchr(buf, '#');
+	char *h = comment_start(buf);
 	if (h)
 		*h = 0;
 	*line = kvline_trim(buf);

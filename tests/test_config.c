@@ -72,11 +72,68 @@ static void test_save_view(void **state)
 	unlink(path);
 }
 
+/* Save v's filter to a fresh file and read the file back into c. */
+static void save_and_load(const char *filter, struct config *c, char *text, size_t cap)
+{
+	char path[] = "/tmp/doptop-test-config-XXXXXX";
+	const char *why = NULL;
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	struct config_view v = { .sort = "order", .filter = filter, .columns = "name,verdict" };
+	assert_int_equal(config_save_view(path, &v, &why), 0);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(text, 1, cap - 1, f);
+	fclose(f);
+	text[n] = 0;
+	assert_int_equal(parse(c, text, &why), 0);
+	unlink(path);
+}
+
+/* A filter with '#', quotes, backslashes or edge blanks comes back as it
+ * was typed: W quotes it, the reader unquotes it ('#' inside quotes is no
+ * comment). */
+static void test_filter_round_trip(void **state)
+{
+	static const char *const filters[] = { "a#b", "#1", "x\"y", "back\\slash\\",
+	                                       " lead", "trail ", "\"", "plain-01" };
+	char text[2048];
+	struct config c;
+	(void)state;
+	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+		save_and_load(filters[i], &c, text, sizeof text);
+		assert_string_equal(c.filter, filters[i]);
+	}
+	/* a plain value is still written plain */
+	assert_non_null(strstr(text, "\nfilter = plain-01\n"));
+}
+
+/* Quoted values by hand: a comment may follow; a bad quote is an error. */
+static void test_quoted_values(void **state)
+{
+	struct config c;
+	const char *why = NULL;
+	(void)state;
+	assert_int_equal(parse(&c, "filter = \"n#1\"  # the first rack\n", &why), 0);
+	assert_string_equal(c.filter, "n#1");
+	assert_int_equal(parse(&c, "filter = n01 # a comment\n", &why), 0);
+	assert_string_equal(c.filter, "n01");
+	assert_int_equal(parse(&c, "theme = \"light\"\n", &why), 0);
+	assert_string_equal(c.theme, "light");
+	assert_int_equal(parse(&c, "filter = \"open\n", &why), -1);
+	assert_non_null(strstr(why, "quote"));
+	assert_int_equal(parse(&c, "filter = \"a\"b\n", &why), -1);
+	assert_non_null(strstr(why, "quote"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_view_keys),
 		cmocka_unit_test(test_save_view),
+		cmocka_unit_test(test_filter_round_trip),
+		cmocka_unit_test(test_quoted_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
