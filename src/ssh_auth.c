@@ -107,6 +107,7 @@ void ssh_auth_restart(struct ssh_auth *a)
 	a->stage = ST_LIST;
 	a->file_i = 0;
 	a->agent_err = 0;
+	a->offer_waited = false;
 	a->ntried = a->nrsa = 0;
 	a->tried[0] = '\0';
 	a->why[0] = '\0';
@@ -301,19 +302,57 @@ static bool auth_blob_in_files(const struct ssh_auth *a, const unsigned char *bl
 	return false;
 }
 
+/* The server did not answer a key offer: libssh2 1.10 reports a closed
+ * connection, or its own 60-s wait for the reply (LIBSSH2_READ_TIMEOUT),
+ * as a refused key (LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED).  Seen with an
+ * emulated guest's sshd; ssh says "Connection closed", never "Permission
+ * denied", so this is a session failure (down, retried), not auth-failed. */
+static int auth_unanswered(struct ssh_auth *a, LIBSSH2_SESSION *s, const char **why)
+{
+	char *msg = NULL;
+	libssh2_session_last_error(s, &msg, NULL, 0);
+	snprintf(a->why, sizeof a->why,
+	         "no answer to the public key offer (connection closed or silent during "
+	         "authentication): %s", msg ? msg : "unknown error");
+	*why = a->why;
+	return SSH_AUTH_ESESSION;
+}
+
 /* What one offered key's answer means: wait, done, a broken session, or
- * on to the stage that offers the next key. */
-static int auth_outcome(struct ssh_auth *a, LIBSSH2_SESSION *s, int rc, int next,
+ * on to the stage that offers the next key.  heard: the server sent bytes
+ * during the call that returned rc. */
+static int auth_outcome(struct ssh_auth *a, LIBSSH2_SESSION *s, int rc, bool heard, int next,
                         const char **why)
 {
-	if (rc == LIBSSH2_ERROR_EAGAIN)
+	if (rc == LIBSSH2_ERROR_EAGAIN) {
+		a->offer_waited = true;
 		return SSH_AUTH_AGAIN;
+	}
 	if (rc == 0)
 		return SSH_AUTH_DONE;
 	if (auth_session_error(rc))
 		return auth_broken(a, s, why);
+	/* A refusal is an answer: a failure right away (a key libssh2
+	 * cannot use) or one read from the server.  AUTHENTICATION_FAILED
+	 * is only ever the server's "no". */
+	if (a->offer_waited && !heard && rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED)
+		return auth_unanswered(a, s, why);
+	a->offer_waited = false;
 	a->stage = next;
 	return AUTH_NEXT;
+}
+
+/* The recv clock before a libssh2 call, to tell afterwards if it heard
+ * from the server (no clock: assume it did, as before). */
+static double auth_rx_mark(const struct ssh_auth *a)
+{
+	return a->rx_at ? *a->rx_at : 0;
+}
+
+/* True when the server sent bytes since mark. */
+static bool auth_heard(const struct ssh_auth *a, double mark)
+{
+	return !a->rx_at || *a->rx_at != mark;
 }
 
 /* libssh2's sign callback: ask the agent without blocking; EAGAIN makes
@@ -340,13 +379,15 @@ static int auth_sign_cb(LIBSSH2_SESSION *s, unsigned char **sig, size_t *siglen,
 static int auth_agent_try(struct ssh_auth *a, LIBSSH2_SESSION *s, const char **why)
 {
 	const struct ssh_agent_key *k = ssh_agent_key(a->agent, a->key_i);
+	double mark = auth_rx_mark(a);
 	int rc = libssh2_userauth_publickey(s, a->user, k->blob, k->len, auth_sign_cb, &a->cb_arg);
 	if (rc != LIBSSH2_ERROR_EAGAIN && a->agent_err) {
 		int err = a->agent_err;
 		a->agent_err = 0;
+		a->offer_waited = false;
 		return auth_agent_failed(a, err, why);
 	}
-	return auth_outcome(a, s, rc, ST_AGENT_NEXT, why);
+	return auth_outcome(a, s, rc, auth_heard(a, mark), ST_AGENT_NEXT, why);
 }
 
 /* Pick the next agent key, or move on to key files. */
@@ -373,11 +414,12 @@ static void auth_agent_next(struct ssh_auth *a)
  * call a descriptor shortage then an unusable key. */
 static int auth_file_try(struct ssh_auth *a, LIBSSH2_SESSION *s, const char **why)
 {
+	double mark = auth_rx_mark(a);
 	int rc = libssh2_userauth_publickey_frommemory(s, a->user, strlen(a->user),
 	                                               a->pub, a->publen, a->priv, a->privlen, NULL);
 	if (rc == LIBSSH2_ERROR_ALLOC)
 		return auth_local(a, "reading key file", ENOMEM, why);
-	int out = auth_outcome(a, s, rc, ST_FILE_NEXT, why);
+	int out = auth_outcome(a, s, rc, auth_heard(a, mark), ST_FILE_NEXT, why);
 	if (out == AUTH_NEXT)
 		a->file_i++;
 	return out;

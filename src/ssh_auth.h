@@ -30,7 +30,8 @@ enum ssh_auth_rc {
 	SSH_AUTH_DONE     = 1,   /* authenticated */
 	SSH_AUTH_AGAIN    = 0,   /* would block: poll libssh2_session_block_directions */
 	SSH_AUTH_EFAILED  = -1,  /* no key accepted; *why names the user and keys */
-	SSH_AUTH_ESESSION = -2,  /* the connection broke; *why says how */
+	SSH_AUTH_ESESSION = -2,  /* the connection broke, or the server did not
+	                          * answer a key offer; *why says how */
 	SSH_AUTH_ELOCAL   = -3,  /* this process ran short (descriptors, memory);
 	                          * *why names what, local_err holds errno */
 };
@@ -51,6 +52,12 @@ struct ssh_auth {
 	int   agent_err;                       /* last ssh_agent rc from the sign callback */
 	int   local_err;                       /* errno behind SSH_AUTH_ELOCAL */
 	double agent_t0;                       /* monotonic start of the agent request */
+	/* When the session last received bytes (monotonic), kept by the
+	 * owner's libssh2 recv callback; borrowed, NULL = not known.  A key
+	 * offer that fails after waiting, with no byte from the server in
+	 * the failing call, was not refused: the server never answered. */
+	const double *rx_at;
+	bool  offer_waited;                    /* the current offer returned EAGAIN */
 	void *cb_arg;                          /* = this struct, for libssh2's callback */
 	int   ntried, nrsa;
 	char  tried[256];

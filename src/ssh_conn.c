@@ -287,6 +287,7 @@ int conn_load_config(struct ssh_conn *c)
 		conn_fail_local(c, "reading the ssh config", ENOMEM);
 		return -1;
 	}
+	c->auth.rx_at = &c->last_rx;   /* conn_recv keeps it: did the server answer? */
 	c->have_cfg = true;
 	c->port = c->spec_port ? c->spec_port : c->opt_port ? c->opt_port
 	        : c->cfg.port > 0 ? c->cfg.port : 22;

@@ -9,7 +9,9 @@
 #                                  port unless PORT), optional ForceCommand CMD;
 #                                  sets SSHD_PORT and SSHD_PID, waits until it listens;
 #                                  SSHD_FORWARDING=yes allows TCP forwarding (a jump host);
-#                                  SSHD_NETNS=NAME runs it inside that network namespace
+#                                  SSHD_NETNS=NAME runs it inside that network namespace;
+#                                  SSHD_EXTRA=LINES: sshd_config lines put first
+#                                  (sshd keeps a keyword's first value)
 #   sshd_stop PID                  stop one sshd (and its per-connection children)
 #   sshd_add_host ALIAS PORT [LINE...]
 #                                  append "Host ALIAS" (HostName 127.0.0.1, Port,
@@ -60,7 +62,8 @@ sshd_start() {
 	_name=$1 _port=${2:-} _cmd=${3:-}
 	case "$_port" in ""|0) _port=$(sshd_free_port) || return 1 ;; esac
 	_cfg="$SSHD_DIR/sshd_$_name.conf"
-	cat > "$_cfg" <<CFG
+	printf '%s\n' "${SSHD_EXTRA:-}" > "$_cfg"
+	cat >> "$_cfg" <<CFG
 ListenAddress 127.0.0.1:$_port
 HostKey $SSHD_DIR/host_ed25519
 PidFile $SSHD_DIR/sshd_$_name.pid
