@@ -128,7 +128,7 @@ build/fuzz/fuzz_expo: fuzz/fuzz_expo.c $(LIBSRC) $(wildcard include/*.h)
 build/fuzz/fuzz_prom_json: fuzz/fuzz_prom_json.c $(LIBSRC) $(wildcard include/*.h)
 	mkdir -p build/fuzz
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -o $@ fuzz/fuzz_prom_json.c src/prom_json.c src/expo.c src/err.c -lm
+	  -o $@ fuzz/fuzz_prom_json.c src/prom_json.c src/expo.c src/err.c src/text.c -lm
 
 # The recording reader: bare text, gzip and the zstd container.
 build/fuzz/fuzz_record: fuzz/fuzz_record.c $(LIBSRC) $(wildcard include/*.h src/*.h)

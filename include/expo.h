@@ -10,7 +10,8 @@
  *   # TYPE name counter|gauge   ignored (doptop knows what it asks for)
  *   name{label="value",...} value [timestamp-ms]
  *
- * Values are Go floats: decimal, exponent, "NaN", "+Inf", "-Inf".  Label
+ * Values are Go floats: decimal, exponent, "NaN", "+Inf", "-Inf" (read by
+ * text.h's text_float(), the one float parser).  Label
  * values may hold \\, \" and \n escapes.  A line longer than EXPO_MAX_LINE,
  * more than EXPO_MAX_LABELS labels, a name that is not [a-zA-Z_:][a-zA-Z0-9_:]*
  * or a number that does not parse stops the walk with EXPO_EFORMAT and the
@@ -61,10 +62,6 @@ int expo_parse(const char *text, size_t len, expo_sample_fn fn, void *arg,
 
 /* Value of label name in s, or NULL. */
 const char *expo_label(const struct expo_sample *s, const char *name);
-
-/* A Prometheus float from s[0..n): decimal with optional sign and
- * exponent, "NaN", "+Inf"/"Inf", "-Inf".  No process locale.  0 or -1. */
-int expo_number(const char *s, size_t n, double *out);
 
 /* A growable output buffer; zero-initialise, free with expo_buf_free(). */
 struct expo_buf {

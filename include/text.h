@@ -5,8 +5,9 @@
  * nothing here).
  *
  * Numbers.  Every number doptop reads — options, the config file, /proc
- * text from a node, probe frames, recordings, ps output, ssh_config — goes
- * through text_u64() or text_decimal().  Both read exactly the n bytes
+ * text from a node, probe frames, recordings, ps output, ssh_config, a
+ * metrics server's answers — goes through text_u64(), text_decimal() or
+ * text_float().  Both read exactly the n bytes
  * given (no NUL needed, nothing skipped: no blanks, no sign), so the
  * caller decides what surrounds a number, and both check every digit and
  * every overflow.  A failure leaves *out untouched.
@@ -17,6 +18,12 @@
  *                 'e' or 'E', an optional sign and up to 3 digits:
  *                 "1", "0.5", "1764133543.123456", "2,5", "1e6", ".5" and
  *                 "5." (digits on at least one side of the point).
+ *   text_float:   a float as Prometheus and JSON write it (node_exporter's
+ *                 /metrics, the HTTP API): an optional sign, the decimal
+ *                 shape above with '.' only and any exponent, or "NaN",
+ *                 "Inf", "+Inf", "-Inf" ("Infinity" too, any case).
+ *                 Every digit counts (correctly rounded): node_time_seconds
+ *                 is 1.7e+09 with microseconds in its 16th digit.
  *
  * Strings.  Anything that came from a node, a file or the command line
  * passes text_sanitize() before it reaches a terminal.
@@ -48,6 +55,11 @@ int text_u64(const char *s, size_t n, uint64_t max, uint64_t *out);
  * Fraction digits past the ninth are checked but ignored (nanoseconds are
  * plenty for every number doptop reads). */
 int text_decimal(const char *s, size_t n, double lo, double hi, double *out);
+/* s[0..n) as a Prometheus/JSON float (see above); NaN and infinities
+ * only from their words (a finite text past double's range is
+ * TEXT_ERANGE).  At most TEXT_FLOAT_MAX bytes.  0 or TEXT_E*. */
+#define TEXT_FLOAT_MAX 63
+int text_float(const char *s, size_t n, double *out);
 /* The same on a NUL-terminated string, for command-line and config words. */
 int text_u64_str(const char *s, uint64_t max, uint64_t *out);
 int text_decimal_str(const char *s, double lo, double hi, double *out);

@@ -1,71 +1,15 @@
 /* expo.c — Prometheus text exposition format: parser and writer (see expo.h). */
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "expo.h"
+#include "text.h"
 
-/* Longest number text accepted: a float64 needs at most ~25 characters. */
+/* Room for one number written by put_number(). */
 #define NUM_MAX 64
-
-/* The C locale for strtod_l: the process runs under setlocale(LC_ALL, ""),
- * and a German LC_NUMERIC would read "0.5" as 0. */
-static locale_t c_locale(void)
-{
-	static locale_t loc;
-
-	if (!loc)
-		loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-	return loc;
-}
-
-int expo_number(const char *s, size_t n, double *out)
-{
-	char buf[NUM_MAX];
-	const char *p = s;
-	size_t k = n;
-	int neg = 0;
-	char *end;
-
-	if (n == 0 || n >= NUM_MAX)
-		return -1;
-	if (*p == '+' || *p == '-') {
-		neg = *p == '-';
-		p++;
-		k--;
-	}
-	if ((k == 3 && strncasecmp(p, "inf", 3) == 0) ||
-	    (k == 8 && strncasecmp(p, "infinity", 8) == 0)) {
-		*out = neg ? -INFINITY : INFINITY;
-		return 0;
-	}
-	if (k == 3 && strncasecmp(p, "nan", 3) == 0 && p == s) {
-		*out = NAN;
-		return 0;
-	}
-	/* Only what a decimal float may hold, so strtod_l never sees "0x1p3"
-	 * or "nan(...)" forms the format does not have. */
-	for (size_t i = 0; i < k; i++) {
-		char c = p[i];
-		if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' ||
-		      c == '+' || c == '-'))
-			return -1;
-	}
-	if (k == 0 || (!(p[0] >= '0' && p[0] <= '9') && p[0] != '.'))
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	locale_t loc = c_locale();
-	double v = loc ? strtod_l(buf, &end, loc) : strtod(buf, &end);
-	if (end != buf + n || isnan(v) || isinf(v))   /* 1e999: out of range */
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static bool name_start(char c)
 {
@@ -187,7 +131,7 @@ static int parse_line(const char *p, const char *e, char *scratch, size_t cap,
 	v = p;
 	while (p < e && *p != ' ' && *p != '\t')
 		p++;
-	if (expo_number(v, (size_t)(p - v), &s->value) < 0)
+	if (text_float(v, (size_t)(p - v), &s->value) < 0)
 		return -1;
 	p = skip_blank(p, e);
 	if (p < e) {            /* optional timestamp: an integer of ms */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "node_metrics.h"
+#include "text.h"
 
 /* Scalar metric names, indexed by enum nm_scalar. */
 static const char *const scalar_name[NM_NSCALAR] = {
@@ -111,11 +112,8 @@ static int add_cpu(struct nm_node *n, struct nm_percpu *pc, const struct expo_sa
 	n->cpu[k] += m->value;
 	n->cpu_have |= 1u << k;
 	if (pc && cpu) {
-		unsigned long c = 0;
-		size_t i;
-		for (i = 0; cpu[i] >= '0' && cpu[i] <= '9' && i < 4; i++)
-			c = c * 10 + (unsigned long)(cpu[i] - '0');
-		if (i == 0 || cpu[i] || c >= SAMPLE_MAX_CPUS)
+		uint64_t c;
+		if (text_u64_str(cpu, SAMPLE_MAX_CPUS - 1, &c) < 0)
 			return 1;
 		pc->cpu[c][k] = m->value;
 		if ((int)c + 1 > pc->ncpu)

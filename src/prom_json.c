@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "prom_json.h"
+#include "text.h"
 
 /* Unescaped labels of one series: every label name and value plus NULs. */
 #define SCRATCH (EXPO_MAX_LABELS * 2 * (PROM_JSON_MAX_LABEL + 1) + PROM_JSON_MAX_LABEL + 1)
@@ -191,49 +192,69 @@ static bool number(struct js *j, const char **s, size_t *n)
 	return *n > 0 ? true : fail(j, PROMJ_ESYNTAX);
 }
 
+/* Open a '{' or '[' one level deeper.  1: members follow; 0: it was
+ * empty and is closed again; -1: failed (past the depth cap, or another
+ * character).  A container that was opened (1) ends with leave(). */
+static int enter(struct js *j, char c)
+{
+	if (++j->depth > PROM_JSON_MAX_DEPTH)
+		return fail(j, PROMJ_ETOOBIG), -1;
+	if (!eat(j, c))
+		return -1;
+	if (peek(j) == (c == '{' ? '}' : ']')) {
+		j->p++;
+		j->depth--;
+		return 0;
+	}
+	return 1;
+}
+
+/* Close what enter() opened with c. */
+static bool leave(struct js *j, char c)
+{
+	j->depth--;
+	return eat(j, c == '{' ? '}' : ']');
+}
+
+/* Copy a short string value into dst (longer ones become "", never
+ * fail: keys and words that long are none of ours). */
+static bool short_string(struct js *j, char *dst, size_t cap)
+{
+	char *o = dst;
+	const char *save = j->p;
+
+	if (string(j, &o, dst + cap, cap - 1))
+		return true;
+	if (j->err != PROMJ_ETOOBIG)
+		return false;
+	j->err = 0;
+	j->p = save;
+	dst[0] = '\0';
+	return string(j, NULL, NULL, 0) != NULL;
+}
+
 static bool skip_value(struct js *j);
 
 /* Walk an object's members: member(j, key, arg) is called with the key
- * (borrowed, at most 64 bytes kept) positioned at the value, and must
- * consume it. */
+ * (borrowed; "" for a key longer than 64 bytes) positioned at the value,
+ * and must consume it. */
 typedef bool (*member_fn)(struct js *j, const char *key, void *arg);
 
 static bool object(struct js *j, member_fn member, void *arg)
 {
-	char key[65], *o;
+	char key[65];
+	int o = enter(j, '{');
 
-	if (++j->depth > PROM_JSON_MAX_DEPTH)
-		return fail(j, PROMJ_ETOOBIG);
-	if (!eat(j, '{'))
-		return false;
-	if (peek(j) == '}') {
-		j->p++;
-		j->depth--;
-		return true;
-	}
+	if (o <= 0)
+		return o == 0;
 	for (;;) {
-		o = key;
-		/* longer keys are none of ours: keep their first 64 bytes */
-		const char *save = j->p;
-		if (!string(j, &o, key + sizeof key, sizeof key - 1)) {
-			if (j->err != PROMJ_ETOOBIG)
-				return false;
-			j->err = 0;
-			j->p = save;
-			if (!string(j, NULL, NULL, 0))
-				return false;
-			key[0] = '\0';
-		}
-		if (!eat(j, ':') || !member(j, key, arg))
+		if (!short_string(j, key, sizeof key) || !eat(j, ':') || !member(j, key, arg))
 			return false;
 		if (peek(j) == ',') {
 			j->p++;
 			continue;
 		}
-		if (!eat(j, '}'))
-			return false;
-		j->depth--;
-		return true;
+		return leave(j, '{');
 	}
 }
 
@@ -252,20 +273,14 @@ static bool skip_value(struct js *j)
 	if (c == '{')
 		return object(j, skip_member, NULL);
 	if (c == '[') {
-		if (++j->depth > PROM_JSON_MAX_DEPTH)
-			return fail(j, PROMJ_ETOOBIG);
-		j->p++;
-		if (peek(j) == ']') {
-			j->p++;
-			j->depth--;
-			return true;
-		}
+		int o = enter(j, '[');
+		if (o <= 0)
+			return o == 0;
 		do {
 			if (!skip_value(j))
 				return false;
 		} while (peek(j) == ',' && j->p++);
-		j->depth--;
-		return eat(j, ']');
+		return leave(j, '[');
 	}
 	if (c == '"')
 		return string(j, NULL, NULL, 0) != NULL;
@@ -285,7 +300,7 @@ static bool skip_value(struct js *j)
 	double d;
 	if (!number(j, &s, &n))
 		return false;
-	return expo_number(s, n, &d) == 0 ? true : fail(j, PROMJ_ESYNTAX);
+	return text_float(s, n, &d) == 0 ? true : fail(j, PROMJ_ESYNTAX);
 }
 
 /* What the walk of one answer collects. */
@@ -307,38 +322,16 @@ struct answer {
 	bool have_yaml;
 };
 
-/* Copy a short string value into dst (longer ones are cut, never fail). */
-static bool short_string(struct js *j, char *dst, size_t cap)
-{
-	char *o = dst;
-	const char *save = j->p;
-
-	if (string(j, &o, dst + cap, cap - 1))
-		return true;
-	if (j->err != PROMJ_ETOOBIG)
-		return false;
-	j->err = 0;
-	j->p = save;
-	dst[0] = '\0';
-	return string(j, NULL, NULL, 0) != NULL;
-}
-
 /* The labels of one series, unescaped into the scratch buffer. */
 static bool labels(struct js *j, struct answer *a)
 {
 	char *w = a->scratch, *wend = a->scratch + SCRATCH;
+	int o;
 
 	a->s.name = "";
 	a->s.nlabels = 0;
-	if (++j->depth > PROM_JSON_MAX_DEPTH)
-		return fail(j, PROMJ_ETOOBIG);
-	if (!eat(j, '{'))
-		return false;
-	if (peek(j) == '}') {
-		j->p++;
-		j->depth--;
-		return true;
-	}
+	if ((o = enter(j, '{')) <= 0)
+		return o == 0;
 	for (;;) {
 		const char *k, *v;
 		if (!(k = string(j, &w, wend, PROM_JSON_MAX_LABEL)) || !eat(j, ':'))
@@ -360,8 +353,7 @@ static bool labels(struct js *j, struct answer *a)
 			j->p++;
 			continue;
 		}
-		j->depth--;
-		return eat(j, '}');
+		return leave(j, '{');
 	}
 }
 
@@ -375,7 +367,7 @@ static bool value_pair(struct js *j, struct answer *a)
 
 	if (!eat(j, '[') || !number(j, &s, &n))
 		return false;
-	if (expo_number(s, n, &t) < 0 || !isfinite(t))
+	if (text_float(s, n, &t) < 0 || !isfinite(t))
 		return fail(j, PROMJ_ENUMBER);
 	if (!eat(j, ','))
 		return false;
@@ -390,7 +382,7 @@ static bool value_pair(struct js *j, struct answer *a)
 		}
 		return false;
 	}
-	if (expo_number(num, strlen(num), &a->s.value) < 0)
+	if (text_float(num, strlen(num), &a->s.value) < 0)
 		return fail(j, PROMJ_ENUMBER);
 	a->have_value = true;
 	return eat(j, ']');
@@ -412,12 +404,10 @@ static bool series_member(struct js *j, const char *key, void *arg)
 /* "result": [series, ...], each handed to the callback. */
 static bool result(struct js *j, struct answer *a)
 {
-	if (!eat(j, '['))
-		return false;
-	if (peek(j) == ']') {
-		j->p++;
-		return true;
-	}
+	int o = enter(j, '[');
+
+	if (o <= 0)
+		return o == 0;
 	do {
 		memset(&a->s, 0, sizeof a->s);
 		a->s.name = "";
@@ -431,7 +421,7 @@ static bool result(struct js *j, struct answer *a)
 		if (a->fn(a->arg, &a->s) != 0)
 			return fail(j, PROMJ_ESTOP);
 	} while (peek(j) == ',' && j->p++);
-	return eat(j, ']');
+	return leave(j, '[');
 }
 
 static bool data_member(struct js *j, const char *key, void *arg)
@@ -527,11 +517,12 @@ int prom_duration(const char *s, size_t n, double *secs)
 	if (n == 0)
 		return -1;
 	while (i < n) {
-		uint64_t v = 0;
+		uint64_t v;
 		size_t d = i, k;
-		while (i < n && s[i] >= '0' && s[i] <= '9' && i - d < 12)
-			v = v * 10 + (uint64_t)(s[i++] - '0');
-		if (i == d || (i < n && s[i] >= '0' && s[i] <= '9'))
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		/* at most 12 digits a number: ~31,000 years of seconds */
+		if (text_u64(s + d, i - d, 999999999999ull, &v) < 0)
 			return -1;
 		for (k = 0; k < sizeof unit / sizeof unit[0]; k++) {
 			size_t ul = strlen(unit[k].u);

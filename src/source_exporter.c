@@ -9,7 +9,7 @@
 #include "http.h"
 #include "node_metrics.h"
 #include "nodespec.h"
-#include "parse.h"
+#include "source_nm.h"
 #include "source_prom.h"
 
 #define URL_MAX 600
@@ -17,19 +17,15 @@
 #define EXPORTER_MAX_INFLIGHT 1024
 
 struct enode {
-	size_t idx;                 /* model index */
+	struct nm_node_state st;    /* first: the shared part */
 	char *url;
 	bool inflight;
-	bool reported;
-	enum conn_state state;
-	double last_clock;
 	uint64_t seq;
 	struct exp_src *src;
 };
 
 struct exp_src {
-	struct source base;
-	struct http *http;
+	struct nm_src b;            /* first: the loop's struct source */
 	size_t n;
 	struct enode *node;
 	double interval, next_round;
@@ -37,8 +33,6 @@ struct exp_src {
 	bool round_open;            /* scrapes of this round still to start */
 	struct nm_node acc;         /* the scrape being folded */
 	struct nm_percpu *pc;
-	struct sample *sample;
-	char *frame;
 };
 
 int prom_exporter_url(const char *name, char *buf, size_t cap)
@@ -60,18 +54,6 @@ int prom_exporter_url(const char *name, char *buf, size_t cap)
 	return k < 0 || (size_t)k >= cap ? -1 : k;
 }
 
-static void estatus(struct exp_src *e, struct enode *nd, enum conn_state st,
-                    const char *why, double now)
-{
-	struct source_status ss = { .state = st, .why = why ? why : "", .since = now };
-
-	if (nd->reported && nd->state == st && st == CS_UP)
-		return;
-	nd->state = st;
-	nd->reported = true;
-	e->base.feed->status(e->base.feed->arg, nd->idx, &ss);
-}
-
 static int fold(void *arg, const struct expo_sample *s)
 {
 	struct exp_src *e = arg;
@@ -88,45 +70,32 @@ static void on_scrape(void *arg, long status, const char *body, size_t len, cons
 	double now = clock_mono();
 	char why[300];
 	size_t line = 0;
-	int n;
 
 	nd->inflight = false;
-	if (err) {
+	if (err)
 		snprintf(why, sizeof why, "node_exporter: %s", err);
-		estatus(e, nd, CS_DOWN, why, now);
-		return;
-	}
-	if (status != 200) {
+	else if (status != 200)
 		snprintf(why, sizeof why, "node_exporter: HTTP %ld", status);
-		estatus(e, nd, CS_DOWN, why, now);
+	if (err || status != 200) {
+		nm_src_status(&e->b, &nd->st, CS_DOWN, why, now);
 		return;
 	}
 	nm_clear(&e->acc);
 	memset(e->pc, 0, sizeof *e->pc);
 	if (expo_parse(body, len, fold, e, &line) < 0) {
 		snprintf(why, sizeof why, "node_exporter: not the text format (line %zu)", line);
-		estatus(e, nd, CS_DOWN, why, now);
+		nm_src_status(&e->b, &nd->st, CS_DOWN, why, now);
 		return;
 	}
-	n = nm_frame(&e->acc, e->pc, ++nd->seq, "exporter", now, e->frame, NM_FRAME_MAX);
-	if (n < 0 || parse_frame(e->frame, (size_t)n, e->sample) < 0) {
-		estatus(e, nd, CS_DOWN, "node_exporter: no CPU/stat metrics in /metrics", now);
-		return;
-	}
-	estatus(e, nd, CS_UP, NULL, now);
-	if (e->acc.v[NM_TIME] > 0 && e->acc.v[NM_TIME] <= nd->last_clock)
-		return;
-	nd->last_clock = e->acc.v[NM_TIME];
-	e->base.feed->frame(e->base.feed->arg, nd->idx, now, e->sample, e->frame, (size_t)n);
+	nm_src_emit(&e->b, &nd->st, &e->acc, e->pc, ++nd->seq, "exporter",
+	            "node_exporter: no CPU/stat metrics in /metrics", now);
 }
 
 static size_t exp_fill(struct source *s, struct pollfd *pf, size_t cap, double *deadline)
 {
 	struct exp_src *e = (struct exp_src *)s;
 
-	if (e->next_round < *deadline)
-		*deadline = e->next_round;
-	return http_fill_pollfds(e->http, pf, cap, deadline);
+	return nm_src_fill(&e->b, e->next_round, pf, cap, deadline);
 }
 
 static int exp_step(struct source *s, const struct pollfd *pf, size_t n, double now,
@@ -135,7 +104,7 @@ static int exp_step(struct source *s, const struct pollfd *pf, size_t n, double 
 	struct exp_src *e = (struct exp_src *)s;
 	double timeout = e->interval < 10 ? (e->interval < 1 ? 1 : e->interval) : 10;
 
-	http_step(e->http, pf, n, now);
+	http_step(e->b.http, pf, n, now);
 	if (now >= e->next_round) {
 		e->next_round = now + e->interval;
 		e->next_start = 0;          /* a new round of scrapes */
@@ -144,11 +113,11 @@ static int exp_step(struct source *s, const struct pollfd *pf, size_t n, double 
 	/* At most EXPORTER_MAX_INFLIGHT scrapes at once (descriptors, and
 	 * curl's socket table); the rest start as those finish. */
 	for (; e->round_open && e->next_start < e->n &&
-	       http_pending(e->http) < EXPORTER_MAX_INFLIGHT; e->next_start++) {
+	       http_pending(e->b.http) < EXPORTER_MAX_INFLIGHT; e->next_start++) {
 		struct enode *nd = &e->node[e->next_start];
 		if (nd->inflight)
 			continue;       /* a slow exporter: its timeout ends it */
-		if (http_get(e->http, nd->url, EXPO_MAX_BODY, timeout, on_scrape, nd) < 0) {
+		if (http_get(e->b.http, nd->url, EXPO_MAX_BODY, timeout, on_scrape, nd) < 0) {
 			*why = "out of memory";
 			return SOURCE_ENOMEM;
 		}
@@ -165,13 +134,11 @@ static void exp_close(struct source *s)
 
 	if (!e)
 		return;
-	http_free(e->http);
+	nm_src_fini(&e->b);
 	for (size_t k = 0; e->node && k < e->n; k++)
 		free(e->node[k].url);
 	free(e->node);
 	free(e->pc);
-	free(e->sample);
-	free(e->frame);
 	free(e);
 }
 
@@ -193,19 +160,16 @@ struct source *source_exporter_new(const struct source_feed *feed,
 	*why = "out of memory";
 	if (!e)
 		return NULL;
-	e->base.ops = &exp_ops;
-	e->base.feed = feed;
 	e->n = n;
 	e->interval = interval > 0 ? interval : 1;
-	if (!(e->node = calloc(n ? n : 1, sizeof *e->node)) ||
-	    !(e->pc = calloc(1, sizeof *e->pc)) || !(e->sample = calloc(1, sizeof *e->sample)) ||
-	    !(e->frame = malloc(NM_FRAME_MAX)) || !(e->http = http_new(why)))
+	if (nm_src_init(&e->b, &exp_ops, feed, why) < 0 ||
+	    !(e->node = calloc(n ? n : 1, sizeof *e->node)) || !(e->pc = calloc(1, sizeof *e->pc)))
 		goto fail;
 	for (size_t k = 0; k < n; k++) {
 		struct enode *nd = &e->node[k];
-		nd->idx = nodes[k];
+		nd->st.idx = nodes[k];
 		nd->src = e;
-		nd->state = CS_CONNECTING;
+		nd->st.state = CS_CONNECTING;
 		if (prom_exporter_url(specs[nodes[k]].name, url, sizeof url) < 0) {
 			*why = "node_exporter URL too long";
 			goto fail;
@@ -213,8 +177,8 @@ struct source *source_exporter_new(const struct source_feed *feed,
 		if (!(nd->url = strdup(url)))
 			goto fail;
 	}
-	return &e->base;
+	return &e->b.base;
 fail:
-	exp_close(&e->base);
+	exp_close(&e->b.base);
 	return NULL;
 }

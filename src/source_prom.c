@@ -12,8 +12,8 @@
 #include "http.h"
 #include "node_metrics.h"
 #include "nodespec.h"
-#include "parse.h"
 #include "prom_json.h"
+#include "source_nm.h"
 #include "source_prom.h"
 
 #define URL_MAX     8192
@@ -42,17 +42,13 @@ static const char *const query_tpl[PROM_NQUERIES] = {
 };
 
 struct pnode {
-	size_t idx;                 /* model index */
+	struct nm_node_state st;    /* first: the shared part */
 	const char *instance;       /* borrowed from the spec */
-	double last_clock;          /* node clock of the last frame sent */
 	int up;                     /* this round: -1 unknown, 0 down, 1 up */
-	bool reported;              /* a status was sent since the last change */
-	enum conn_state state;
 };
 
 struct prom_src {
-	struct source base;
-	struct http *http;
+	struct nm_src b;            /* first: the loop's struct source */
 	char *q[PROM_NQUERIES];     /* full query URLs */
 	size_t n;
 	struct pnode *node;
@@ -67,8 +63,6 @@ struct prom_src {
 	double next_round;          /* monotonic */
 	double interval;
 	uint64_t seq;
-	char *frame;                /* NM_FRAME_MAX */
-	struct sample *sample;      /* the frame, parsed */
 };
 
 /* FNV-1a of a string. */
@@ -333,19 +327,6 @@ static int on_series(void *arg, const struct expo_sample *s)
 	return 0;
 }
 
-/* Tell the loop node k's state (once per change). */
-static void status(struct prom_src *p, struct pnode *nd, enum conn_state st,
-                   const char *why, double now)
-{
-	struct source_status ss = { .state = st, .why = why ? why : "", .since = now };
-
-	if (nd->reported && nd->state == st && st == CS_UP)
-		return;
-	nd->state = st;
-	nd->reported = true;
-	p->base.feed->status(p->base.feed->arg, nd->idx, &ss);
-}
-
 /* Every answer of the round is in: frames and states for every node. */
 static void end_round(struct prom_src *p, double now)
 {
@@ -355,29 +336,14 @@ static void end_round(struct prom_src *p, double now)
 		struct pnode *nd = &p->node[k];
 		if (p->failed) {
 			snprintf(why, sizeof why, "prometheus: %s", p->why);
-			status(p, nd, CS_DOWN, why, now);
-			continue;
+			nm_src_status(&p->b, &nd->st, CS_DOWN, why, now);
+		} else if (nd->up == 0) {
+			nm_src_status(&p->b, &nd->st, CS_DOWN, "prometheus: target down (up == 0)",
+			              now);
+		} else {
+			nm_src_emit(&p->b, &nd->st, &p->acc[k], NULL, ++p->seq, "prom",
+			            "prometheus: no node_exporter metrics for this instance", now);
 		}
-		if (nd->up == 0) {
-			status(p, nd, CS_DOWN, "prometheus: target down (up == 0)", now);
-			continue;
-		}
-		const struct nm_node *a = &p->acc[k];
-		double clock = a->v[NM_TIME];
-		int len = nm_frame(a, NULL, ++p->seq, "prom", now, p->frame, NM_FRAME_MAX);
-		if (len < 0) {
-			status(p, nd, CS_DOWN, "prometheus: no node_exporter metrics for this "
-			       "instance", now);
-			continue;
-		}
-		status(p, nd, CS_UP, NULL, now);
-		/* the same scrape again: nothing new to rate */
-		if (clock > 0 && clock <= nd->last_clock)
-			continue;
-		nd->last_clock = clock;
-		if (parse_frame(p->frame, (size_t)len, p->sample) == 0)
-			p->base.feed->frame(p->base.feed->arg, nd->idx, now, p->sample, p->frame,
-			                    (size_t)len);
 	}
 }
 
@@ -422,7 +388,7 @@ static int send_query(struct prom_src *p)
 
 	if (timeout < 1)
 		timeout = 1;
-	if (http_get(p->http, p->q[p->next_q], PROM_JSON_MAX_BODY, timeout, on_answer, p) < 0) {
+	if (http_get(p->b.http, p->q[p->next_q], PROM_JSON_MAX_BODY, timeout, on_answer, p) < 0) {
 		snprintf(p->why, sizeof p->why, "out of memory");
 		p->failed = true;
 		return -1;
@@ -453,9 +419,8 @@ static size_t prom_fill(struct source *s, struct pollfd *pf, size_t cap, double 
 {
 	struct prom_src *p = (struct prom_src *)s;
 
-	if (p->inflight == 0 && p->next_round < *deadline)
-		*deadline = p->next_round;
-	return http_fill_pollfds(p->http, pf, cap, deadline);
+	return nm_src_fill(&p->b, p->inflight == 0 ? p->next_round : INFINITY, pf, cap,
+	                   deadline);
 }
 
 static int prom_step(struct source *s, const struct pollfd *pf, size_t n, double now,
@@ -464,7 +429,7 @@ static int prom_step(struct source *s, const struct pollfd *pf, size_t n, double
 	struct prom_src *p = (struct prom_src *)s;
 
 	(void)why;
-	http_step(p->http, pf, n, now);
+	http_step(p->b.http, pf, n, now);
 	if (p->inflight == 0 && now >= p->next_round) {
 		/* rounds keep their own pace: a slow answer delays the next
 		 * round, it never piles up queries */
@@ -480,14 +445,12 @@ static void prom_close(struct source *s)
 
 	if (!p)
 		return;
-	http_free(p->http);
+	nm_src_fini(&p->b);
 	for (int i = 0; i < PROM_NQUERIES; i++)
 		free(p->q[i]);
 	free(p->node);
 	free(p->acc);
 	free(p->hash);
-	free(p->frame);
-	free(p->sample);
 	free(p);
 }
 
@@ -509,17 +472,14 @@ struct source *source_prom_new(const struct source_feed *feed,
 	*why = "out of memory";
 	if (!p)
 		return NULL;
-	p->base.ops = &prom_ops;
-	p->base.feed = feed;
 	p->n = n;
 	p->interval = po->interval > 0 ? po->interval : 1;
 	for (p->hcap = 16; p->hcap < 2 * n; p->hcap *= 2)
 		;
-	if (!(p->node = calloc(n ? n : 1, sizeof *p->node)) ||
+	if (nm_src_init(&p->b, &prom_ops, feed, why) < 0 ||
+	    !(p->node = calloc(n ? n : 1, sizeof *p->node)) ||
 	    !(p->acc = calloc(n ? n : 1, sizeof *p->acc)) ||
-	    !(p->hash = calloc(p->hcap, sizeof *p->hash)) ||
-	    !(p->frame = malloc(NM_FRAME_MAX)) || !(p->sample = calloc(1, sizeof *p->sample)) ||
-	    !(p->http = http_new(why)) || !(base = base_url(po->url)))
+	    !(p->hash = calloc(p->hcap, sizeof *p->hash)) || !(base = base_url(po->url)))
 		goto fail;
 	if (matchers(po->selector, m, sizeof m) < 0) {
 		*why = "--prom-selector must be one {...} group, e.g. '{job=\"node\"}'";
@@ -530,9 +490,9 @@ struct source *source_prom_new(const struct source_feed *feed,
 			goto fail;
 	for (size_t k = 0; k < n; k++) {
 		struct pnode *nd = &p->node[k];
-		nd->idx = nodes[k];
+		nd->st.idx = nodes[k];
 		nd->instance = specs[nodes[k]].name;
-		nd->state = CS_CONNECTING;
+		nd->st.state = CS_CONNECTING;
 		size_t h = (size_t)fnv(nd->instance) & (p->hcap - 1);
 		while (p->hash[h])
 			h = (h + 1) & (p->hcap - 1);
@@ -540,9 +500,9 @@ struct source *source_prom_new(const struct source_feed *feed,
 	}
 	free(base);
 	p->next_round = 0;      /* the first round at the first step */
-	return &p->base;
+	return &p->b.base;
 fail:
 	free(base);
-	prom_close(&p->base);
+	prom_close(&p->b.base);
 	return NULL;
 }

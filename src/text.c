@@ -1,8 +1,11 @@
-/* text.c — the checked number parser and the display sanitiser (text.h). */
+/* text.c — the checked number parsers and the display sanitiser (text.h). */
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "text.h"
 
 /* Up to 9 fraction digits count (see text.h); 10^9 fits a uint64_t. */
@@ -105,6 +108,78 @@ int text_decimal(const char *s, size_t n, double lo, double hi, double *out)
 	for (; e < 0 && v != 0; e++)
 		v /= 10;
 	if (!isfinite(v) || !(v >= lo && v <= hi))
+		return TEXT_ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* The C locale for strtod_l, made once: numbers never follow the
+ * process locale (a German LC_NUMERIC would read "0.5" as 0). */
+static locale_t c_locale(void)
+{
+	static locale_t loc;
+
+	if (!loc)
+		loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	return loc;
+}
+
+/* Count the digits at s[*i..n), moving *i past them. */
+static size_t skip_digits(const char *s, size_t n, size_t *i)
+{
+	size_t start = *i;
+
+	while (*i < n && is_digit(s[*i]))
+		(*i)++;
+	return *i - start;
+}
+
+int text_float(const char *s, size_t n, double *out)
+{
+	char buf[TEXT_FLOAT_MAX + 1];
+	size_t i = 0, k, nd;
+	int neg = 0;
+	char *end;
+
+	if (n == 0 || n > TEXT_FLOAT_MAX)
+		return TEXT_EFORMAT;
+	if (s[0] == '+' || s[0] == '-')
+		neg = s[i++] == '-';
+	k = n - i;
+	if ((k == 3 && strncasecmp(s + i, "inf", 3) == 0) ||
+	    (k == 8 && strncasecmp(s + i, "infinity", 8) == 0)) {
+		*out = neg ? -INFINITY : INFINITY;
+		return 0;
+	}
+	if (k == 3 && i == 0 && strncasecmp(s, "nan", 3) == 0) {
+		*out = NAN;
+		return 0;
+	}
+	/* The shape is checked here, so strtod_l never sees "0x1p3",
+	 * "nan(...)" or blanks; it only rounds. */
+	nd = skip_digits(s, n, &i);
+	if (i < n && s[i] == '.') {
+		i++;
+		nd += skip_digits(s, n, &i);
+	}
+	if (nd == 0)
+		return TEXT_EFORMAT;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (skip_digits(s, n, &i) == 0)
+			return TEXT_EFORMAT;
+	}
+	if (i != n)
+		return TEXT_EFORMAT;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	locale_t loc = c_locale();
+	double v = loc ? strtod_l(buf, &end, loc) : strtod(buf, &end);
+	if (end != buf + n)
+		return TEXT_EFORMAT;
+	if (!isfinite(v))           /* 1e999 */
 		return TEXT_ERANGE;
 	*out = v;
 	return 0;

@@ -1,7 +1,8 @@
-/* test_text.c — the one checked number parser and the display sanitiser. */
+/* test_text.c — the checked number parsers and the display sanitiser. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
@@ -65,6 +66,45 @@ static void test_decimal(void **state)
 	assert_true(d == 42);
 }
 
+/* Prometheus and JSON floats: every digit counts, words for the rest. */
+static void test_float(void **state)
+{
+	(void)state;
+	double d = -1;
+	assert_int_equal(text_float("1.7641335431234567e+09", 22, &d), 0);
+	assert_true(d == 1764133543.1234567);   /* node_time_seconds: microseconds kept */
+	assert_int_equal(text_float("-0.5", 4, &d), 0);
+	assert_true(d == -0.5);
+	assert_int_equal(text_float("+3", 2, &d), 0);
+	assert_true(d == 3);
+	assert_int_equal(text_float(".5e1", 4, &d), 0);
+	assert_true(d == 5);
+	assert_int_equal(text_float("5.", 2, &d), 0);
+	assert_int_equal(text_float("1e-999", 6, &d), 0);       /* underflow: 0 */
+	assert_true(d == 0);
+	assert_int_equal(text_float("+Inf", 4, &d), 0);
+	assert_true(isinf(d) && d > 0);
+	assert_int_equal(text_float("-inf", 4, &d), 0);
+	assert_true(isinf(d) && d < 0);
+	assert_int_equal(text_float("Infinity", 8, &d), 0);
+	assert_true(isinf(d));
+	assert_int_equal(text_float("NaN", 3, &d), 0);
+	assert_true(isnan(d));
+	assert_int_equal(text_float("123456", 3, &d), 0);        /* exactly n bytes */
+	assert_true(d == 123);
+	d = 42;
+	assert_int_equal(text_float("1e999", 5, &d), TEXT_ERANGE);
+	assert_int_equal(text_float("-1e999", 6, &d), TEXT_ERANGE);
+	const char *bad[] = { "", ".", "-", "e5", "1e", "1e+", "-NaN", "+nan", "0x10",
+	                      "0x1p3", "1..2", "1,5", " 1", "1 ", "infx", "nan(1)", "--1",
+	                      "1e5.5", "١",
+	                      "1234567890123456789012345678901234567890123456789012345678901234" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		if (text_float(bad[i], strlen(bad[i]), &d) != TEXT_EFORMAT)
+			fail_msg("accepted: '%s'", bad[i]);
+	assert_true(d == 42);
+}
+
 static void test_sanitize(void **state)
 {
 	(void)state;
@@ -110,6 +150,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_decimal),
+		cmocka_unit_test(test_float),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_utf8_strict),
 	};
