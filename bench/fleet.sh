@@ -14,6 +14,9 @@
 # Env: FLEET_SIZES (default "50 200 500 2000"), FLEET_PDSH_SIZES (default "50 200"),
 # FLEET_PER_SSHD (default 100), FLEET_WINDOW (steady-state seconds, default 10),
 # FLEET_UP_TIMEOUT (seconds to wait for all nodes up, default 60),
+# FLEET_COMPRESS_SIZES (sizes run again with -C, zlib on the wire; default 200),
+# FLEET_RECORD_SIZES (sizes whose run also records, for recording bytes per
+# node-sample; default 200),
 # DOPTOP (binary, default ./doptop).
 cd "$(dirname "$0")/.." || exit 1
 BIN=$(readlink -f "${DOPTOP:-./doptop}")
@@ -81,7 +84,8 @@ echo "fleet: $max aliases on $nsshd sshd(s) (pids$pids), ulimit -n $(ulimit -n),
 
 python3 bench/fleet_helper.py --bin "$BIN" --config "$CFG" --sizes "$SIZES" \
 	--pdsh-sizes "${FLEET_PDSH_SIZES:-50 200}" --window "${FLEET_WINDOW:-10}" \
-	--up-timeout "${FLEET_UP_TIMEOUT:-60}" --sshd-pids "$pids" --dir "$SSHD_DIR" &
+	--up-timeout "${FLEET_UP_TIMEOUT:-60}" --sshd-pids "$pids" --dir "$SSHD_DIR" \
+	--compress-sizes "${FLEET_COMPRESS_SIZES-200}" --record-sizes "${FLEET_RECORD_SIZES-200}" &
 HELPER_PID=$!
 wait "$HELPER_PID"
 rc=$?

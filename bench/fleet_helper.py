@@ -20,6 +20,11 @@ doptop (`doptop -F CFG -n node000..NNN --json -i 1`, per fleet size N)
              sent B/ns likewise for bytes_sent (window adjusts, keepalives).
   frame B    payload of one probe frame, from a --record file of a 1-node
              run (sum of record lengths / frames).
+  rec B/ns   growth of a --record file over the window / node-samples (only
+             the sizes in --record-sizes run with --record; the recording
+             is zstd-compressed and flushed per frame).
+  -C rows    the sizes in --compress-sizes run again with -C (zlib on the
+             SSH wire): wire bytes against memory.
   machine%   whole-machine busy CPU (/proc/stat) over the window, % of one
              core: sshd + probe shells + doptop, i.e. the simulated nodes.
 
@@ -213,11 +218,27 @@ class Watch:
             self.err = repr(e)
 
 
-def run_doptop(n, warm, window):
-    """One doptop run over n nodes; a dict of measurements or an error."""
+def file_size(path):
+    """Size of path in bytes, 0 when it is not there."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def run_doptop(n, warm, window, compress=False, record=False):
+    """One doptop run over n nodes (with -C, with --record); a dict of
+    measurements or an error."""
     if not wait_drained():
         return {"n": n, "error": "sshd children from the last run did not exit"}
     cmd = [ARGS.bin, "-F", ARGS.config, "-n", spec(n), "--json", "-i", "1"]
+    rec = os.path.join(ARGS.dir, "fleet_%d.rec" % n)
+    if compress:
+        cmd.append("-C")
+    if record:
+        if os.path.exists(rec):
+            os.unlink(rec)
+        cmd += ["--record", rec]
     errf = open(os.path.join(ARGS.dir, "doptop_%d.err" % n), "wb")
     sb0 = machine_busy_s()
     t0 = mono()
@@ -226,7 +247,8 @@ def run_doptop(n, warm, window):
     deadline = t0 + ARGS.up_timeout
     while len(w.up_at) < n and mono() < deadline and p.poll() is None:
         time.sleep(0.05)
-    r = {"n": n, "up": len(w.up_at), "failed_first": len(w.failed)}
+    r = {"n": n, "up": len(w.up_at), "failed_first": len(w.failed), "compress": compress,
+         "record": record}
     if p.poll() is None:
         r["setup_cpu_s"] = proc_cpu_s(p.pid)
         r["setup_machine_pct"] = 100.0 * (machine_busy_s() - sb0) / (mono() - t0)
@@ -243,10 +265,12 @@ def run_doptop(n, warm, window):
     time.sleep(warm)
     pid = p.pid
     b0 = sock_bytes(pid)
+    f0 = file_size(rec) if record else 0
     c0, m0, g0, s0 = proc_cpu_s(pid), mono(), w.good_lines, machine_busy_s()
     time.sleep(window)
     c1, m1, g1, s1 = proc_cpu_s(pid), mono(), w.good_lines, machine_busy_s()
     b1 = sock_bytes(pid)
+    f1 = file_size(rec) if record else 0
     r["rss_kib"] = proc_kv(pid, "status", "VmRSS")
     r["hwm_kib"] = proc_kv(pid, "status", "VmHWM")
     r["alive"] = p.poll() is None
@@ -264,6 +288,9 @@ def run_doptop(n, warm, window):
     r["wire_B_ns"] = (b1[0] - b0[0]) / r["node_samples"]
     r["sent_B_ns"] = (b1[1] - b0[1]) / r["node_samples"]
     r["cpu_us_ns"] = 1e6 * (c1 - c0) / r["node_samples"]
+    r["rec_B_ns"] = (f1 - f0) / r["node_samples"] if record else None
+    if record and os.path.exists(rec):
+        os.unlink(rec)
     if not r["alive"]:
         r["error"] = "doptop died during the window"
     if w.err:
@@ -386,6 +413,8 @@ def main():
     ap.add_argument("--config", required=True)
     ap.add_argument("--sizes", default="50 200 500")
     ap.add_argument("--pdsh-sizes", default="50 200")
+    ap.add_argument("--compress-sizes", default="")
+    ap.add_argument("--record-sizes", default="")
     ap.add_argument("--window", type=float, default=10.0)
     ap.add_argument("--warm", type=float, default=3.0)
     ap.add_argument("--up-timeout", type=float, default=60.0)
@@ -404,16 +433,24 @@ def main():
     base = run_doptop(1, ARGS.warm, 3.0)
     if base.get("error"):
         broken.append("1-node run: " + base["error"])
-    rows = []
-    for n in sizes:
-        r = run_doptop(n, ARGS.warm, ARGS.window)
+    rows, crows = [], []
+    csizes = [int(x) for x in ARGS.compress_sizes.split() if int(x) <= max(sizes)]
+    rsizes = [int(x) for x in ARGS.record_sizes.split()]
+    runs = [(n, False) for n in sizes] + [(n, True) for n in csizes]
+    for n, comp in runs:
+        r = run_doptop(n, ARGS.warm, ARGS.window, compress=comp,
+                       record=(n in rsizes and not comp))
         if r.get("error"):
-            broken.append("N=%d: %s" % (n, r["error"]))
+            broken.append("N=%d%s: %s" % (n, " -C" if comp else "", r["error"]))
         if "rss_kib" in r and "rss_kib" in base and n > 1:
             r["rss_node_kib"] = (r["rss_kib"] - base["rss_kib"]) / (n - 1)
-        rows.append(r)
-        print("  doptop N=%d done (%.0f s into the run)%s" % (
-            n, mono() - t_start, "  " + r["note"] if r.get("note") else ""), flush=True)
+        if not comp:
+            rows.append(r)
+        else:
+            crows.append(r)
+        print("  doptop N=%d%s done (%.0f s into the run, load %s)%s" % (
+            n, " -C" if comp else "", mono() - t_start, read("/proc/loadavg").split()[0],
+            "  " + r["note"] if r.get("note") else ""), flush=True)
     prow = {}
     for n in psizes:
         r = run_pdsh(n)
@@ -442,18 +479,20 @@ def main():
                      fmt(1000.0 * sc / r["n"] if sc is not None else None, "%.1f"),
                      fmt(r.get("setup_machine_pct"), "%.0f")))
     print("steady state")
-    hdr = "%6s %8s %8s %9s %12s %10s %10s %10s %9s"
+    hdr = "%9s %8s %8s %9s %12s %10s %10s %10s %9s %9s"
     print(hdr % ("nodes", "up_avg", "cpu%core", "RSS_KiB", "RSS/node_KiB", "wire_B/ns",
-                 "sent_B/ns", "cpu_us/ns", "machine%"))
-    for r in rows:
-        print(hdr % (r["n"], fmt(r["good_lines"] / r["window_s"] if r.get("window_s") else None, "%.0f"),
+                 "sent_B/ns", "cpu_us/ns", "rec_B/ns", "machine%"))
+    for r in rows + crows:
+        print(hdr % ("%d%s" % (r["n"], " -C" if r.get("compress") else ""),
+                     fmt(r["good_lines"] / r["window_s"] if r.get("window_s") else None, "%.0f"),
                      fmt(r.get("cpu_pct")), r.get("rss_kib", "-"),
                      fmt(r.get("rss_node_kib"), "%.1f"), fmt(r.get("wire_B_ns"), "%.0f"),
                      fmt(r.get("sent_B_ns"), "%.0f"), fmt(r.get("cpu_us_ns"), "%.1f"),
-                     fmt(r.get("machine_pct"), "%.0f")))
+                     fmt(r.get("rec_B_ns"), "%.0f"), fmt(r.get("machine_pct"), "%.0f")))
     print("  up_avg = nodes streaming during the window (when < nodes, the rest were still")
     print("  connecting: the row is not a clean steady state); ns = node-sample (one node,")
-    print("  one 1 s interval); wire/sent = TCP bytes in/out of doptop;")
+    print("  one 1 s interval); wire/sent = TCP bytes in/out of doptop; -C = zlib on the wire;")
+    print("  rec_B/ns = --record file growth (rows run with --record: CPU includes it);")
     print("  machine%% = all CPU on this %d-core box (sshds, probe shells, doptop)" % os.cpu_count())
     print()
     print("pdsh -R ssh -f 64 'cat %s', one round" % PROBE_FILES)
@@ -488,6 +527,14 @@ def main():
         TARGETS["ratio"], fmt(ratios.get(rn) if rn else None, "%.0f"),
         ok(ratios.get(rn) if rn else None, TARGETS["ratio"], higher=True),
         "  (at N=%d)" % rn if rn else ""))
+    for c in crows:
+        p = next((r for r in rows if r["n"] == c["n"]), None)
+        if p and p.get("wire_B_ns") and c.get("wire_B_ns") and p.get("rss_node_kib") is not None \
+                and c.get("rss_node_kib") is not None:
+            print("  -C at N=%d: %.1fx fewer wire bytes (%.0f -> %.0f B/ns) for %+.0f KiB/node "
+                  "(%.0f -> %.0f)" % (c["n"], p["wire_B_ns"] / c["wire_B_ns"], p["wire_B_ns"],
+                                     c["wire_B_ns"], c["rss_node_kib"] - p["rss_node_kib"],
+                                     p["rss_node_kib"], c["rss_node_kib"]))
     print("fleet bench: %.0f s" % (mono() - t_start))
     if broken:
         print("BENCHMARK BROKEN:")

@@ -23,6 +23,7 @@ struct options {
 	const char *ssh_config, *ssh_user, *identity;
 	int    ssh_port;
 	bool   accept_new;
+	bool   compress;            /* -C: zlib on the SSH wire */
 	const char *resolve;        /* --resolve HOST */
 	/* record / replay */
 	const char *record, *replay;

@@ -24,6 +24,8 @@ struct ssh_opts {
 	int         port;          /* -p PORT overrides config; 0 = none */
 	const char *identity;      /* -i FILE, tried first; NULL = none */
 	bool        accept_new;    /* --accept-new: append unknown host keys */
+	bool        compress;      /* -C: zlib on every session, as a node's
+	                            * "Compression yes" in the config does */
 	double      interval;      /* probe interval, seconds */
 };
 

@@ -56,12 +56,15 @@ static const char usage[] =
 "  -I, --identity FILE     private key to try first\n"
 "      --accept-new        accept and remember unknown host keys\n"
 "                          (never a changed one)\n"
+"  -C, --compress          zlib on every session, as ssh -C (also per node:\n"
+"                          Compression yes in the ssh config): ~9x fewer\n"
+"                          bytes on the wire, ~130 KiB more memory per node\n"
 "      --resolve HOST      print what doptop uses for HOST (hostname, port,\n"
 "                          user, identities, agent, known_hosts, proxy,\n"
 "                          strict mode...) as `ssh -G` does, and exit\n"
 "  ProxyJump (one shared session per jump host), ProxyCommand (its stderr\n"
 "  is the node's reason), IdentityAgent, IdentitiesOnly, ConnectTimeout,\n"
-"  ServerAlive* and AddressFamily are honoured as ssh does.\n"
+"  ServerAlive*, AddressFamily and Compression are honoured as ssh does.\n"
 "\n"
 "Record and replay:\n"
 "      --record FILE       record every node's raw frames, zstd-compressed, to\n"
@@ -147,6 +150,7 @@ static const struct option longopts[] = {
 	{ "port", required_argument, 0, 'p' },
 	{ "identity", required_argument, 0, 'I' },
 	{ "accept-new", no_argument, 0, O_ACCEPT_NEW },
+	{ "compress", no_argument, 0, 'C' },
 	{ "resolve", required_argument, 0, O_RESOLVE },
 	{ "record", required_argument, 0, O_RECORD },
 	{ "record-max", required_argument, 0, O_RECORD_MAX },
@@ -329,6 +333,7 @@ static int apply(int c, const char *arg, struct options *o)
 	case 'l': o->ssh_user = arg; return 0;
 	case 'I': o->identity = arg; return 0;
 	case O_ACCEPT_NEW: o->accept_new = true; return 0;
+	case 'C': o->compress = true; return 0;
 	case O_RESOLVE: o->resolve = arg; return 0;
 	case O_RECORD: o->record = arg; return 0;
 	case O_RECORD_MAX:
@@ -462,7 +467,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 	char cwhy[256];
 	if (config_load(&o->cfg, NULL, cwhy, sizeof cwhy) < 0)
 		return fail(cwhy, NULL, NULL);
-	while ((c = getopt_long(argc, argv, ":n:i:bc:F:l:p:I:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:i:bc:F:l:p:I:ChV", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return 1;

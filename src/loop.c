@@ -528,6 +528,7 @@ static struct source *live_source(struct loop *l, enum live_kind kind, const siz
 	struct ssh_opts so = {
 		.config_file = o->ssh_config, .user = o->ssh_user, .port = o->ssh_port,
 		.identity = o->identity, .accept_new = o->accept_new, .interval = o->interval,
+		.compress = o->compress,
 	};
 	struct prom_opts po = { o->prometheus, o->prom_selector, o->interval };
 	switch (kind) {

@@ -247,6 +247,8 @@ static void finish_scalars(const struct cfg_raw *r, struct ssh_host_cfg *out)
 	                       (!strcasecmp(v, "yes") || !strcasecmp(v, "true"));
 	out->hash_known_hosts = (v = r->opt[OPT_HASHKNOWNHOSTS]) &&
 	                        (!strcasecmp(v, "yes") || !strcasecmp(v, "true"));
+	out->compression = (v = r->opt[OPT_COMPRESSION]) &&
+	                   (!strcasecmp(v, "yes") || !strcasecmp(v, "true"));
 	out->strict = SSHCFG_STRICT_ASK;
 	if ((v = r->opt[OPT_STRICT]))
 		out->strict = !strcasecmp(v, "accept-new") ? SSHCFG_STRICT_ACCEPT_NEW
@@ -381,6 +383,7 @@ void ssh_config_print(FILE *f, const struct ssh_host_cfg *cfg)
 
 	fprintf(f, "user %s\nhostname %s\nport %d\n", cfg->user, cfg->hostname, cfg->port);
 	fprintf(f, "addressfamily %s\n", family[cfg->address_family]);
+	fprintf(f, "compression %s\n", cfg->compression ? "yes" : "no");
 	fprintf(f, "hashknownhosts %s\n", cfg->hash_known_hosts ? "yes" : "no");
 	fprintf(f, "identitiesonly %s\n", cfg->identities_only ? "yes" : "no");
 	fprintf(f, "stricthostkeychecking %s\n", strict[cfg->strict]);

@@ -40,7 +40,7 @@ enum phase { PH_WAIT, PH_RESOLVE, PH_CONNECT, PH_HANDSHAKE, PH_AUTH, PH_OPEN, PH
 struct ssh_conn {
 	char *name, *host, *user, *config_file, *identity;
 	int spec_port, opt_port;
-	bool accept_new;
+	bool accept_new, compress;
 	double interval;
 	ssh_frame_fn fn;
 	void *arg;
