@@ -177,8 +177,14 @@ def wait_drained(timeout=30):
 
 
 def spec(n):
-    """doptop node spec for node000..node(n-1)."""
-    return "node000" if n == 1 else "node000..%03d" % (n - 1)
+    """doptop --nodes arguments for node000..node(n-1): one range per
+    width (a zero-padded range keeps its width: node000..999, node1000..)."""
+    if n == 1:
+        return ["-n", "node000"]
+    out = ["-n", "node000..%03d" % (min(n, 1000) - 1)]
+    if n > 1000:
+        out += ["-n", "node1000..%d" % (n - 1)]
+    return out
 
 
 class Watch:
@@ -231,7 +237,7 @@ def run_doptop(n, warm, window, compress=False, record=False):
     measurements or an error."""
     if not wait_drained():
         return {"n": n, "error": "sshd children from the last run did not exit"}
-    cmd = [ARGS.bin, "-F", ARGS.config, "-n", spec(n), "--json", "-i", "1"]
+    cmd = [ARGS.bin, "-F", ARGS.config] + spec(n) + ["--json", "-i", "1"]
     rec = os.path.join(ARGS.dir, "fleet_%d.rec" % n)
     if compress:
         cmd.append("-C")
@@ -345,7 +351,7 @@ def setup_cost(n=20):
     c0 = listeners_children_cpu_s()
     out = os.path.join(ARGS.dir, "setup.json")
     with open(out, "wb") as fo:
-        p = spawn([ARGS.bin, "-F", ARGS.config, "-n", spec(n), "--json", "-i", "1", "-c", "3"],
+        p = spawn([ARGS.bin, "-F", ARGS.config] + spec(n) + ["--json", "-i", "1", "-c", "3"],
                   stdout=fo, stderr=subprocess.DEVNULL)
         _, _, ru = os.wait4(p.pid, 0)
     p.returncode = 0
