@@ -16,7 +16,9 @@
 # FLEET_UP_TIMEOUT (seconds to wait for all nodes up, default 60),
 # FLEET_COMPRESS_SIZES (sizes run again with -C, zlib on the wire; default 200),
 # FLEET_RECORD_SIZES (sizes whose run also records, for recording bytes per
-# node-sample; default 200),
+# node-sample; default 200), FLEET_INTERVAL (doptop's -i, default 1: on a
+# small box 2000 probes at 1 Hz plus their sshds can take every core, so
+# the simulated nodes, not doptop, fall behind),
 # DOPTOP (binary, default ./doptop).
 cd "$(dirname "$0")/.." || exit 1
 BIN=$(readlink -f "${DOPTOP:-./doptop}")
@@ -85,7 +87,8 @@ echo "fleet: $max aliases on $nsshd sshd(s) (pids$pids), ulimit -n $(ulimit -n),
 python3 bench/fleet_helper.py --bin "$BIN" --config "$CFG" --sizes "$SIZES" \
 	--pdsh-sizes "${FLEET_PDSH_SIZES:-50 200}" --window "${FLEET_WINDOW:-10}" \
 	--up-timeout "${FLEET_UP_TIMEOUT:-60}" --sshd-pids "$pids" --dir "$SSHD_DIR" \
-	--compress-sizes "${FLEET_COMPRESS_SIZES-200}" --record-sizes "${FLEET_RECORD_SIZES-200}" &
+	--compress-sizes "${FLEET_COMPRESS_SIZES-200}" --record-sizes "${FLEET_RECORD_SIZES-200}" \
+	--interval "${FLEET_INTERVAL:-1}" &
 HELPER_PID=$!
 wait "$HELPER_PID"
 rc=$?

@@ -237,7 +237,7 @@ def run_doptop(n, warm, window, compress=False, record=False):
     measurements or an error."""
     if not wait_drained():
         return {"n": n, "error": "sshd children from the last run did not exit"}
-    cmd = [ARGS.bin, "-F", ARGS.config] + spec(n) + ["--json", "-i", "1"]
+    cmd = [ARGS.bin, "-F", ARGS.config] + spec(n) + ["--json", "-i", "%g" % ARGS.interval]
     rec = os.path.join(ARGS.dir, "fleet_%d.rec" % n)
     if compress:
         cmd.append("-C")
@@ -420,6 +420,7 @@ def main():
     ap.add_argument("--sizes", default="50 200 500")
     ap.add_argument("--pdsh-sizes", default="50 200")
     ap.add_argument("--compress-sizes", default="")
+    ap.add_argument("--interval", type=float, default=1.0)
     ap.add_argument("--record-sizes", default="")
     ap.add_argument("--window", type=float, default=10.0)
     ap.add_argument("--warm", type=float, default=3.0)
@@ -466,8 +467,8 @@ def main():
         print("  pdsh N=%d done (%.0f s into the run)" % (n, mono() - t_start), flush=True)
 
     print()
-    print("doptop --json -i 1, steady state over %.0f s after all up + %.0f s warm-up" % (
-        ARGS.window, ARGS.warm))
+    print("doptop --json -i %g, steady state over %.0f s after all up + %.0f s warm-up" % (
+        ARGS.interval, ARGS.window, ARGS.warm))
     print("  probe frame payload: %s B (mean of %d recorded frames, 1 node)" % (fmt(fb, "%.0f"), nframes))
     print("  1-node baseline RSS: %s KiB" % base.get("rss_kib", "-"))
     if cost:
@@ -490,15 +491,17 @@ def main():
                  "sent_B/ns", "cpu_us/ns", "rec_B/ns", "machine%"))
     for r in rows + crows:
         print(hdr % ("%d%s" % (r["n"], " -C" if r.get("compress") else ""),
-                     fmt(r["good_lines"] / r["window_s"] if r.get("window_s") else None, "%.0f"),
+                     fmt(r["good_lines"] * ARGS.interval / r["window_s"] if r.get("window_s")
+                         else None, "%.0f"),
                      fmt(r.get("cpu_pct")), r.get("rss_kib", "-"),
                      fmt(r.get("rss_node_kib"), "%.1f"), fmt(r.get("wire_B_ns"), "%.0f"),
                      fmt(r.get("sent_B_ns"), "%.0f"), fmt(r.get("cpu_us_ns"), "%.1f"),
                      fmt(r.get("rec_B_ns"), "%.0f"), fmt(r.get("machine_pct"), "%.0f")))
     print("  up_avg = nodes streaming during the window (when < nodes, the rest were still")
     print("  connecting: the row is not a clean steady state); ns = node-sample (one node,")
-    print("  one 1 s interval); wire/sent = TCP bytes in/out of doptop; -C = zlib on the wire;")
-    print("  rec_B/ns = --record file growth (rows run with --record: CPU includes it);")
+    print("  one interval); wire/sent = TCP bytes in/out of doptop; -C = zlib on the wire;")
+    print("  rec_B/ns = --record file growth (rows run with --record: CPU includes it, and")
+    print("  RSS/node the recorder's fixed zstd state spread over the nodes);")
     print("  machine%% = all CPU on this %d-core box (sshds, probe shells, doptop)" % os.cpu_count())
     print()
     print("pdsh -R ssh -f 64 'cat %s', one round" % PROBE_FILES)

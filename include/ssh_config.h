@@ -83,7 +83,7 @@ struct ssh_host_cfg {
 	enum sshcfg_family address_family;  /* AddressFamily */
 	bool  compression;              /* Compression (default no, as ssh): zlib
 	                                 * on the wire, ~10x fewer bytes for
-	                                 * ~130 KiB more memory per node */
+	                                 * 110-130 KiB more memory per node */
 
 	/* ProxyJump hops in dialling order: jump[0] is reached first (directly
 	 * or by its own config), jump[njump-1] opens the channel to hostname.

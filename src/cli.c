@@ -58,7 +58,7 @@ static const char usage[] =
 "                          (never a changed one)\n"
 "  -C, --compress          zlib on every session, as ssh -C (also per node:\n"
 "                          Compression yes in the ssh config): ~9x fewer\n"
-"                          bytes on the wire, ~130 KiB more memory per node\n"
+"                          bytes on the wire, 110-130 KiB more memory per node\n"
 "      --resolve HOST      print what doptop uses for HOST (hostname, port,\n"
 "                          user, identities, agent, known_hosts, proxy,\n"
 "                          strict mode...) as `ssh -G` does, and exit\n"
