@@ -3,7 +3,7 @@
  *
  * The text (format 2).  The first line is the header:
  *
- *   #doptop-record 2 version=<doptop version> interval=<seconds> nodes=<a,b,c>
+ *   #doptop-record 2 version=<doptop version> interval=<seconds> nodes=<a,b,c> ticks=1
  *
  * then one record per event, in arrival order:
  *
@@ -25,11 +25,26 @@
  *             then the facts text
  *   J -       the job's figures (job_snapshot() in job.h), one "key=value"
  *             per line
+ *   S <node>  the node's status changed in the model: a line
+ *             "<state> <since> <reconnects> <probe> <retry at>" (state: a
+ *             node_state.h word; since, retry at: unix times, 0 = none;
+ *             probe: "sh" for the POSIX sh fallback, else "bash"), then
+ *             the reason (the node's "why", sanitised, may be empty)
+ *   T -       a tick: the loop wrote a block; the payload is the block's
+ *             time (the line's stamp too, but a reader moves a stamp that
+ *             steps back: a tick handled late comes after later frames).
+ *             Everything before it went into that block.
+ * A part whose header says ticks=1 (doptop 0.2 on) holds every status
+ * change (S) and every tick (T): its replay takes those as they were and
+ * gives the live run's output.  Without it (older files) a replay ticks
+ * once per interval of the recording's clock and tells states from the
+ * frames (up when one came; stale, then down when none came).
  * time  unix seconds from 0 to RECORD_MAX_TIME; a stamp outside is corrupt.
  *       Records are in arrival order, but stamps may step back a little (a
  *       local frame carries its nominal tick time, a wall clock is set
  *       back): a reader takes a stamp earlier than the one before as that
- *       one, so replay always advances.
+ *       one, so replay always advances.  Stamps are whole microseconds
+ *       (record_stamp()); a reader rounds what it reads the same way.
  *
  * A header line may come again between two records: a later doptop run
  * appended to the file, or a rotated file begins.  It must name the same
@@ -88,6 +103,11 @@ enum record_err {
 struct recorder;
 struct replay;
 
+/* t as a recording stores it: rounded to whole microseconds, so that a
+ * time written and read back is the same double (the loop stamps the
+ * model's clock with it, live and replayed). */
+double record_stamp(double t);
+
 /* One record read back.  data is borrowed until the next replay call. */
 struct rec_item {
 	char type[RECORD_MAX_TYPE + 1];
@@ -121,6 +141,13 @@ int recorder_frame(struct recorder *r, int node_idx, double t,
 int recorder_facts(struct recorder *r, int node_idx, double t, bool procs, bool disks,
                    double t_read, const char *text, size_t len);
 int recorder_job(struct recorder *r, double t, const char *text, size_t len);
+/* Append an S record: node's status as the model now has it (why may be
+ * NULL = "").  0 or a negative REC_E* code. */
+int recorder_status(struct recorder *r, int node_idx, double t, const char *state,
+                    double since, unsigned reconnects, bool fallback_sh, double retry_at,
+                    const char *why);
+/* Append a T record: the tick whose block is stamped t. */
+int recorder_tick(struct recorder *r, double t);
 /* Why the recorder failed (static text), or NULL while it works. */
 const char *recorder_error(const struct recorder *r);
 /* Bytes written to the current file (compressed), for tests and benches. */
@@ -148,6 +175,10 @@ int replay_next_any(struct replay *rp, char *kind, int *node_idx, double *t,
  * the next call), 0 at the end, or a negative REC_E* code. */
 int replay_next(struct replay *rp, int *node_idx, double *t,
                 const char **raw, size_t *len);
+/* True while the part being read holds its ticks and status changes
+ * (its header says ticks=1; see above).  Changes only where a header
+ * comes again (an appended run, a rotated file). */
+bool replay_ticks(const struct replay *rp);
 /* Why the last call failed (static text), or "" . */
 const char *replay_error(const struct replay *rp);
 /* Start again from the first record (the files are opened again); 0 or a

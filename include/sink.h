@@ -8,6 +8,8 @@
  *
  *   begin                  once, after the sources opened, before any frame
  *   frame                  each frame, right after it entered the model
+ *   status                 a node's state, reason or connection facts
+ *                          changed in the model
  *   facts, job             node facts / the job's figures were taken in
  *   tick                   once per interval, after every source's tick:
  *                          one block (batch, JSON, exporter snapshot; the
@@ -17,7 +19,10 @@
  *                          the user quit, a signal, the recording ended)
  *   free                   always, last, also after an error
  *
- * Any hook may be NULL.  Besides these, the loop tells a sink that the
+ * Any hook may be NULL.  A replay that seeks back calls rewind (forget
+ * what was seen: the model starts empty again) and then replays to the
+ * point asked for with v->seeking set: a sink then updates what it keeps
+ * but writes, draws and runs nothing.  Besides these, the loop tells a sink that the
  * terminal was resized (resize) and asks which node's top processes it
  * wants now (wants_procs, polled every pass; at most one fetch per node
  * every PROCS_EVERY_S), handing them over with procs().
@@ -28,11 +33,11 @@
  * it dirty.
  *
  * Times.  Every hook gets a struct sink_view: `now` is on the model's clock
- * (the source's, see source.h), `wall` the unix time to show or write for
- * it — for tick() the block's nominal time, so the live and replayed
- * output of the same frames carry the same stamps; for frame() the
- * frame's own time, so the recorder writes exactly one timestamp per
- * frame, the same one the model got.
+ * (unix time in whole microseconds, see source.h "Clocks"), `wall` the unix
+ * time to show or write for it (the same number) — for tick() the block's
+ * nominal time, so the live and replayed output of the same frames carry
+ * the same stamps; for frame() the frame's own time, so the recorder
+ * writes exactly one timestamp per frame, the same one the model got.
  *
  * Errors.  A hook returns 0, SINK_QUIT (the screen's 'q': end the run
  * normally), or a negative SINK_E* code with one line in *why (static or
@@ -81,6 +86,8 @@ struct sink_view {
 	double now;                  /* the model's clock (source.h) */
 	double wall;                 /* unix time for now (see "Times") */
 	bool   replay;               /* the data comes from a recording */
+	bool   seeking;              /* a replay's seek is running (see above) */
+	const struct source_pos *pos;   /* a replay's position (screen), or NULL */
 	const struct sink *events;   /* the events sink (sink_events_recent), or NULL */
 	/* Ask the sources for something (the screen's replay keys: pause,
 	 * step, seek; source.h).  0, or -1 when no source can. */
@@ -101,6 +108,9 @@ struct sink_ops {
 	 * (stamped v->wall; text borrowed) */
 	int (*facts)(struct sink *k, const struct sink_view *v, size_t node, const char *text,
 	             size_t len, bool procs, bool disks, double t_read, const char **why);
+	/* node's state, why, since, reconnects, probe or next retry changed
+	 * (read them from v->m) */
+	int (*status)(struct sink *k, const struct sink_view *v, size_t node, const char **why);
 	/* the job took in a count or a measurement (job_generation()) */
 	int (*job)(struct sink *k, const struct sink_view *v, const char **why);
 	int (*tick)(struct sink *k, const struct sink_view *v, const char **why);
@@ -111,6 +121,8 @@ struct sink_ops {
 	                       double *deadline);
 	int (*step)(struct sink *k, const struct sink_view *v, const struct pollfd *pf,
 	            size_t n, double now, const char **why);
+	/* A replay went back to its start: forget what was seen. */
+	void (*rewind)(struct sink *k);
 	/* The terminal's size changed (SIGWINCH). */
 	void (*resize)(struct sink *k);
 	/* The node whose top processes this sink shows now, or -1. */
@@ -140,8 +152,9 @@ struct sink *sink_screen_new(const char *theme, bool no_color, const struct conf
 /* --batch text blocks (json false) or --json lines on f (stdout). */
 struct sink *sink_batch_new(FILE *f, bool json, const char **why);
 /* --record FILE: the recording's header now (names: n node names,
- * borrowed), then every frame that has raw text, node facts and the job's
- * figures, stamped v->wall; max_bytes: --record-max (0 = no cap). */
+ * borrowed), then every frame that has raw text, node facts, the job's
+ * figures, node status changes and ticks, stamped v->wall; max_bytes:
+ * --record-max (0 = no cap). */
 struct sink *sink_record_new(const char *path, double interval,
                              const char *const *names, size_t n,
                              unsigned long long max_bytes, const char **why);

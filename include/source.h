@@ -12,7 +12,8 @@
  *   - node facts (facts.h: the job's processes, memory cgroup, local
  *     disks), fetched at a slow cadence (FACTS_PROCS_EVERY_S), never from
  *     the per-second probe;
- *   - the job's figures, from a recording (J records; job.h job_feed()).
+ *   - the job's figures, from a recording (J records; job.h job_feed());
+ *   - a recording's ticks (tick) and a new start (rewind), below.
  * It hands them to the loop through the struct source_feed given at
  * creation, from inside its step() or tick() — never from anywhere else,
  * never from another thread.
@@ -24,10 +25,12 @@
  *   SOURCE_CLOCK_OWN   the source's own clock, read with ops->now(), e.g. a
  *                      recording's unix time — such a source runs alone.
  * A source's clock never goes back: an event is never stamped before one
- * it yielded earlier, nor before ops->now() returned.  The model runs on
- * the same clock (model.h times, tui.h's "now"); the loop maps it to unix
- * time for what is shown or written (MONO: the unix time at start plus the
- * monotonic time since; OWN: the clock is unix time already).
+ * it yielded earlier, nor before ops->now() returned.  The loop maps
+ * each event's time to the model's clock: unix time in whole microseconds
+ * (record_stamp(), record.h) — MONO: the unix time at start plus the
+ * monotonic time since; OWN: the clock is such a time already.  So a
+ * recording stores exactly the times the model got, and its replay
+ * computes the same figures from them (replayed --json equals live).
  *
  * Waiting.  The loop is the only place that blocks.  Before each poll() it
  * asks each source for descriptors (fill_pollfds) and for the monotonic
@@ -40,11 +43,15 @@
  * replaying at --speed 2 means asking to be stepped when the next frame is
  * due in real time.
  *
- * Ticks.  The loop ticks once per interval on the sources' clock (live:
- * every interval of monotonic time; SOURCE_CLOCK_OWN: when ops->now() has
- * passed the tick).  At each tick it calls tick() of every source first
- * (the local sampler reads /proc then, a replay marks silent nodes stale or
- * down) and then writes a block to every sink.
+ * Ticks.  Live, the loop ticks once per interval of monotonic time: it
+ * calls tick() of every source first (the local sampler reads /proc then)
+ * and then writes a block to every sink.  A SOURCE_CLOCK_OWN source (a
+ * recording) hands the loop its ticks itself through feed->tick(), in
+ * order with its other events: the ticks the recording holds (T records),
+ * or for an older recording one every interval of its clock.  Such a
+ * source may also go back (a seek): it calls feed->rewind(), and the loop
+ * empties the model, the job and what sinks remember, before the source
+ * replays from its start, quickly and quietly, up to the point asked for.
  *
  * Errors.  A remote failure (timeout, refused, garbage, HTTP 500) is a node
  * status, never an error of the source.  step() and tick() return a
@@ -110,6 +117,25 @@ struct source_feed {
 	              bool procs, bool disks);
 	/* The job's figures at t (a recording's J record). */
 	void (*job)(void *arg, double t, const char *text, size_t len);
+	/* SOURCE_CLOCK_OWN only: a tick at t (every sink gets a block);
+	 * quiet: part of a seek (sinks update what they remember but write,
+	 * draw and run nothing). */
+	void (*tick)(void *arg, double t, bool quiet);
+	/* SOURCE_CLOCK_OWN only: the source starts again from its beginning
+	 * (a seek back): forget every node's state, rates and history. */
+	void (*rewind)(void *arg);
+};
+
+/* Where a recording's replay stands (ops->position), for the screen. */
+struct source_pos {
+	double first;               /* the recording's first time (its clock) */
+	double now;                 /* the last tick shown, or first before one */
+	double end;                 /* its last time, or < 0 while not known */
+	double speed;               /* 0 = as fast as possible */
+	bool   paused;
+	bool   at_end;              /* every record was replayed */
+	bool   seeking;             /* a seek is being replayed */
+	bool   can_back;            /* it can go back (not standard input) */
 };
 
 /* Which slow node facts the local and SSH sources fetch (facts.h). */
@@ -119,12 +145,15 @@ struct source_facts {
 };
 
 /* What the user can ask a source to do (the screen's keys, through the
- * loop); a source that cannot returns -1.  For replay navigation:
- * SOURCE_SEEK's argument is a time on the source's clock. */
+ * loop); a source that cannot returns -1.  Replay navigation: SOURCE_STEP
+ * goes arg (+1 / -1) ticks from the one shown and pauses; SOURCE_SEEK's
+ * argument is a time on the source's clock (the last tick at or before
+ * it is shown); SOURCE_SPEED sets the pace (0 = as fast as possible). */
 enum source_ctl { SOURCE_PAUSE, SOURCE_RESUME, SOURCE_STEP, SOURCE_SEEK,
                   SOURCE_INTERVAL,  /* a new interval (seconds): the loop's
                                      * ticks take it; live sources may */
-                  SOURCE_RETRY      /* retry node <arg>'s connection now */
+                  SOURCE_RETRY,     /* retry node <arg>'s connection now */
+                  SOURCE_SPEED
 };
 
 /* A node's top processes arrived: rows (n of them, copied by the
@@ -159,6 +188,8 @@ struct source_ops {
 	/* A user request (see enum source_ctl).  NULL: none understood.
 	 * 0, or -1 when this source cannot do it. */
 	int (*control)(struct source *s, enum source_ctl c, double arg);
+	/* SOURCE_CLOCK_OWN only, may be NULL: where the replay stands. */
+	void (*position)(const struct source *s, struct source_pos *p);
 	/* Stop, free, drop pending callbacks.  Never NULL. */
 	void (*close)(struct source *s);
 };
@@ -195,10 +226,12 @@ struct ssh_conn *source_ssh_conn(struct source *s, size_t node);
 struct ssh_conn *source_ssh_extra(struct source *s, const char *dest, const char **why);
 /* Prometheus and node_exporter over HTTP: source_prom.h.
  * --replay FILE: the recording's node names go to nodes and its interval
- * to *interval; frames are paced at speed (0 = as fast as possible). */
+ * to *interval; frames are paced at speed (0 = as fast as possible).
+ * navigate: the user may seek (a screen): the recording's end is looked
+ * for in the background, for the position shown. */
 struct node_list;
 struct source *source_replay_new(const struct source_feed *feed, const char *path,
-                                 double speed, struct node_list *nodes,
+                                 double speed, bool navigate, struct node_list *nodes,
                                  double *interval, const char **why);
 
 #endif

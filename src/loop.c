@@ -16,6 +16,7 @@
 #include "job.h"
 #include "loop.h"
 #include "model.h"
+#include "record.h"
 #include "sink.h"
 #include "source.h"
 #include "ssh_conn.h"
@@ -25,9 +26,6 @@
  * or batch + events + recorder + exporter + a few to come). */
 #define LOOP_MAX_SOURCES 8
 #define LOOP_MAX_SINKS   8
-/* A recording's gap longer than this many intervals is jumped after one
- * block, as a live loop skips the ticks it missed while stalled. */
-#define GAP_TICKS 10
 
 /* Passes are at least this far apart when only sources woke us, so frames
  * from many nodes are handled in one pass instead of one pass each (poll
@@ -63,6 +61,7 @@ struct loop {
 	size_t pfcap, nurgent, nsrcfd;
 	bool   screen;
 	bool   ended;                  /* the own source said SOURCE_END */
+	struct source_pos pos;         /* the own source's position (screen) */
 	bool   changed;                /* the model changed since the headroom was shared */
 	double start, wall0;           /* the sources' clock and unix time at start */
 	double next_tick;              /* sources' clock */
@@ -139,10 +138,12 @@ static void check(int rc, const char *const *why)
 		loop_stop(0, NULL);
 }
 
-/* Unix time of t on the sources' clock. */
+/* The model's clock for t on the sources' clock: unix time in whole
+ * microseconds (source.h "Clocks"), what a recording stores and gives
+ * back, so live and replayed figures are the same numbers. */
 static double to_wall(const struct loop *l, double t)
 {
-	return l->own ? t : l->wall0 + (t - l->start);
+	return l->own ? t : record_stamp(l->wall0 + (t - l->start));
 }
 
 /* A sink asks the sources for something (sink.h: control). */
@@ -166,18 +167,24 @@ static int control(void *arg, enum source_ctl c, double x)
 /* What every sink hook reads, at model time now. */
 static struct sink_view view(struct loop *l, double now, double wall)
 {
-	return (struct sink_view){
+	struct sink_view v = {
 		.m = &l->m, .job = l->job, .interval = l->o->interval, .now = now, .wall = wall,
 		.replay = l->own != NULL, .events = l->events,
 		.control = control, .ctl_arg = l,
 	};
+	if (l->own && l->own->ops->position) {
+		l->own->ops->position(l->own, &l->pos);
+		v.pos = &l->pos;
+		v.seeking = l->pos.seeking;
+	}
+	return v;
 }
 
 /* The view between ticks: the model's clock now. */
 static struct sink_view view_now(struct loop *l, double mono)
 {
 	if (!l->own)
-		return view(l, mono, clock_wall());
+		return view(l, to_wall(l, mono), to_wall(l, mono));
 	double t = l->own->ops->now(l->own, mono);
 	if (t < l->model_now)
 		t = l->model_now;
@@ -192,11 +199,12 @@ static void feed_frame(void *arg, size_t node, double t, const struct sample *s,
 	const char *why = NULL;
 	if (node >= l->m.n)
 		return;
+	t = to_wall(l, t);
 	model_ingest(&l->m, node, s, t);
 	if (t > l->model_now)
 		l->model_now = t;
 	l->changed = true;
-	struct sink_view v = view(l, t, to_wall(l, t));
+	struct sink_view v = view(l, t, t);
 	for (size_t k = 0; k < l->nsnk; k++)
 		if (l->snk[k]->ops->frame)
 			check(l->snk[k]->ops->frame(l->snk[k], &v, node, raw, rawlen, &why), &why);
@@ -266,15 +274,29 @@ static void feed_job(void *arg, double t, const char *text, size_t len)
 		job_changed(l, t);
 }
 
-/* The feed: a node's status. */
+/* The feed: a node's status; the sinks hear of a change (the recorder
+ * writes it). */
 static void feed_status(void *arg, size_t node, const struct source_status *st)
 {
 	struct loop *l = arg;
+	const char *why = NULL;
 	if (node >= l->m.n)
 		return;
-	model_set_state(&l->m, node, st->state, st->why, st->since);
-	model_set_conn(&l->m, node, st->reconnects, st->fallback_sh, st->retry_at);
+	struct node *nd = &l->m.nodes[node];
+	struct node was = *nd;    /* the fields compared below, why included */
+	model_set_state(&l->m, node, st->state, st->why, st->since > 0 ? to_wall(l, st->since) : 0);
+	model_set_conn(&l->m, node, st->reconnects, st->fallback_sh,
+	               st->retry_at > 0 ? to_wall(l, st->retry_at) : 0);
 	l->changed = true;
+	if (was.state == nd->state && was.since == nd->since && was.reconnects == nd->reconnects &&
+	    was.fallback_sh == nd->fallback_sh && was.retry_at == nd->retry_at &&
+	    strcmp(was.why, nd->why) == 0)
+		return;
+	double now = l->own ? l->own->ops->now(l->own, 0) : to_wall(l, clock_mono());
+	struct sink_view v = view(l, now, now);
+	for (size_t k = 0; k < l->nsnk; k++)
+		if (l->snk[k]->ops->status)
+			check(l->snk[k]->ops->status(l->snk[k], &v, node, &why), &why);
 }
 
 /* Hand the cluster's headroom to the job (best-case rate and ETA). */
@@ -302,18 +324,12 @@ static bool all_settled(const struct loop *l, double now)
 	return true;
 }
 
-/* One interval at t (sources' clock): sources first, then one block. */
-static void tick(struct loop *l, double t)
+/* One block at model time t to every sink (quiet: a replay's seek). */
+static void block(struct loop *l, double t, bool quiet)
 {
 	const char *why = NULL;
-	for (size_t k = 0; k < l->nsrc; k++)
-		if (l->src[k]->ops->tick)
-			check(l->src[k]->ops->tick(l->src[k], t, &why), &why);
-	if (l->own && l->job)
-		job_set_replay_now(l->job, t);
-	if (!l->own && l->o->once && !all_settled(l, t))
-		return;
-	struct sink_view v = view(l, t, to_wall(l, t));
+	struct sink_view v = view(l, t, t);
+	v.seeking = quiet;
 	share_headroom(l);
 	for (size_t k = 0; k < l->nsnk; k++)
 		if (l->snk[k]->ops->tick)
@@ -323,21 +339,65 @@ static void tick(struct loop *l, double t)
 		loop_stop(0, NULL);
 }
 
-/* Run every tick the sources' clock has passed.  Live, ticks missed while
- * the loop stalled are skipped (the past cannot be sampled); a recording's
- * gap shows as blocks for GAP_TICKS intervals, then is jumped. */
+/* One interval at t (the live sources' clock): sources first, then one
+ * block. */
+static void tick(struct loop *l, double t)
+{
+	const char *why = NULL;
+	for (size_t k = 0; k < l->nsrc; k++)
+		if (l->src[k]->ops->tick)
+			check(l->src[k]->ops->tick(l->src[k], t, &why), &why);
+	if (l->o->once && !all_settled(l, t))
+		return;
+	block(l, to_wall(l, t), false);
+}
+
+/* The feed: a recording's tick (its source keeps the time). */
+static void feed_tick(void *arg, double t, bool quiet)
+{
+	struct loop *l = arg;
+	if (t > l->model_now)
+		l->model_now = t;
+	l->next_tick = t + l->o->interval;
+	if (l->job)
+		job_set_replay_now(l->job, t);
+	block(l, t, quiet);
+}
+
+/* The feed: a recording starts again (a seek back): an empty model, no
+ * job, and sinks that forget. */
+static void feed_rewind(void *arg)
+{
+	struct loop *l = arg;
+	model_free(&l->m);
+	if (model_init(&l->m, l->o->nodes.v, l->o->nodes.n) < 0) {
+		loop_stop(1, "out of memory");
+		return;
+	}
+	job_free(l->job);
+	l->job = NULL;
+	for (size_t k = 0; k < l->nsnk; k++)
+		if (l->snk[k]->ops->rewind)
+			l->snk[k]->ops->rewind(l->snk[k]);
+	l->model_now = l->start;
+	l->next_tick = l->start + l->o->interval;
+	l->blocks = 0;
+	l->ended = false;
+	l->changed = true;
+}
+
+/* Run every tick the live sources' clock has passed; ticks missed while
+ * the loop stalled are skipped (the past cannot be sampled).  A recording
+ * hands on its own ticks (feed_tick). */
 static void advance(struct loop *l, double mono)
 {
 	double iv = l->o->interval;
-	double now = l->own ? l->own->ops->now(l->own, mono) : mono;
-	while (!stop_flag && now >= l->next_tick) {
+	while (!l->own && !stop_flag && mono >= l->next_tick) {
 		tick(l, l->next_tick);
 		l->next_tick += iv;
-		double behind = now - l->next_tick;
-		if (!l->own && behind >= 0)
+		double behind = mono - l->next_tick;
+		if (behind >= 0)
 			l->next_tick += (floor(behind / iv) + 1) * iv;
-		else if (l->own && behind > GAP_TICKS * iv)
-			l->next_tick += floor(behind / iv) * iv;
 	}
 }
 
@@ -391,7 +451,7 @@ static nfds_t fill(struct loop *l, double *deadline)
 			*deadline = d;
 	}
 	size_t first = n;
-	for (size_t k = 0; k < l->nsrc && !l->ended; k++) {
+	for (size_t k = 0; k < l->nsrc; k++) {
 		struct source *s = l->src[k];
 		size_t c = s->ops->fill_pollfds ?
 		           s->ops->fill_pollfds(s, l->pf + n, l->pfcap - n, deadline) : 0;
@@ -428,16 +488,16 @@ static void step(struct loop *l, double now)
 			check(s->ops->step(s, &v, l->pf + l->snk_pf[k].off, l->snk_pf[k].n, now, &why),
 			      &why);
 	}
-	for (size_t k = 0; k < l->nsrc && !l->ended && !stop_flag; k++) {
+	for (size_t k = 0; k < l->nsrc && !stop_flag; k++) {
 		struct source *s = l->src[k];
 		if (!s->ops->step)
 			continue;
 		int rc = s->ops->step(s, l->pf + l->src_pf[k].off, l->src_pf[k].n, now, &why);
 		if (rc == SOURCE_END && s == l->own) {
-			l->ended = true;
-			advance(l, now);          /* the last block */
-			if (!l->screen)           /* the screen keeps the last picture */
+			/* the screen keeps the last picture: the user may go back */
+			if (!l->ended && !l->screen)
 				loop_stop(0, NULL);
+			l->ended = true;
 		} else if (rc < 0) {
 			check(rc, &why);
 		}
@@ -467,7 +527,7 @@ static int run(struct loop *l)
 				if (l->snk[k]->ops->resize)
 					l->snk[k]->ops->resize(l->snk[k]);
 		}
-		double deadline = l->own || l->ended ? 1e300 : l->next_tick;
+		double deadline = l->own ? 1e300 : l->next_tick;
 		fetch_procs(l, now, &deadline);
 		nfds_t n = fill(l, &deadline);
 		double wait = deadline - clock_mono();
@@ -656,7 +716,8 @@ static int setup(struct loop *l, struct options *o)
 	const char *why = "";
 	l->o = o;
 	l->procs_for = -1;
-	l->feed = (struct source_feed){ l, feed_frame, feed_status, feed_facts, feed_job };
+	l->feed = (struct source_feed){ l, feed_frame, feed_status, feed_facts, feed_job,
+	                                feed_tick, feed_rewind };
 	l->screen = !o->batch && !o->json && isatty(STDOUT_FILENO);
 	if (o->replay) {
 		if (o->nodes.n) {
@@ -664,8 +725,8 @@ static int setup(struct loop *l, struct options *o)
 			        "drop --nodes\n");
 			return 2;
 		}
-		if (!(l->own = source_replay_new(&l->feed, o->replay, o->speed, &o->nodes,
-		                                 &o->interval, &why))) {
+		if (!(l->own = source_replay_new(&l->feed, o->replay, o->speed, l->screen,
+		                                 &o->nodes, &o->interval, &why))) {
 			fprintf(stderr, "doptop: %s\n", why);
 			return 1;
 		}
@@ -703,7 +764,7 @@ static int setup(struct loop *l, struct options *o)
 	double mono = clock_mono();
 	l->start = l->own ? l->own->ops->now(l->own, mono) : mono;
 	l->wall0 = clock_wall();
-	l->model_now = l->start;
+	l->model_now = to_wall(l, l->start);
 	l->next_tick = l->start + o->interval;
 	/* the baseline for the first deltas (no block) */
 	for (size_t k = 0; k < l->nsrc && !l->own; k++)
@@ -711,7 +772,7 @@ static int setup(struct loop *l, struct options *o)
 			fprintf(stderr, "doptop: %s\n", why);
 			return 1;
 		}
-	struct sink_view v = view(l, l->start, to_wall(l, l->start));
+	struct sink_view v = view(l, to_wall(l, l->start), to_wall(l, l->start));
 	for (size_t k = 0; k < l->nsnk; k++)
 		if (l->snk[k]->ops->begin && l->snk[k]->ops->begin(l->snk[k], &v, &why) < 0) {
 			fprintf(stderr, "doptop: %s\n", why);

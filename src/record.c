@@ -219,7 +219,8 @@ static int make_header(struct recorder *r, const char *version, double interval,
 		memcpy(r->hdr + r->hdrlen, names[i], strlen(names[i]));
 		r->hdrlen += strlen(names[i]);
 	}
-	r->hdr[r->hdrlen++] = '\n';
+	memcpy(r->hdr + r->hdrlen, " ticks=1\n", 9);
+	r->hdrlen += 9;
 	r->hdr[r->hdrlen] = '\0';
 	return 0;
 }
@@ -418,6 +419,41 @@ int recorder_job(struct recorder *r, double t, const char *text, size_t len)
 	return recorder_put(r, "J", -1, t, text, len);
 }
 
+/* Append an S record: "<state> <since> <reconnects> <probe> <retry at>\n<why>". */
+int recorder_status(struct recorder *r, int node_idx, double t, const char *state,
+                    double since, unsigned reconnects, bool fallback_sh, double retry_at,
+                    const char *why)
+{
+	char a[40], b[40], *buf;
+	size_t wl = why ? strlen(why) : 0;
+	int rc, h;
+
+	if (!r || node_idx < 0 || node_idx >= r->nnodes || !rectext_word(state) ||
+	    wl > RECORD_MAX_PAYLOAD / 2)
+		return REC_EARG;
+	rectext_time(a, sizeof a, since);
+	rectext_time(b, sizeof b, retry_at);
+	if (!(buf = malloc(wl + 256)))
+		return REC_ENOMEM;
+	h = snprintf(buf, 256, "%s %s %u %s %s\n", state, a, reconnects,
+	             fallback_sh ? "sh" : "bash", b);
+	if (wl)
+		memcpy(buf + h, why, wl);
+	rc = recorder_put(r, "S", node_idx, t, buf, (size_t)h + wl);
+	free(buf);
+	return rc;
+}
+
+/* Append a T record for the whole fleet: the tick's time again as its
+ * payload, exact (a reader moves a line's stamp that steps back). */
+int recorder_tick(struct recorder *r, double t)
+{
+	char tbuf[40];
+
+	rectext_time(tbuf, sizeof tbuf, t);
+	return recorder_put(r, "T", -1, t, tbuf, strlen(tbuf));
+}
+
 /* Why the recorder stopped, or NULL. */
 const char *recorder_error(const struct recorder *r)
 {
@@ -472,6 +508,14 @@ int rectext_type(const char *s)
 		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
 			return 0;
 	return 1;
+}
+
+/* Rounded to whole microseconds. */
+double record_stamp(double t)
+{
+	if (!isfinite(t) || t < 0 || t >= RECORD_MAX_TIME)
+		return t;
+	return (double)llround(t * 1e6) / 1e6;
 }
 
 /* Seconds as "<int>.<6 digits>" regardless of the locale. */

@@ -39,6 +39,7 @@ struct replay {
 	char *nodes_text;      /* "nodes=..." of the first header, to compare */
 	char *interval_text;
 	double last_t;
+	int ticks;             /* the part being read has ticks=1 */
 	const char *why;
 };
 
@@ -238,6 +239,8 @@ static int first_header(struct replay *rp, char *line)
 			if ((rc = split_nodes(rp, w + 6)) < 0)
 				return rc;
 			seen |= 4;
+		} else if (strcmp(w, "ticks=1") == 0) {
+			rp->ticks = 1;
 		}
 	}
 	return seen == 7 ? 0 : REC_EFORMAT;
@@ -254,8 +257,11 @@ static int later_header(struct replay *rp, char *line)
 	w = strtok_r(NULL, " ", &save);
 	if (!w || (strcmp(w, "1") != 0 && strcmp(w, "2") != 0))
 		goto bad;
+	rp->ticks = 0;
 	while ((w = strtok_r(NULL, " ", &save))) {
-		if (strncmp(w, "interval=", 9) == 0) {
+		if (strcmp(w, "ticks=1") == 0) {
+			rp->ticks = 1;
+		} else if (strncmp(w, "interval=", 9) == 0) {
 			if (strcmp(w, rp->interval_text) != 0)
 				goto bad;
 			seen |= 1;
@@ -293,6 +299,7 @@ static int parse_record_line(struct replay *rp, char *line, struct rec_item *it)
 		it->node = (int)v;
 	if (parse_decimal(w[2], RECORD_MAX_TIME, &it->t) < 0)
 		return REC_EFORMAT;
+	it->t = record_stamp(it->t);
 	if (parse_uint(w[3], strcmp(it->type, "F") == 0 ? FPARSE_MAX_FRAME
 	                                                 : RECORD_MAX_PAYLOAD, &v) < 0)
 		return REC_EFORMAT;
@@ -499,6 +506,12 @@ double replay_interval(const struct replay *rp)
 const char *replay_version(const struct replay *rp)
 {
 	return rp->version;
+}
+
+/* The part being read records its ticks and status changes. */
+bool replay_ticks(const struct replay *rp)
+{
+	return rp->ticks != 0;
 }
 
 /* Why the last call failed. */

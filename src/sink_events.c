@@ -11,6 +11,7 @@
 struct sink_events {
 	struct sink base;          /* first: a struct sink_events is a sink */
 	struct events *ev;
+	size_t nodes;
 	struct hook *hook;
 	FILE  *out;
 	bool   json, exit_when_done, quit;
@@ -26,15 +27,17 @@ static int ev_tick(struct sink *k, const struct sink_view *v, const char **why)
 	(void)why;
 	int n = events_scan(s->ev, v->m, have ? &pv : NULL, v->wall, evs, EVENTS_MAX);
 	for (int i = 0; i < n; i++) {
+		events_remember(s->ev, &evs[i]);
+		if (v->seeking)    /* a replay's seek: remembered, not told again */
+			continue;
 		if (s->out && s->json)
 			events_json(s->out, &evs[i]);
 		else if (s->out)
 			events_text(s->out, &evs[i]);
-		events_remember(s->ev, &evs[i]);
 		if (s->hook)
 			hook_event(s->hook, &evs[i], clock_mono());
 	}
-	if (s->exit_when_done && events_done(s->ev)) {
+	if (!v->seeking && s->exit_when_done && events_done(s->ev)) {
 		s->quit = true;
 		return SINK_QUIT;
 	}
@@ -69,6 +72,17 @@ static int ev_step(struct sink *k, const struct sink_view *v, const struct pollf
 	return 0;
 }
 
+/* A replay went back to its start: no event was seen yet. */
+static void ev_rewind(struct sink *k)
+{
+	struct sink_events *s = (struct sink_events *)k;
+	struct events *e = events_new(s->nodes);
+	if (!e)
+		return;    /* out of memory: keep the old memory of events */
+	events_free(s->ev);
+	s->ev = e;
+}
+
 static void ev_free(struct sink *k)
 {
 	struct sink_events *s = (struct sink_events *)k;
@@ -85,6 +99,7 @@ static const struct sink_ops ev_ops = {
 	.tick = ev_tick,
 	.fill_pollfds = ev_fill,
 	.step = ev_step,
+	.rewind = ev_rewind,
 	.free = ev_free,
 };
 
@@ -97,6 +112,7 @@ struct sink *sink_events_new(const struct sink_events_opts *o)
 	s->out = o->out;
 	s->json = o->json;
 	s->exit_when_done = o->exit_when_done;
+	s->nodes = o->nodes;
 	if (!(s->ev = events_new(o->nodes)) || (o->on_event && !(s->hook = hook_new(o->on_event)))) {
 		ev_free(&s->base);
 		return NULL;

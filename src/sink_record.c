@@ -1,6 +1,6 @@
 /* sink_record.c — --record FILE as a sink (sink.h): every frame that has
- * raw text, node facts (X) and the job's figures (J), each stamped once,
- * with the time the model got it. */
+ * raw text, node facts (X), the job's figures (J), node status changes (S)
+ * and ticks (T), each stamped once, with the time the model got it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "job.h"
@@ -61,6 +61,28 @@ static int record_job(struct sink *k, const struct sink_view *v, const char **wh
 	return failed(r, why);
 }
 
+/* A node's status changed in the model: what it is now. */
+static int record_status(struct sink *k, const struct sink_view *v, size_t node,
+                         const char **why)
+{
+	struct sink_record *r = (struct sink_record *)k;
+	const struct node *nd = &v->m->nodes[node];
+	if (!r->rec || recorder_status(r->rec, (int)node, v->wall, conn_state_name(nd->state),
+	                               nd->since, nd->reconnects, nd->fallback_sh, nd->retry_at,
+	                               nd->why) == 0)
+		return 0;
+	return failed(r, why);
+}
+
+/* A block was written: its tick. */
+static int record_tick(struct sink *k, const struct sink_view *v, const char **why)
+{
+	struct sink_record *r = (struct sink_record *)k;
+	if (!r->rec || recorder_tick(r->rec, v->wall) == 0)
+		return 0;
+	return failed(r, why);
+}
+
 /* The run ended normally: close, and say so if the last bytes did not
  * reach the disk. */
 static int record_end(struct sink *k, const struct sink_view *v, const char **why)
@@ -87,8 +109,8 @@ static void record_free(struct sink *k)
 }
 
 static const struct sink_ops record_ops = {
-	.name = "record", .frame = record_frame, .facts = record_facts, .job = record_job,
-	.end = record_end, .free = record_free,
+	.name = "record", .frame = record_frame, .status = record_status, .facts = record_facts,
+	.job = record_job, .tick = record_tick, .end = record_end, .free = record_free,
 };
 
 struct sink *sink_record_new(const char *path, double interval,

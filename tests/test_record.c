@@ -227,10 +227,52 @@ static void test_header_text(void **st)
 	fclose(f);
 	decode_file(buf, sizeof buf - 1);
 	snprintf(want, sizeof(want), "#doptop-record 2 version=0.1.0 interval=0.500000 "
-	         "nodes=node-a,gpu01.example.org\nF 0 1764133543.250000 %zu\n", strlen(frame1));
+	         "nodes=node-a,gpu01.example.org ticks=1\nF 0 1764133543.250000 %zu\n", strlen(frame1));
 	assert_memory_equal(buf, want, strlen(want));
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
+/* Status (S) and tick (T) records: exact payloads, a part marked ticks=1,
+ * and stamps that read back as the same doubles the writer had. */
+static void test_status_and_ticks(void **st)
+{
+	const char *names[] = { "a", "b" };
+	struct recorder *r;
+	struct rec_item it;
+	double t0 = record_stamp(1796005964.2345678), since = record_stamp(1796005960.123456);
+	(void)st;
+	unlink(path);
+	assert_true(record_stamp(t0) == t0);
+	r = recorder_open(path, "0.1.0", 0.3, names, 2, NULL);
+	assert_non_null(r);
+	assert_int_equal(recorder_status(r, 1, t0, "down", since, 2, true, t0 + 1.5,
+	                                 "connect to 127.0.0.1 port 9: Connection refused"), 0);
+	assert_int_equal(recorder_status(r, 0, t0, "up", since, 0, false, 0, NULL), 0);
+	assert_int_equal(recorder_status(r, 0, t0, "bad word", 0, 0, false, 0, NULL), REC_EARG);
+	assert_int_equal(recorder_tick(r, t0 - 0.01), 0);
+	assert_int_equal(recorder_close(r), 0);
+
+	struct replay *rp = replay_open(path, NULL);
+	assert_non_null(rp);
+	assert_true(replay_ticks(rp));
+	assert_int_equal(replay_next_item(rp, &it), 1);
+	assert_string_equal(it.type, "S");
+	assert_int_equal(it.node, 1);
+	assert_true(it.t == t0);
+	const char *want = "down 1796005960.123456 2 sh 1796005965.734568\n"
+	                   "connect to 127.0.0.1 port 9: Connection refused";
+	assert_int_equal(it.len, strlen(want));
+	assert_memory_equal(it.data, want, it.len);
+	assert_int_equal(replay_next_item(rp, &it), 1);
+	assert_int_equal(it.len, strlen("up 1796005960.123456 0 bash 0.000000\n"));
+	assert_int_equal(replay_next_item(rp, &it), 1);
+	assert_string_equal(it.type, "T");
+	assert_int_equal(it.node, -1);
+	assert_true(it.t == t0);    /* a stamp stepping back is moved up ... */
+	assert_memory_equal(it.data, "1796005964.224568", it.len);   /* ... not the payload */
+	assert_int_equal(replay_next_item(rp, &it), 0);
+	replay_close(rp);
 }
 
 static void test_bad_names(void **st)
@@ -586,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_header_text),
 		cmocka_unit_test(test_job_records),
+		cmocka_unit_test(test_status_and_ticks),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupt),
