@@ -11,6 +11,7 @@
 #include "model.h"
 #include "procs.h"
 #include "progress.h"
+#include "source.h"
 
 struct tui;
 
@@ -26,6 +27,7 @@ struct tui_info {                /* what the header shows besides the model */
 	const double *rate_hist;     /* job's files/s history, oldest first, or NULL */
 	size_t nrate_hist;
 	const char *events;          /* the last events, newest first, or NULL */
+	const struct source_pos *replay;   /* where a replay stands, or NULL (live) */
 };
 
 /* Start the screen on the terminal.  theme: a name or NULL; no_color also
@@ -52,6 +54,9 @@ double tui_take_interval(struct tui *t);
 /* Say the interval is now iv (remote_iv > 0: remote nodes keep that one
  * until they reconnect). */
 void tui_note_interval(struct tui *t, double iv, double remote_iv);
+/* The next replay request the keys made (pause, step, seek, speed), in
+ * order: 1 with *c and *arg (source.h), 0 when there is none left. */
+int tui_take_control(struct tui *t, enum source_ctl *c, double *arg);
 /* The node the R key asked to retry now since the last call (-1 = none). */
 int tui_take_retry(struct tui *t);
 /* A one-line note for the footer (copied). */

@@ -2,6 +2,7 @@
  * on every hook and redraws from its step, at most every REDRAW_MIN_S. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "clock.h"
 #include "config.h"
@@ -29,6 +30,7 @@ struct sink_screen {
 	int    empty;           /* STDIN_EMPTY_MAX countdown */
 	double last_draw;       /* monotonic */
 	double start_iv;        /* the interval remote probes were started with */
+	struct source_pos pos;  /* a replay's position as last drawn */
 };
 
 static void mark(struct sink_screen *s)
@@ -74,6 +76,25 @@ static void take_retry(struct sink_screen *s, const struct sink_view *v)
 		tui_note(s->tui, "retrying now");
 }
 
+/* A replay's keys: pause, step, seek, speed go to the source; what it
+ * cannot do is said in the footer. */
+static bool take_controls(struct sink_screen *s, const struct sink_view *v)
+{
+	enum source_ctl c;
+	double arg;
+	bool any = false;
+	while (tui_take_control(s->tui, &c, &arg)) {
+		any = true;
+		if (v->control && v->control(v->ctl_arg, c, arg) == 0)
+			continue;
+		bool back = v->pos && !v->pos->can_back;
+		tui_note(s->tui, c == SOURCE_STEP && arg > 0 ? "at the end of the recording" :
+		         back ? "standard input cannot go back" :
+		         c == SOURCE_STEP ? "at the first interval" : "cannot go there");
+	}
+	return any;
+}
+
 static int screen_frame(struct sink *k, const struct sink_view *v, size_t node,
                         const char *raw, size_t rawlen, const char **why)
 {
@@ -112,6 +133,7 @@ static void draw(struct sink_screen *s, const struct sink_view *v)
 	struct tui_info info = {
 		.interval = v->interval, .wall = v->wall, .now = v->now,
 		.progress = NULL, .progress_frac = -1, .source = v->replay ? "replay" : "live",
+		.replay = v->pos,
 	};
 	struct job_line line;
 	char evline[512];
@@ -152,6 +174,7 @@ static int screen_step(struct sink *k, const struct sink_view *v, const struct p
 {
 	struct sink_screen *s = (struct sink_screen *)k;
 	struct sink_view cur = *v;
+	bool asked = false;
 	(void)why;
 	if (n > 0 && pf[0].revents) {
 		int rc = tui_input(s->tui, v->m);
@@ -161,13 +184,19 @@ static int screen_step(struct sink *k, const struct sink_view *v, const struct p
 			s->empty = 0;
 			take_interval(s, &cur);
 			take_retry(s, &cur);
+			asked = take_controls(s, &cur);
 			mark(s);
 		} else if ((pf[0].revents & (POLLHUP | POLLERR | POLLNVAL)) ||
 		           ++s->empty >= STDIN_EMPTY_MAX) {
 			s->stdin_open = false;   /* at its end: keys can never come */
 		}
 	}
-	if (s->dirty && now - s->last_draw >= REDRAW_MIN_S)
+	if (v->pos && memcmp(v->pos, &s->pos, sizeof s->pos) != 0) {
+		s->pos = *v->pos;   /* paused, stepped, at the end: show it */
+		mark(s);
+	}
+	/* v was made before the replay took the keys: draw on the next pass */
+	if (s->dirty && !asked && now - s->last_draw >= REDRAW_MIN_S)
 		draw(s, &cur);
 	return 0;
 }

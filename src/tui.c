@@ -414,6 +414,10 @@ int tui_input(struct tui *t, const struct model *m)
 			filter_key(t, ch);
 			continue;
 		}
+		if (t->going) {
+			tui_replay_prompt_key(t, ch);
+			continue;
+		}
 		if (ch == KEY_MOUSE) {
 			mouse_event(t);
 			continue;
@@ -422,6 +426,8 @@ int tui_input(struct tui *t, const struct model *m)
 			t->hscroll = 0;
 			t->back = t->scr;
 			t->scr = SCR_HELP;
+		} else if (tui_replay_key(t, ch)) {
+			/* pause, step, speed, go to: taken by tui_take_control() */
 		} else if (ch == ' ') {
 			t->frozen = !t->frozen && take_snapshot(t, m) == 0;
 			sm = shown(t, m);
@@ -447,6 +453,9 @@ int tui_input(struct tui *t, const struct model *m)
 void tui_draw(struct tui *t, const struct model *m, const struct tui_info *in)
 {
 	t->interval = in->interval;
+	t->replay = in->replay != NULL;
+	if (in->replay)
+		t->rpos = *in->replay;
 	if (t->frozen) {
 		if (t->snapi.wall == 0) {
 			t->snapi = *in;

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 #include "format.h"
+#include "replay_nav.h"
 #include "text.h"
 #include "tui_view.h"
 
@@ -220,12 +221,14 @@ static int state_counts(const struct tui *t, const struct model *m, int x0)
 static void header_line(const struct tui *t, const struct model *m, const struct cluster *c,
                         const struct tui_info *in)
 {
-	char ts[16] = "", line[320];
+	char ts[16] = "", line[320], pos[120];
 	time_t tt = (time_t)in->wall;
 	struct tm tm;
 	if (localtime_r(&tt, &tm))
 		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
-	int n = snprintf(line, sizeof line, "doptop %s  every %.1fs  ", ts, in->interval);
+	int n = snprintf(line, sizeof line, "doptop %s  every %.1fs  ",
+	                 in->replay ? replay_nav_line(pos, sizeof pos, in->replay) : ts,
+	                 in->interval);
 	int x = tui_put(0, 0, COLS, tui_attr(t, TE_TITLE), line, false);
 	x += state_counts(t, m, x);
 	(void)c;
@@ -235,7 +238,7 @@ static void header_line(const struct tui *t, const struct model *m, const struct
 	             t->filter[0] ? "\"" : "");
 	(void)n;
 	x += tui_put(0, x, COLS - x, A_NORMAL, line, false);
-	if (in->source && strcmp(in->source, "live"))
+	if (in->source && strcmp(in->source, "live") && !in->replay)
 		x += tui_put(0, x, COLS - x, tui_attr(t, TE_LABEL), "  [replay]", false);
 	if (t->frozen)
 		tui_put(0, x, COLS - x, tui_attr(t, TE_STALLED), "  [FROZEN]", false);
@@ -560,6 +563,10 @@ static void titles(const struct tui *t, int y)
 static void footer(const struct tui *t, const struct model *m, int y)
 {
 	char name[64], line[1400];
+	if (t->going) {
+		tui_replay_prompt_draw(t, y);
+		return;
+	}
 	if (t->editing) {
 		snprintf(line, sizeof line, "filter: %s_   (Enter keeps, Esc clears)", t->filter);
 		tui_put(y, 0, COLS, tui_attr(t, TE_LABEL) | A_BOLD, line, false);

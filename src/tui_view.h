@@ -66,6 +66,14 @@ struct tui {
 	double interval;            /* the loop's, as last drawn */
 	double want_interval;       /* asked for by + / -, 0 = nothing asked */
 	int   want_retry;           /* node R asked to retry now, -1 = none */
+	/* a replay: where it stands (as last drawn), the go-to prompt, the
+	 * requests the keys made (tui_replay.c) */
+	bool  replay;
+	struct source_pos rpos;
+	bool  going;                /* typing in the go-to prompt */
+	char  goto_text[32];
+	struct { enum source_ctl c; double arg; } ctl[8];
+	int   nctl;
 	/* detail view */
 	int   detail;               /* model index, -1 none */
 	int   dscroll;
@@ -97,6 +105,11 @@ const char *tui_sort_name(int sort);
 void tui_table_click(struct tui *t, int y, int x);
 /* tui_detail.c: the node detail view. */
 void tui_detail_draw(struct tui *t, const struct model *m, const struct tui_info *in);
+/* tui_replay.c: a replay's keys (true when ch was one), the go-to
+ * prompt's keys, and its footer line. */
+bool tui_replay_key(struct tui *t, int ch);
+void tui_replay_prompt_key(struct tui *t, int ch);
+void tui_replay_prompt_draw(const struct tui *t, int y);
 /* tui_help.c: the help screen; the column chooser (c). */
 void tui_help_draw(const struct tui *t);
 void tui_columns_draw(const struct tui *t);
