@@ -29,9 +29,10 @@
  *             "<state> <since> <reconnects> <probe> <retry at>" (state: a
  *             node_state.h word; since, retry at: unix times, 0 = none;
  *             probe: "sh" for the POSIX sh fallback, else "bash"), then
- *             the reason (the node's "why", sanitised, may be empty)
+ *             the reason (the node's "why", sanitised, may be empty) and
+ *             a newline
  *   T -       a tick: the loop wrote a block; the payload is the block's
- *             time (the line's stamp too, but a reader moves a stamp that
+ *             time and a newline (the line's stamp too, but a reader moves a stamp that
  *             steps back: a tick handled late comes after later frames).
  *             Everything before it went into that block.
  * A part whose header says ticks=1 (doptop 0.2 on) holds every status

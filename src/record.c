@@ -419,7 +419,7 @@ int recorder_job(struct recorder *r, double t, const char *text, size_t len)
 	return recorder_put(r, "J", -1, t, text, len);
 }
 
-/* Append an S record: "<state> <since> <reconnects> <probe> <retry at>\n<why>". */
+/* Append an S record: "<state> <since> <reconnects> <probe> <retry at>\n<why>\n". */
 int recorder_status(struct recorder *r, int node_idx, double t, const char *state,
                     double since, unsigned reconnects, bool fallback_sh, double retry_at,
                     const char *why)
@@ -439,7 +439,8 @@ int recorder_status(struct recorder *r, int node_idx, double t, const char *stat
 	             fallback_sh ? "sh" : "bash", b);
 	if (wl)
 		memcpy(buf + h, why, wl);
-	rc = recorder_put(r, "S", node_idx, t, buf, (size_t)h + wl);
+	buf[h + (int)wl] = '\n';
+	rc = recorder_put(r, "S", node_idx, t, buf, (size_t)h + wl + 1);
 	free(buf);
 	return rc;
 }
@@ -451,6 +452,7 @@ int recorder_tick(struct recorder *r, double t)
 	char tbuf[40];
 
 	rectext_time(tbuf, sizeof tbuf, t);
+	strcat(tbuf, "\n");
 	return recorder_put(r, "T", -1, t, tbuf, strlen(tbuf));
 }
 

@@ -225,7 +225,7 @@ static int s_field(const char **p, const char *end, double max, double *out)
 	return 0;
 }
 
-/* An S record: "<state> <since> <reconnects> <probe> <retry at>\n<why>"
+/* An S record: "<state> <since> <reconnects> <probe> <retry at>\n<why>\n"
  * (record.h).  A bad one is skipped. */
 static void replay_status(struct source_replay *r, size_t i)
 {
@@ -255,6 +255,8 @@ static void replay_status(struct source_replay *r, size_t i)
 	if (!p || (p++, s_field(&p, nl, RECORD_MAX_TIME, &retry) < 0))
 		return;
 	size_t wl = (size_t)(end - (nl + 1));
+	if (wl && nl[wl] == '\n')   /* the reason's own newline */
+		wl--;
 	if (wl >= sizeof why)
 		wl = sizeof why - 1;
 	memcpy(why, nl + 1, wl);
@@ -277,7 +279,10 @@ static int deliver(struct source_replay *r, const char **why)
 	r->clock = r->last_rec = t;
 	if (kind == 'T') {
 		double at = t;
-		if (r->p.len && text_decimal(r->p.data, r->p.len, 0, RECORD_MAX_TIME, &at) < 0)
+		size_t n = r->p.len;
+		if (n && r->p.data[n - 1] == '\n')
+			n--;
+		if (n && text_decimal(r->p.data, n, 0, RECORD_MAX_TIME, &at) < 0)
 			at = t;
 		tick(r, record_stamp(at));
 	} else if (kind == 'S') {

@@ -261,16 +261,17 @@ static void test_status_and_ticks(void **st)
 	assert_int_equal(it.node, 1);
 	assert_true(it.t == t0);
 	const char *want = "down 1796005960.123456 2 sh 1796005965.734568\n"
-	                   "connect to 127.0.0.1 port 9: Connection refused";
+	                   "connect to 127.0.0.1 port 9: Connection refused\n";
 	assert_int_equal(it.len, strlen(want));
 	assert_memory_equal(it.data, want, it.len);
 	assert_int_equal(replay_next_item(rp, &it), 1);
-	assert_int_equal(it.len, strlen("up 1796005960.123456 0 bash 0.000000\n"));
+	assert_int_equal(it.len, strlen("up 1796005960.123456 0 bash 0.000000\n\n"));
 	assert_int_equal(replay_next_item(rp, &it), 1);
 	assert_string_equal(it.type, "T");
 	assert_int_equal(it.node, -1);
 	assert_true(it.t == t0);    /* a stamp stepping back is moved up ... */
-	assert_memory_equal(it.data, "1796005964.224568", it.len);   /* ... not the payload */
+	assert_int_equal(it.len, 18);
+	assert_memory_equal(it.data, "1796005964.224568\n", 18);   /* ... not the payload */
 	assert_int_equal(replay_next_item(rp, &it), 0);
 	replay_close(rp);
 }
