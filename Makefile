@@ -36,7 +36,7 @@ TESTBIN  = $(TESTSRC:tests/%.c=build/dbg/tests/%)
 UTESTBIN = $(UTESTSRC:tests/%.c=build/dbg/tests/%)
 ITESTBIN = $(ITESTSRC:tests/%.c=build/dbg/tests/%)
 
-.PHONY: all run check test test-vm bench soak fuzz install uninstall clean screenshots
+.PHONY: all run check test test-vm record-vm bench soak fuzz install uninstall clean screenshots
 
 all: doptop
 
@@ -78,9 +78,10 @@ check: $(UTESTBIN)
 test: build/dbg/doptop $(TESTBIN)
 	@UNIT_TESTS="$(UTESTBIN)" IT_TESTS="$(ITESTBIN)" sh tests/run_all.sh all
 
-# Only the microVM fleet test (part of `make test` too): VMS=N guests.
+# Only the microVM fleet test, all three parts (`make test` runs parts 1
+# and 2 in 250 s): VMS=N guests, VM_BUDGET seconds (default 480 here).
 test-vm: build/dbg/doptop
-	DOPTOP_BIN=$(CURDIR)/build/dbg/doptop sh tests/vm/it_vm.sh
+	DOPTOP_BIN=$(CURDIR)/build/dbg/doptop VM_BUDGET=$${VM_BUDGET:-480} sh tests/vm/it_vm.sh
 
 # A microVM fleet running the seed-shaped job, with doptop open on it.
 demo: doptop
@@ -157,7 +158,12 @@ build/fuzz/fuzz_ssh_config: fuzz/fuzz_ssh_config.c src/ssh_config.c src/ssh_conf
 	  src/ssh_match.c src/text.c -lcrypto
 
 screenshots: doptop
-	@sh tests/screenshots.sh
+	@sh .ci/deps shots && sh tests/screenshots.sh
+
+# Record the session the screenshots are made from (tests/data/vmfleet.rec):
+# a microVM fleet running the seed-shaped job, with a preemption (as root).
+record-vm: doptop
+	@sh tests/vm/record.sh
 
 install: doptop
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/themes

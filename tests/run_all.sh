@@ -5,8 +5,9 @@
 #                      root, no sshd, no loads; `make check`)
 #   run_all.sh all     the unit tier, then the integration tier: the cmocka
 #                      binaries in $IT_TESTS (a real sshd), tests/it_*.sh,
-#                      and each scenario of tests/it_scenarios.sh as an item
-#                      of its own (`make test`)
+#                      the microVM fleet (tests/vm/it_vm.sh), and each
+#                      scenario of tests/it_scenarios.sh as an item of its
+#                      own (`make test`)
 # make sets both lists from the " * Tier: integration" marker in tests/*.c;
 # run by hand, the same marker is read here.
 # Every item exits 0 (passed), 77 (skipped: this machine cannot run it; the
@@ -75,6 +76,10 @@ if [ "$tier" = all ]; then
 		[ "$t" = tests/it_scenarios.sh ] && continue
 		item "$t" 600 sh "$t"
 	done
+	# the microVM fleet's mixed loads and preemption (the link faults only
+	# in make test-vm): keeps within its own VM_BUDGET (250 s) and skips
+	# with the reason when the machine is too slow for emulated guests
+	item tests/vm/it_vm.sh 330 env VM_PARTS="${VM_PARTS:-12}" sh tests/vm/it_vm.sh
 	for s in $(bash tests/it_scenarios.sh --list); do
 		item "scenario $s" 240 bash tests/it_scenarios.sh "$s"
 	done

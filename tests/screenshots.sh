@@ -1,20 +1,22 @@
 #!/bin/sh
 # tests/screenshots.sh — screenshots/*.png from the recorded session
-# tests/data/fleet.rec.gz (made by tests/make_recordings.sh), run by
-# `make screenshots`.
+# tests/data/vmfleet.rec (a microVM fleet running the seed-shaped job, made
+# by tests/vm/record.sh: `make record-vm`), run by `make screenshots`.
 #
-# Each shot: the recording is cut at AT seconds (mid syscall phase, one node
-# down), replayed with --speed 0 (the screen then holds the last picture) in
-# a tmux of COLSxROWS on its own socket; keys are sent; the pane is captured
-# with colours (capture-pane -e), turned into HTML by aha, and rendered to PNG
-# by headless Chromium.  Exits 1 if a tool is missing or a shot is missing
-# or blank.  Needs: tmux, aha, chromium, python3, a UTF-8 locale (C.UTF-8).
+# Each shot: the recording is cut at AT seconds (guest 001 preempted and
+# down, the job running on the others), replayed with --speed 0 (the
+# screen then holds the last picture) in a tmux of COLSxROWS on its own
+# socket; keys are sent; the pane is captured with colours (capture-pane
+# -e), turned into HTML by aha, and rendered to PNG by headless Chromium.
+# Exits 1 if a tool is missing or a shot is missing or blank.  Needs: tmux,
+# aha, chromium, fonts-dejavu-core, python3, zstd, a UTF-8 locale (C.UTF-8);
+# none of them is needed by `make test` (sh .ci/deps shots installs them).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${DOPTOP_BIN:-$ROOT/doptop}
-REC=$ROOT/tests/data/fleet.rec.gz
+REC=${SHOTS_REC:-$ROOT/tests/data/vmfleet.rec}
 OUT=${SCREENSHOTS_DIR:-$ROOT/screenshots}
-AT=28.5          # seconds into the recording
+AT=${SHOTS_AT:-62}   # seconds into the recording
 CELL_PX=9        # one cell: DejaVu Sans Mono's advance is 0.60205 em, so
 FONT_PX=14.95    # this size makes cells a whole 9 px (no seams in graphs)
 LINE_PX=17
@@ -32,7 +34,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 die() { echo "screenshots: $*" >&2; exit 1; }
 
-for tool in tmux aha chromium; do
+for tool in tmux aha chromium zstd; do
 	command -v "$tool" >/dev/null || die "$tool missing (apt-get install -y $tool)"
 done
 fc-list 2>/dev/null | grep -q "DejaVu Sans Mono" ||
@@ -43,19 +45,23 @@ PY=/usr/bin/python3
 [ -f "$REC" ] || die "$REC missing (tests/make_recordings.sh)"
 mkdir -p "$OUT" || die "cannot create $OUT"
 
-# The recording up to AT seconds after its first frame, whole records only.
-"$PY" - "$REC" "$AT" "$T/at.rec" <<'EOF' || die "cannot cut $REC"
-import gzip, sys
+# The recording up to AT seconds after its first record, whole records
+# only, as text (record.h; tests/lib/rec2text.py unwraps the zstd container).
+"$PY" "$ROOT/tests/lib/rec2text.py" "$REC" >"$T/all.rec" || die "cannot read $REC"
+"$PY" - "$T/all.rec" "$AT" "$T/at.rec" <<'EOF' || die "cannot cut $REC"
+import sys
 src, at, dst = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-with gzip.open(src, "rb") as f, open(dst, "wb") as out:
-    out.write(f.readline())
+with open(src, "rb") as f, open(dst, "wb") as out:
     t0 = None
     while True:
         head = f.readline()
         if not head:
             break
+        if head.startswith(b"#doptop-record "):
+            out.write(head)
+            continue
         p = head.split()
-        if len(p) != 4 or p[0] != b"F":
+        if len(p) != 4:
             sys.exit("bad record header %r" % head[:60])
         t, body = float(p[2]), f.read(int(p[3]))
         t0 = t if t0 is None else t0
@@ -217,8 +223,9 @@ shot() {
 	echo "screenshots: $OUT/$name.png ($(wc -c <"$OUT/$name.png") bytes)"
 }
 
-# (the selection exists once the table was drawn: Home first, then Enter)
-shot main   160 16 "adhoc-preemptible-005" "Home"       "" ""
-shot detail 160 36 "Why this verdict"      "Home Enter" "" ""
-shot help    96 22 "this help"             "h"          "" ""
-shot mono   160 16 "adhoc-preemptible-005" "Home"       "" "--theme mono"
+# (the selection exists once the table was drawn: Home first, then the
+# keys; the detail view is guest 002's, the one reading its disk)
+shot main   160 14 "adhoc-preemptible-003" "Home"                 "" ""
+shot detail 160 40 "Why this verdict"      "Home Down Down Enter" "" ""
+shot help    96 22 "this help"             "h"                    "" ""
+shot mono   160 14 "adhoc-preemptible-003" "Home"                 "" "--theme mono"

@@ -44,7 +44,7 @@ i=0; while [ "$i" -lt "$N" ] && [ "$i" -lt 3 ]; do
 	vm_mount_share "$i" && vm_start_job "$i"; i=$((i + 1))
 done
 vm_ssh 1 'setsid sh -c "echo \$\$ > /tmp/load.pid; renice -n 19 \$\$; while :; do :; done" </dev/null >/dev/null 2>&1 &'
-vm_ssh 2 'setsid sh -c "echo \$\$ > /tmp/load.pid; renice -n 19 \$\$; while :; do dd if=/dev/vda of=/dev/null bs=4k iflag=direct 2>/dev/null; done" </dev/null >/dev/null 2>&1 &'
+vm_ssh 2 'setsid sh -c "echo \$\$ > /tmp/load.pid; renice -n 19 \$\$; while :; do dd if=/dev/vda of=/dev/null bs=64k iflag=direct 2>/dev/null; done" </dev/null >/dev/null 2>&1 &'
 echo "demo: fleet in $W; job inputs in $S/in, outputs in $S/out"
 "$BIN" -F "$W/ssh_config" --nodes "adhoc-preemptible-000..$(printf '%03d' $((N - 1)))" \
 	--done "$S/out" --total "$ITEMS" "$@"

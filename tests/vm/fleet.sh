@@ -24,7 +24,12 @@
 # reaches the host's 127.0.0.1 as 10.0.2.2 and is reached at
 # 127.0.0.1:PORT (hostfwd), so no traffic leaves loopback.
 VM_DIR= VM_N=0
+# The base image is kept in VM_IMG (default build/vm-image of this tree) and
+# made again only when the kernel or mkimage.sh changed.  (VM_LIB, the path
+# of this file, is set by whoever sources it.)
+VM_IMG=${VM_IMG:-$(cd "$(dirname "$VM_LIB")/../.." && pwd)/build/vm-image}
 VM_MEM=${VM_MEM:-256}
+# VM_PREFIX names the QEMU processes (PREFIX-gI, default doptop-gI).
 
 vm_free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -36,7 +41,7 @@ vm_fleet_init() {
 	VM_DIR=$1 VM_N=$2
 	mkdir -p "$VM_DIR"
 	command -v qemu-system-x86_64 >/dev/null 2>&1 || { echo "no qemu-system-x86_64"; return 77; }
-	_why=$(sh "$(dirname "$VM_LIB")/mkimage.sh" "$VM_DIR/img") || { echo "$_why"; return 77; }
+	_why=$(sh "$(dirname "$VM_LIB")/mkimage.sh" "$VM_IMG") || { echo "$_why"; return 77; }
 	[ -f "$VM_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$VM_DIR/id_ed25519"
 	: > "$VM_DIR/ssh_config"; : > "$VM_DIR/known_hosts"
 	_i=0
@@ -67,7 +72,7 @@ vm_make_guest() {
 		"$(vm_name "$1")" "$_addr" "$_port" "$VM_DIR/id_ed25519" "$VM_DIR/known_hosts" >> "$3"
 	printf '%s %s\n' "$_kh" "$(cut -d' ' -f1,2 "$_g/root/etc/ssh/ssh_host_ed25519_key.pub")" >> "$VM_DIR/known_hosts"
 	(cd "$_g/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$_g/overlay.cpio.gz"
-	cat "$VM_DIR/img/base.cpio.gz" "$_g/overlay.cpio.gz" > "$_g/initrd"
+	cat "$VM_IMG/base.cpio.gz" "$_g/overlay.cpio.gz" > "$_g/initrd"
 }
 
 vm_tap_guest() {
@@ -82,7 +87,11 @@ vm_tap_guest() {
 vm_start() {
 	_g="$VM_DIR/g$1"
 	_disk=""
-	[ -f "$_g/disk.img" ] && _disk="-drive file=$_g/disk.img,format=raw,if=virtio,cache=none,aio=threads"
+	# the disk is a slow one (VM_DISK_BPS, default 2 MB/s, like a network
+	# volume): a reader waits on it instead of spending the emulated
+	# CPU on the I/O path (unthrottled, 4k direct reads kept a TCG guest
+	# 72% busy with only 26% iowait)
+	[ -f "$_g/disk.img" ] && _disk="-drive file=$_g/disk.img,format=raw,if=virtio,cache=none,aio=threads,throttling.bps-total=${VM_DISK_BPS:-2097152}"
 	_net="user,id=n0,hostfwd=tcp:127.0.0.1:$(cat "$_g/port")-:22" _in=""
 	if [ -f "$_g/netns" ]; then
 		_net="tap,id=n0,ifname=vmtap0,script=no,downscript=no"
@@ -90,8 +99,9 @@ vm_start() {
 	fi
 	# shellcheck disable=SC2086
 	$_in qemu-system-x86_64 -machine q35 -accel tcg,tb-size=64 -m "$VM_MEM" -smp "${VM_SMP:-1}" \
+		-name "${VM_PREFIX:-doptop}-g$1,process=${VM_PREFIX:-doptop}-g$1" \
 		-nographic -no-reboot -nodefaults -serial "file:$_g/console.log" \
-		-kernel "$VM_DIR/img/vmlinuz" -initrd "$_g/initrd" \
+		-kernel "$VM_IMG/vmlinuz" -initrd "$_g/initrd" \
 		-append "console=ttyS0 panic=-1 quiet no_timer_check" \
 		-netdev "$_net" \
 		-device virtio-net-pci,netdev=n0 -device virtio-rng-pci $_disk ${VM_EXTRA:-} \
@@ -106,7 +116,10 @@ vm_ssh() {
 	if [ -f "$VM_DIR/g$_i/netns" ]; then
 		_cfg="$VM_DIR/ssh_config_tap"; _in="ip netns exec $(cat "$VM_DIR/g$_i/netns")"
 	fi
-	$_in ssh -F "$_cfg" -o BatchMode=yes -o ConnectTimeout=30 "$(vm_name "$_i")" "$@"
+	# a session ends within VM_SSH_MAX seconds (default 600) even when
+	# an emulated guest stops answering in the middle of it
+	$_in timeout -k 5 "${VM_SSH_MAX:-600}" \
+		ssh -F "$_cfg" -o BatchMode=yes -o ConnectTimeout=30 "$(vm_name "$_i")" "$@"
 }
 
 vm_wait_up() {
