@@ -2,7 +2,7 @@
  * fuzz_record.c — libFuzzer target for the recording reader (--replay
  * reads files from anywhere): the input is a whole file, read through
  * replay_open() as bare text, gzip or doptop's zstd container, every
- * record visited and every frame parsed.
+ * record visited, every frame, status (S) and tick (T) parsed.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct replay *rp;
 	struct rec_item it;
 	struct sample s;
+	struct rec_status st;
 	double last = 0;
 	int rc, n = 0;
 
@@ -44,6 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		last = it.t;
 		if (strcmp(it.type, "F") == 0)
 			parse_frame(it.data, it.len, &s);
+		if (strcmp(it.type, "S") == 0 && replay_parse_status(it.data, it.len, &st) == 0 &&
+		    (st.why + st.why_len > it.data + it.len || !(st.since >= 0) || !(st.retry_at >= 0)))
+			abort();
+		if (strcmp(it.type, "T") == 0 && !(replay_tick_time(it.data, it.len, it.t) >= 0))
+			abort();
 	}
 	if (rc > 0 || (rc < 0 && !*replay_error(rp)))
 		abort();

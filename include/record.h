@@ -176,6 +176,20 @@ int replay_next_any(struct replay *rp, char *kind, int *node_idx, double *t,
  * the next call), 0 at the end, or a negative REC_E* code. */
 int replay_next(struct replay *rp, int *node_idx, double *t,
                 const char **raw, size_t *len);
+/* An S record's payload, parsed (see the format above). */
+struct rec_status {
+	char     state[24];     /* the state word as written (node_state.h) */
+	double   since;         /* unix time, whole microseconds; 0 = none */
+	double   retry_at;      /* the same */
+	unsigned reconnects;
+	bool     fallback_sh;   /* probe "sh" */
+	const char *why;        /* the reason, borrowed from the payload */
+	size_t   why_len;
+};
+/* Parse an S payload: 0, or REC_EFORMAT (the record is to be skipped). */
+int replay_parse_status(const char *data, size_t len, struct rec_status *st);
+/* A T record's time: its payload's, else the line's stamp line_t. */
+double replay_tick_time(const char *data, size_t len, double line_t);
 /* True while the part being read holds its ticks and status changes
  * (its header says ticks=1; see above).  Changes only where a header
  * comes again (an appended run, a rotated file). */

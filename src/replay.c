@@ -508,6 +508,62 @@ const char *replay_version(const struct replay *rp)
 	return rp->version;
 }
 
+/* One space-ended field of an S payload's first line. */
+static const char *s_word(const char **p, const char *nl, size_t *n)
+{
+	const char *b = *p, *e = memchr(b, ' ', (size_t)(nl - b));
+	if (!e)
+		e = nl;
+	*n = (size_t)(e - b);
+	*p = e < nl ? e + 1 : e;
+	return *n ? b : NULL;
+}
+
+/* "<state> <since> <reconnects> <probe> <retry at>\n<why>\n". */
+int replay_parse_status(const char *data, size_t len, struct rec_status *st)
+{
+	const char *nl = memchr(data, '\n', len), *p = data, *w;
+	size_t n;
+	uint64_t rec;
+
+	memset(st, 0, sizeof *st);
+	if (!nl)
+		return REC_EFORMAT;
+	if (!(w = s_word(&p, nl, &n)) || n >= sizeof st->state)
+		return REC_EFORMAT;
+	memcpy(st->state, w, n);
+	if (!(w = s_word(&p, nl, &n)) || text_decimal(w, n, 0, RECORD_MAX_TIME, &st->since) < 0)
+		return REC_EFORMAT;
+	if (!(w = s_word(&p, nl, &n)) || text_u64(w, n, UINT32_MAX, &rec) < 0)
+		return REC_EFORMAT;
+	st->reconnects = (unsigned)rec;
+	if (!(w = s_word(&p, nl, &n)))
+		return REC_EFORMAT;
+	st->fallback_sh = n == 2 && memcmp(w, "sh", 2) == 0;
+	if (!(w = s_word(&p, nl, &n)) || p != nl ||
+	    text_decimal(w, n, 0, RECORD_MAX_TIME, &st->retry_at) < 0)
+		return REC_EFORMAT;
+	st->since = record_stamp(st->since);
+	st->retry_at = record_stamp(st->retry_at);
+	st->why = nl + 1;
+	st->why_len = len - (size_t)(nl + 1 - data);
+	if (st->why_len && st->why[st->why_len - 1] == '\n')
+		st->why_len--;
+	return 0;
+}
+
+/* The tick's exact time from its payload "<time>\n". */
+double replay_tick_time(const char *data, size_t len, double line_t)
+{
+	double t;
+
+	if (len && data[len - 1] == '\n')
+		len--;
+	if (!len || text_decimal(data, len, 0, RECORD_MAX_TIME, &t) < 0)
+		return line_t;
+	return record_stamp(t);
+}
+
 /* The part being read records its ticks and status changes. */
 bool replay_ticks(const struct replay *rp)
 {

@@ -213,58 +213,27 @@ static void replay_facts(struct source_replay *r, size_t i, double t)
 	                    len - (size_t)(nl + 1 - raw), raw[0] == '1', raw[1] == '1');
 }
 
-/* A number field of an S record, or -1. */
-static int s_field(const char **p, const char *end, double max, double *out)
-{
-	const char *b = *p, *e = b;
-	while (e < end && *e != ' ' && *e != '\n')
-		e++;
-	if (e == b || text_decimal(b, (size_t)(e - b), 0, max, out) < 0)
-		return -1;
-	*p = e < end ? e + 1 : e;
-	return 0;
-}
-
-/* An S record: "<state> <since> <reconnects> <probe> <retry at>\n<why>\n"
- * (record.h).  A bad one is skipped. */
+/* An S record (record.h): the node's status as the live model had it.
+ * A bad one is skipped. */
 static void replay_status(struct source_replay *r, size_t i)
 {
-	const char *p = r->p.data, *end = p + r->p.len;
-	const char *nl = memchr(p, '\n', r->p.len);
+	struct rec_status rs;
 	char why[2048];          /* a node's why is at most 1200 bytes (model.h) */
-	double since, rec, retry;
-	if (!nl)
-		return;
-	struct source_status ss = { .state = CS_DOWN };
 	int k;
-	for (k = 0; k <= CS_LOCAL_ERROR; k++) {
-		const char *w = conn_state_name((enum conn_state)k);
-		size_t wl = strlen(w);
-		if (p + wl < nl && memcmp(p, w, wl) == 0 && p[wl] == ' ')
+	if (replay_parse_status(r->p.data, r->p.len, &rs) < 0)
+		return;
+	for (k = 0; k <= CS_LOCAL_ERROR; k++)
+		if (strcmp(rs.state, conn_state_name((enum conn_state)k)) == 0)
 			break;
-	}
 	if (k > CS_LOCAL_ERROR)
 		return;
-	ss.state = (enum conn_state)k;
-	p += strlen(conn_state_name(ss.state)) + 1;
-	if (s_field(&p, nl, RECORD_MAX_TIME, &since) < 0 ||
-	    s_field(&p, nl, 4e9, &rec) < 0 || p >= nl)
-		return;
-	ss.fallback_sh = strncmp(p, "sh ", 3) == 0;
-	p = memchr(p, ' ', (size_t)(nl - p));
-	if (!p || (p++, s_field(&p, nl, RECORD_MAX_TIME, &retry) < 0))
-		return;
-	size_t wl = (size_t)(end - (nl + 1));
-	if (wl && nl[wl] == '\n')   /* the reason's own newline */
-		wl--;
-	if (wl >= sizeof why)
-		wl = sizeof why - 1;
-	memcpy(why, nl + 1, wl);
+	size_t wl = rs.why_len < sizeof why ? rs.why_len : sizeof why - 1;
+	memcpy(why, rs.why, wl);
 	why[wl] = 0;
-	ss.why = why;
-	ss.since = record_stamp(since);
-	ss.retry_at = record_stamp(retry);
-	ss.reconnects = (unsigned)rec;
+	struct source_status ss = {
+		.state = (enum conn_state)k, .why = why, .since = rs.since,
+		.reconnects = rs.reconnects, .retry_at = rs.retry_at, .fallback_sh = rs.fallback_sh,
+	};
 	r->st[i] = ss.state;
 	r->base.feed->status(r->base.feed->arg, i, &ss);
 }
@@ -278,13 +247,7 @@ static int deliver(struct source_replay *r, const char **why)
 	char kind = r->p.type[0];
 	r->clock = r->last_rec = t;
 	if (kind == 'T') {
-		double at = t;
-		size_t n = r->p.len;
-		if (n && r->p.data[n - 1] == '\n')
-			n--;
-		if (n && text_decimal(r->p.data, n, 0, RECORD_MAX_TIME, &at) < 0)
-			at = t;
-		tick(r, record_stamp(at));
+		tick(r, replay_tick_time(r->p.data, r->p.len, t));
 	} else if (kind == 'S') {
 		replay_status(r, i);
 	} else if (kind == 'J') {
