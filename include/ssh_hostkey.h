@@ -23,8 +23,11 @@
 /* What ssh_hostkey_verify() decided. */
 enum hk_verdict {
 	HK_TRUSTED = 0,     /* known and equal, or new and recorded */
-	HK_REFUSED = -1,    /* changed, revoked, CA, unknown, or not evaluable */
+	HK_REFUSED = -1,    /* changed, revoked, or not evaluable */
 	HK_NO_KEY = -2,     /* the session has no host key: a transport failure */
+	HK_UNKNOWN = -3,    /* not known (or only through a CA) and not to be
+	                     * recorded: StrictHostKeyChecking yes/ask without
+	                     * --accept-new, or UserKnownHostsFile none */
 };
 
 /* Set the session's host key preference: the types known for the host
@@ -33,7 +36,7 @@ enum hk_verdict {
 void ssh_hostkey_prefer(LIBSSH2_SESSION *s, const struct ssh_host_cfg *cfg, int port);
 
 /* Decide the session's host key for cfg at port; accept_new: the
- * --accept-new flag.  On HK_REFUSED / HK_NO_KEY a one-line reason (with
+ * --accept-new flag.  On HK_REFUSED / HK_UNKNOWN / HK_NO_KEY a one-line reason (with
  * the SHA256 fingerprint, the file:line that decided and the
  * `ssh-keygen -R` fix where one applies) goes to why. */
 enum hk_verdict ssh_hostkey_verify(LIBSSH2_SESSION *s, const struct ssh_host_cfg *cfg, int port,

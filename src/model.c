@@ -17,6 +17,7 @@ const char *conn_state_name(enum conn_state s)
 	case CS_HOSTKEY_MISMATCH: return "hostkey-mismatch";
 	case CS_UNREACHABLE:      return "unreachable";
 	case CS_LOCAL_ERROR:      return "local-error";
+	case CS_HOSTKEY_UNKNOWN:  return "hostkey-unknown";
 	}
 	return "down";
 }

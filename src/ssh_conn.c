@@ -201,7 +201,7 @@ static int conn_need_fd(struct ssh_conn *c, const char *what)
  * fix by itself, with backoff otherwise. */
 static void conn_fail_as(struct ssh_conn *c, enum conn_state st, const char *why)
 {
-	if (st == CS_AUTH_FAILED || st == CS_HOSTKEY_MISMATCH)
+	if (st == CS_AUTH_FAILED || st == CS_HOSTKEY_MISMATCH || st == CS_HOSTKEY_UNKNOWN)
 		conn_fail(c, st, why, CONN_FATAL_RETRY);
 	else if (st == CS_UNREACHABLE)
 		conn_fail(c, st, why, CONN_SLOW_RETRY);
@@ -414,6 +414,9 @@ static void conn_step_auth(struct ssh_conn *c)
 		c->phase = PH_READY;
 		c->backoff = 1;
 		if (c->ever_up)
+	case HK_UNKNOWN:
+		conn_fail(c, CS_HOSTKEY_UNKNOWN, why, CONN_FATAL_RETRY);
+		return -1;
 			c->reconnects++;
 		c->ever_up = true;
 		conn_set_state(c, CS_UP, "");

@@ -129,15 +129,16 @@ static enum hk_verdict hk_new(LIBSSH2_SESSION *s, const struct ssh_host_cfg *cfg
 			         "(%s); doptop does not support host certificates, and the plain key %s "
 			         "is unknown", name, ca, fp);
 		else
-			snprintf(why, cap, "unknown host key %s for %s (StrictHostKeyChecking %s); "
-			         "connect once with ssh or use --accept-new", fp, name,
-			         cfg->strict == SSHCFG_STRICT_YES ? "yes" : "ask: no prompt in doptop");
-		return HK_REFUSED;
+			/* the fix first: a row on the screen shows the start */
+			snprintf(why, cap, "unknown host key for %s: use --accept-new or connect once "
+			         "with ssh (StrictHostKeyChecking %s); key %s", name,
+			         cfg->strict == SSHCFG_STRICT_YES ? "yes" : "ask: no prompt in doptop", fp);
+		return HK_UNKNOWN;
 	}
 	if (cfg->nuser_known_hosts == 0) {
 		snprintf(why, cap, "unknown host key %s for %s: UserKnownHostsFile none leaves "
 		         "nowhere to record it (never a global file)", fp, name);
-		return HK_REFUSED;
+		return HK_UNKNOWN;
 	}
 	/* Like ssh, a key that cannot be recorded (say, the file's directory
 	 * is missing) is still trusted for this connection. */

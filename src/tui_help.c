@@ -51,7 +51,7 @@ static int colours(const struct tui *t, int y)
 		  { TE_VERDICT_IDLE, "idle", ". " }, { TE_VERDICT_UNKNOWN, "unknown", "? " } },
 		{ { TE_STATE_UP, "up", "  " }, { TE_STATE_CONNECTING, "connecting", "  " },
 		  { TE_STATE_STALE, "stale / job slowing, no new files", "  " },
-		  { TE_STATE_DOWN, "down, auth-failed, unreachable", "  " },
+		  { TE_STATE_DOWN, "down and every other failure", "  " },
 		  { TE_STALLED, "job STALLED", "  " }, { TE_DSTATE, "D-state process", "  " } },
 		{ { TE_CPU_USER, "CPU user", "| " }, { TE_CPU_SYSTEM, "system", "# " },
 		  { TE_CPU_IOWAIT, "iowait", ". " }, { TE_CPU_STEAL, "steal", "~ " },

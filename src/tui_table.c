@@ -50,8 +50,8 @@ static int state_rank(enum conn_state s)
 {
 	static const int rank[] = { [CS_UP] = 0, [CS_STALE] = 1, [CS_CONNECTING] = 2,
 		[CS_DOWN] = 3, [CS_AUTH_FAILED] = 4, [CS_HOSTKEY_MISMATCH] = 5,
-		[CS_UNREACHABLE] = 6, [CS_LOCAL_ERROR] = 7 };
-	return (unsigned)s < sizeof rank / sizeof rank[0] ? rank[s] : 8;
+		[CS_HOSTKEY_UNKNOWN] = 6, [CS_UNREACHABLE] = 7, [CS_LOCAL_ERROR] = 8 };
+	return (unsigned)s < sizeof rank / sizeof rank[0] ? rank[s] : 9;
 }
 
 /* Group of a node: its verdict, or unknown without data. */
@@ -198,11 +198,13 @@ void tui_table_click(struct tui *t, int y, int x)
 static int state_counts(const struct tui *t, const struct model *m, int x0)
 {
 	static const enum conn_state order[] = { CS_UP, CS_STALE, CS_CONNECTING, CS_DOWN,
-		CS_AUTH_FAILED, CS_HOSTKEY_MISMATCH, CS_UNREACHABLE };
-	int count[8] = { 0 }, x = x0, parts = 0;
+		CS_AUTH_FAILED, CS_HOSTKEY_MISMATCH, CS_HOSTKEY_UNKNOWN, CS_UNREACHABLE,
+		CS_LOCAL_ERROR };
+	enum { NSTATES = sizeof order / sizeof order[0] };
+	int count[NSTATES] = { 0 }, x = x0, parts = 0;
 	char part[48];
 	for (size_t i = 0; i < m->n; i++)
-		if ((unsigned)m->nodes[i].state < 8)
+		if ((unsigned)m->nodes[i].state < NSTATES)
 			count[m->nodes[i].state]++;
 	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
 		enum conn_state st = order[k];

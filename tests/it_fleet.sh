@@ -106,13 +106,15 @@ for name in ("evil-garbage", "evil-escape", "evil-mute"):
 assert int(sys.argv[2]) < 400 * 1024, sys.argv[2]
 PY
 
-# 4. host keys: unknown refused; --accept-new accepts and remembers
+# 4. host keys: unknown refused as hostkey-unknown (ssh: "Host key
+# verification failed", not a changed key) with the fingerprint and the
+# hint; --accept-new accepts and remembers; a changed key is a mismatch
 sshd_start fresh || exit 1
 printf 'Host fresh\n\tHostName 127.0.0.1\n\tPort %s\n\tUser root\n\tIdentityFile %s/id_ed25519\n\tIdentitiesOnly yes\n\tUserKnownHostsFile %s/kh_fresh\n' \
 	"$SSHD_PORT" "$T" "$T" >>"$CFG"
 "$BIN" -F "$CFG" -n fresh --json -i 0.5 -c 4 >"$T/k.json" 2>"$T/k.err"; k_rc=$?
-[ "$k_rc" -eq 3 ] && grep -q 'fresh hostkey-mismatch' "$T/k.err" && ok "exit 3 naming the node not up" || bad "unknown host: exit $k_rc, stderr: $(cat "$T/k.err")"
-tail -n 2 "$T/k.json" | grep -q '"state":"hostkey-mismatch".*SHA256:' && ok "unknown host refused with fingerprint" || bad "unknown host: $(tail -n 2 "$T/k.json")"
+[ "$k_rc" -eq 3 ] && grep -q 'fresh hostkey-unknown' "$T/k.err" && ok "exit 3 naming the node not up" || bad "unknown host: exit $k_rc, stderr: $(cat "$T/k.err")"
+tail -n 2 "$T/k.json" | grep -q '"state":"hostkey-unknown".*--accept-new.*SHA256:' && ok "unknown host refused as hostkey-unknown with fingerprint and hint" || bad "unknown host: $(tail -n 2 "$T/k.json")"
 "$BIN" -F "$CFG" -n fresh --accept-new --json -i 0.5 -c 6 >"$T/k2.json" 2>"$T/k2.err"; k2_rc=$?
 grep -q "127.0.0.1" "$T/kh_fresh" 2>/dev/null && tail -n 2 "$T/k2.json" | grep -q '"state":"up"' && ok "--accept-new accepted and appended" || bad "--accept-new: $(tail -n 2 "$T/k2.json")"
 # a changed key is refused, even with --accept-new

@@ -124,5 +124,21 @@ wait_for '2 up' 15
 keys q
 wait_for 'EXIT=0' 5 || bad "q after saved view: $(cat "$T/pane")"
 
+# 6. an unknown host key is its own state (not a mismatch): counted in the
+# header, its row gives the reason with the fix, the filter finds it
+sshd_add_host stranger-005 "$(sed -n 's/^\[127.0.0.1\]:\([0-9]*\) .*/\1/p' "$SSHD_DIR/known_hosts" | head -n 1)" \
+	'HostKeyAlias stranger-005.example'
+session 200 12 "LANG=C.UTF-8 XDG_CONFIG_HOME=$T/xdg2 TERM=screen-256color $BIN -F $CFG -i 0.5 -n 'adhoc-preemptible-000.us-central1-a.example,stranger-005'; echo EXIT=\$?; sleep 30"
+wait_for '1 up · 1 hostkey-unknown' 20 && ok "header counts hostkey-unknown" || bad "hostkey-unknown header: $(head -n 1 "$T/pane")"
+grep -q '^stranger-005 *hostkey-unknown.*unknown host key for stranger-005.example: use --accept-new' "$T/pane" \
+	&& ok "hostkey-unknown row: the fix first" || bad "hostkey-unknown row: $(grep stranger "$T/pane")"
+keys / h o s t k e y - u Enter
+wait_gone '^adhoc-' 5 && grep -q '^stranger-005' "$T/pane" && ok "filter finds hostkey-unknown" || bad "filter hostkey-u: $(cat "$T/pane")"
+keys End
+wait_for 'SHA256:' 5 && ok "the footer shows the fingerprint of the selected row" || bad "hostkey-unknown footer: $(tail -n 2 "$T/pane")"
+keys Escape
+keys q
+wait_for 'EXIT=0' 5 || bad "q after hostkey-unknown: $(cat "$T/pane")"
+
 echo "it_tui_fleet: $fails failed"
 [ "$fails" -eq 0 ]

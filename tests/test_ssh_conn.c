@@ -369,13 +369,14 @@ static void test_agent(void **state)
 	ssh_conn_free(c);
 }
 
-/* An unknown host is refused with its fingerprint; --accept-new records it. */
+/* An unknown host is refused as hostkey-unknown (not a mismatch) with its
+ * fingerprint and the hint; --accept-new records it. */
 static void test_unknown_host(void **state)
 {
 	(void)state;
 	struct counter k;
 	struct ssh_conn *c = open_conn("unknown-000", false, &k);
-	enum conn_state want = CS_HOSTKEY_MISMATCH;
+	enum conn_state want = CS_HOSTKEY_UNKNOWN;
 	assert_true(drive(&c, 1, 10, in_state, &want));
 	assert_non_null(strstr(ssh_conn_why(c), "unknown host key"));
 	assert_non_null(strstr(ssh_conn_why(c), fingerprint));
