@@ -16,6 +16,12 @@
  *   @@END <seq>
  *
  * flags: "bash" (zero-fork loop) or "sh" (POSIX fallback, forks per sample).
+ *
+ * doptop -> probe: the probe's stdin.  EOF ends the loop.  A line of
+ * decimal digits (probe_interval_line) is a new interval in microseconds:
+ * the bash loop takes it at once (its next frame comes at the last one
+ * plus the new interval, or now when that has passed); the sh loop keeps
+ * the interval it was started with.
  * /proc text never has lines starting with '%' or '@@', so the markers are
  * unambiguous.  Anything before the first "@@DOPTOP" line (banners, rc file
  * noise) is ignored.  Pure: no curses, no libssh2.
@@ -32,6 +38,11 @@
  * falls back to POSIX sh).  Returns the length, or -1 if buf is too small.
  * The loop ends when the channel's stdin reaches EOF (doptop closed it). */
 int probe_command(char *buf, size_t cap, double interval_s);
+
+/* Write the line that gives a running bash loop a new interval (clamped as
+ * probe_command clamps it) into buf.  Returns its length, or -1 if buf is
+ * too small (24 bytes are enough). */
+int probe_interval_line(char *buf, size_t cap, double interval_s);
 
 /* Quote s for a POSIX shell ('...' with '\'' for quotes) into buf.
  * Returns the length, or -1 if buf is too small. */

@@ -73,6 +73,12 @@ double ssh_conn_retry_at(const struct ssh_conn *c);
  * next attempt at the next step, with the backoff reset.  0, or -1 when it
  * is not waiting. */
 int ssh_conn_retry_now(struct ssh_conn *c);
+/* A new probe interval (seconds): a running bash probe takes it at once
+ * over its stdin (no reconnect, no fork; probe.h), and the stale / down
+ * timers follow; any later start of the probe uses it.  0; 1 when the
+ * running probe is the sh fallback, which keeps its interval until it
+ * is started again; -1 for a jump host or a bad value. */
+int ssh_conn_set_interval(struct ssh_conn *c, double iv);
 /* True when the node runs the POSIX sh fallback (no bash). */
 bool ssh_conn_fallback_sh(const struct ssh_conn *c);
 

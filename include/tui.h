@@ -51,9 +51,9 @@ int tui_input(struct tui *t, const struct model *m);
 void tui_draw(struct tui *t, const struct model *m, const struct tui_info *info);
 /* The interval the + / - keys asked for since the last call (0 = none). */
 double tui_take_interval(struct tui *t);
-/* Say the interval is now iv (remote_iv > 0: remote nodes keep that one
- * until they reconnect). */
-void tui_note_interval(struct tui *t, double iv, double remote_iv);
+/* Say the interval is now iv; kept: which nodes keep another one ("" =
+ * every node follows). */
+void tui_note_interval(struct tui *t, double iv, const char *kept);
 /* The next replay request the keys made (pause, step, seek, speed), in
  * order: 1 with *c and *arg (source.h), 0 when there is none left. */
 int tui_take_control(struct tui *t, enum source_ctl *c, double *arg);

@@ -13,7 +13,8 @@
  * The bash loop forks nothing per sample: files are read with the read
  * builtin, the %vm and %stat filtering is parameter expansion, the frame is
  * written with one printf, and pacing is `read -t` on stdin, which also
- * notices at once when doptop closes the channel (EOF).
+ * notices at once when doptop closes the channel (EOF) and takes a new
+ * interval from doptop at once (a line of microseconds; probe.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -34,7 +35,11 @@
  *  g KEY    append line "KEY n" of v (vmstat, meminfo) to the frame, if
  *           present: only the lines the parser reads travel (wire bytes)
  *  w        wait until the next tick; `read -t` returns >128 on timeout,
- *           another non-zero value at EOF: then exit
+ *           another non-zero value at EOF: then exit; a line read is a
+ *           new interval in microseconds when it is 5 to 12 digits (10 ms
+ *           and up; no leading 0, which bash would read as octal): the
+ *           next tick moves to the last one plus the new interval ([[ =~ ]]
+ *           is a builtin: still no fork)
  * The "intr" line of /proc/stat is dropped: it holds one number per IRQ
  * and can exceed FPARSE_MAX_LINE on big machines; nothing uses it.
  * LC_ALL=C makes EPOCHREALTIME print a '.' and string ops byte-wise.
@@ -48,7 +53,8 @@
 	"w(){ while :;do d=$((t-${EPOCHREALTIME//[^0-9]/}));" \
 	"((d<-I))&&t=$((t-d))&&d=0;((d<1000))&&d=1000;" \
 	"printf -v x %%d.%%06d $((d/1000000)) $((d%%1000000));" \
-	"read -t $x -r _;s=$?;((s>128))&&return;((s))&&exit;done;};" \
+	"read -t $x -r L;s=$?;((s>128))&&return;((s))&&exit;" \
+	"[[ $L =~ ^[1-9][0-9]{4,11}$ ]]&&t=$((t-I+L))&&I=$L;done;};" \
 	"t=${EPOCHREALTIME//[^0-9]/};" \
 	"while :;do n=$((n+1));" \
 	"r /proc/stat;a=${v%%%%\"${N}intr \"*};b=${v:${#a}+1};c=${b%%%%\"$N\"*};" \
@@ -120,6 +126,13 @@ static double clamp_interval(double s)
 	if (isnan(s) || s < 0.01)
 		return isnan(s) ? 1.0 : 0.01;
 	return s > INTERVAL_MAX_S ? INTERVAL_MAX_S : s;
+}
+
+/* The line that sets a running bash loop's interval. */
+int probe_interval_line(char *buf, size_t cap, double interval_s)
+{
+	int n = snprintf(buf, cap, "%lld\n", (long long)llround(clamp_interval(interval_s) * 1e6));
+	return n > 0 && (size_t)n < cap ? n : -1;
 }
 
 /* Write the remote command that runs the probe at interval_s. */

@@ -29,7 +29,7 @@ struct sink_screen {
 	bool   stdin_open;
 	int    empty;           /* STDIN_EMPTY_MAX countdown */
 	double last_draw;       /* monotonic */
-	double start_iv;        /* the interval remote probes were started with */
+	double start_iv;        /* the interval scraped nodes keep */
 	struct source_pos pos;  /* a replay's position as last drawn */
 };
 
@@ -45,9 +45,10 @@ static int screen_begin(struct sink *k, const struct sink_view *v, const char **
 	return 0;
 }
 
-/* The + / - keys asked for another interval: the loop ticks at it from
- * now on; remote probes keep the one they were started with until they
- * reconnect (the footer says so).  v->interval becomes the new one: the
+/* The + / - keys asked for another interval: the loop, local nodes and
+ * running bash probes take it at once; nodes on the sh probe keep theirs
+ * until they reconnect, and scraped nodes (node_exporter, Prometheus)
+ * keep theirs (the footer counts both).  v->interval becomes the new one: the
  * view was made before the change, and a redraw from it would set the
  * screen back to the old interval, so that a second key soon after
  * stepped from the old one again (two quick '-' stepped once). */
@@ -58,10 +59,21 @@ static void take_interval(struct sink_screen *s, struct sink_view *v)
 	    v->control(v->ctl_arg, SOURCE_INTERVAL, iv) < 0)
 		return;
 	v->interval = iv;
-	bool remote = false;
-	for (size_t i = 0; i < v->m->n; i++)
-		remote |= !v->m->nodes[i].spec->local;
-	tui_note_interval(s->tui, iv, remote ? s->start_iv : 0);
+	size_t sh = 0, scraped = 0;
+	for (size_t i = 0; i < v->m->n; i++) {
+		const struct node *nd = &v->m->nodes[i];
+		scraped += nd->spec->exporter || nd->spec->prom;
+		sh += !nd->spec->local && !nd->spec->exporter && !nd->spec->prom && nd->fallback_sh;
+	}
+	char kept[160] = "";
+	if (sh)
+		snprintf(kept, sizeof kept, "%zu node%s on the sh probe keep%s theirs until they "
+		         "reconnect", sh, sh == 1 ? "" : "s", sh == 1 ? "s" : "");
+	if (scraped)
+		snprintf(kept + strlen(kept), sizeof kept - strlen(kept), "%s%zu scraped node%s keep%s %gs",
+		         sh ? "; " : "", scraped, scraped == 1 ? "" : "s", scraped == 1 ? "s" : "",
+		         s->start_iv);
+	tui_note_interval(s->tui, iv, kept);
 }
 
 /* The R key: retry the selected node's connection now. */

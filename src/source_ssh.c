@@ -248,9 +248,22 @@ static int ssh_procs(struct source *s, size_t node, source_procs_fn fn, void *ar
 	return -1;
 }
 
-/* The screen's R key: retry a node's connection now. */
+/* The screen's + / - keys: every probe, running or still to start, at the
+ * new interval (running bash probes at once; ssh_conn_set_interval). */
+static int ssh_set_interval(struct source_ssh *f, double iv)
+{
+	f->so.interval = iv;
+	for (size_t k = 0; f->conns && k < f->n + f->nextra; k++)
+		if (f->conns[k])
+			ssh_conn_set_interval(f->conns[k], iv);
+	return 0;
+}
+
+/* The screen's R key: retry a node's connection now; + / -: the interval. */
 static int ssh_control(struct source *s, enum source_ctl c, double arg)
 {
+	if (c == SOURCE_INTERVAL)
+		return ssh_set_interval((struct source_ssh *)s, arg);
 	struct ssh_conn *conn = c == SOURCE_RETRY && arg >= 0 ? source_ssh_conn(s, (size_t)arg)
 	                                                       : NULL;
 	return conn && ssh_conn_retry_now(conn) == 0 ? 0 : -1;

@@ -261,6 +261,50 @@ static void conn_want_ssh(struct ssh_conn *c)
 		c->want |= POLLOUT;
 }
 
+/* The timers that follow the probe's interval (and the config). */
+static void conn_timers(struct ssh_conn *c)
+{
+	c->stale_after = node_stale_after(c->interval);
+	int count = c->cfg.alive_count_max > 0 ? c->cfg.alive_count_max : 3;
+	c->dead_after = c->cfg.alive_interval > 0
+	        ? c->stale_after + (double)c->cfg.alive_interval * count
+	        : node_dead_after(c->interval);
+	c->keepalive_every = c->cfg.alive_interval > 0 ? c->cfg.alive_interval
+	                   : conn_max(5, 2 * c->interval);
+}
+
+/* The probe paces at iv from now on (timers follow); when the running
+ * probe keeps another, the new interval is queued for its stdin (probe.h;
+ * a line not yet written is replaced). */
+static void conn_pace(struct ssh_conn *c, double iv)
+{
+	c->interval = iv;
+	conn_timers(c);
+	if (iv == c->probe_iv || c->iv_off > 0)
+		return;     /* nothing to say, or a line half written: see below */
+	int n = probe_interval_line(c->iv_line, sizeof c->iv_line, iv);
+	if (n > 0) {
+		c->iv_len = (size_t)n;
+		c->probe_iv = iv;
+	}
+}
+
+/* Write a queued new interval to the probe's stdin; EAGAIN keeps it for
+ * the next step, a failure drops it (the reads notice a broken channel). */
+static void conn_send_interval(struct ssh_conn *c)
+{
+	while (c->iv_len > 0) {
+		ssize_t n = libssh2_channel_write(c->ch, c->iv_line + c->iv_off, c->iv_len - c->iv_off);
+		if (n == LIBSSH2_ERROR_EAGAIN)
+			return;
+		if (n < 0 || (c->iv_off += (size_t)n) >= c->iv_len)
+			c->iv_len = c->iv_off = 0;
+	}
+	/* asked for another while a line was half written: say it now */
+	if (c->interval != c->probe_iv)
+		conn_pace(c, c->interval);
+}
+
 /* Read the ssh config once (again after a failure) and derive the timers. */
 int conn_load_config(struct ssh_conn *c)
 {
@@ -292,13 +336,7 @@ int conn_load_config(struct ssh_conn *c)
 	c->port = c->spec_port ? c->spec_port : c->opt_port ? c->opt_port
 	        : c->cfg.port > 0 ? c->cfg.port : 22;
 	c->connect_timeout = c->cfg.connect_timeout > 0 ? c->cfg.connect_timeout : 10;
-	c->stale_after = node_stale_after(c->interval);
-	int count = c->cfg.alive_count_max > 0 ? c->cfg.alive_count_max : 3;
-	c->dead_after = c->cfg.alive_interval > 0
-	        ? c->stale_after + (double)c->cfg.alive_interval * count
-	        : node_dead_after(c->interval);
-	c->keepalive_every = c->cfg.alive_interval > 0 ? c->cfg.alive_interval
-	                   : conn_max(5, 2 * c->interval);
+	conn_timers(c);
 	c->tcp_timeout = conn_max(5, 3 * c->interval);
 	return 0;
 }
@@ -376,6 +414,9 @@ static int conn_check_hostkey(struct ssh_conn *c)
 	case HK_REFUSED:
 		conn_fail(c, CS_HOSTKEY_MISMATCH, why, CONN_FATAL_RETRY);
 		return -1;
+	case HK_UNKNOWN:
+		conn_fail(c, CS_HOSTKEY_UNKNOWN, why, CONN_FATAL_RETRY);
+		return -1;
 	case HK_NO_KEY:
 		break;
 	}
@@ -414,9 +455,6 @@ static void conn_step_auth(struct ssh_conn *c)
 		c->phase = PH_READY;
 		c->backoff = 1;
 		if (c->ever_up)
-	case HK_UNKNOWN:
-		conn_fail(c, CS_HOSTKEY_UNKNOWN, why, CONN_FATAL_RETRY);
-		return -1;
 			c->reconnects++;
 		c->ever_up = true;
 		conn_set_state(c, CS_UP, "");
@@ -443,6 +481,9 @@ static void conn_step_open(struct ssh_conn *c)
 	c->ch = libssh2_channel_open_session(c->sess);
 	if (c->ch) {
 		c->phase = PH_EXEC;
+		/* the command is fixed from here until the exec is sent */
+		if (c->cmd_iv != c->want_iv && probe_command(c->cmd, 65536, c->want_iv) >= 0)
+			c->cmd_iv = c->want_iv;
 	} else if (libssh2_session_last_errno(c->sess) == LIBSSH2_ERROR_EAGAIN) {
 		conn_want_ssh(c);
 	} else {
@@ -464,6 +505,9 @@ static void conn_step_exec(struct ssh_conn *c)
 	}
 	fparse_reset(c->fp);
 	c->got_frame = false;
+	c->exec_iv = c->probe_iv = c->cmd_iv;
+	c->iv_len = c->iv_off = 0;
+	conn_pace(c, c->want_iv);   /* asked for another during the exec: say so */
 	c->tokens = CONN_FRAME_BURST;
 	c->tokens_at = c->now;
 	c->phase = PH_STREAM;
@@ -514,6 +558,12 @@ static void conn_on_frame(void *arg, const struct sample *s, const char *raw, si
 		conn_set_state(c, CS_UP, "");
 	const char *flags = fparse_flags(c->fp);
 	c->fallback = flags && strcmp(flags, "sh") == 0;
+	if (c->fallback && c->interval != c->exec_iv) {
+		/* the sh loop ignores interval lines: it keeps what it started at */
+		c->probe_iv = c->exec_iv;
+		c->iv_len = c->iv_off = 0;
+		conn_pace(c, c->exec_iv);
+	}
 	if (c->fn)
 		c->fn(c->arg, s, raw, rawlen);
 }
@@ -569,6 +619,7 @@ static void conn_step_stream(struct ssh_conn *c)
 	c->again = false;
 	if (conn_read_probe(c) < 0)
 		return;
+	conn_send_interval(c);
 	/* aux channels may pull probe data off the socket into libssh2's
 	 * queue, where poll() cannot see it: read the probe once more. */
 	if (ssh_aux_run(&c->aux, c->sess, c->now) && conn_read_probe(c) < 0)
@@ -711,7 +762,8 @@ struct ssh_conn *ssh_conn_new(const struct node_spec *spec, const struct ssh_opt
 	c->opt_port = o->port;
 	c->accept_new = o->accept_new;
 	c->compress = o->compress;
-	c->interval = o->interval > 0 ? o->interval : 1;
+	c->interval = c->want_iv = c->cmd_iv = c->exec_iv = c->probe_iv =
+		o->interval > 0 ? o->interval : 1;
 	c->fn = fn;
 	c->arg = arg;
 	c->fp = fparse_new();
@@ -882,6 +934,22 @@ double ssh_conn_since(const struct ssh_conn *c)
 unsigned ssh_conn_reconnects(const struct ssh_conn *c)
 {
 	return c->reconnects;
+}
+
+/* A new interval: a running bash probe takes it at once, the next start
+ * of any probe uses it. */
+int ssh_conn_set_interval(struct ssh_conn *c, double iv)
+{
+	if (!(iv > 0) || c->is_jump)
+		return -1;
+	c->want_iv = iv;
+	if (c->phase == PH_STREAM && c->got_frame && c->fallback)
+		return 1;
+	if (c->phase == PH_STREAM)
+		conn_pace(c, iv);
+	else
+		c->interval = iv;   /* the timers are derived at the next start */
+	return 0;
 }
 
 /* True when the node runs the POSIX sh fallback. */

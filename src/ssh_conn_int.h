@@ -41,7 +41,13 @@ struct ssh_conn {
 	char *name, *host, *user, *config_file, *identity;
 	int spec_port, opt_port;
 	bool accept_new, compress;
-	double interval;
+	double interval;        /* the pace the probe keeps now: the timers' */
+	double want_iv;         /* the interval asked for (ssh_conn_set_interval) */
+	double cmd_iv;          /* the interval cmd starts a probe at */
+	double exec_iv;         /* ... and the running probe was started at */
+	double probe_iv;        /* ... and keeps now (started at, or last told) */
+	char iv_line[24];       /* a new interval still to be written to the probe */
+	size_t iv_len, iv_off;
 	ssh_frame_fn fn;
 	void *arg;
 

@@ -120,14 +120,11 @@ double tui_take_interval(struct tui *t)
 	return iv;
 }
 
-void tui_note_interval(struct tui *t, double iv, double remote_iv)
+void tui_note_interval(struct tui *t, double iv, const char *kept)
 {
 	t->interval = iv;
-	if (remote_iv > 0 && remote_iv != iv)
-		snprintf(t->warn, sizeof t->warn, "interval %gs (remote nodes keep %gs until they "
-		         "reconnect)", iv, remote_iv);
-	else
-		snprintf(t->warn, sizeof t->warn, "interval %gs", iv);
+	snprintf(t->warn, sizeof t->warn, kept && kept[0] ? "interval %gs (%s)" : "interval %gs%s",
+	         iv, kept ? kept : "");
 }
 
 void tui_set_view(struct tui *t, const char *sort, bool reverse, bool group, const char *filter)

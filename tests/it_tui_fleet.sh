@@ -96,7 +96,7 @@ wait_for 'unknown key Z - h for help' 5 && ok "unknown key hint" || bad "unknown
 keys t
 wait_for 'theme [a-z-]* ([0-9] of [0-9]; t for the next)' 5 && ok "t names the theme" || bad "t: $(tail -n 1 "$T/pane")"
 keys +
-wait_for 'every 1.0s' 5 && wait_for 'interval 1s (remote nodes keep 0.5s' 5 && ok "+ lengthens the interval" || bad "+: $(head -n 1 "$T/pane")"
+wait_for 'every 1.0s' 5 && wait_for 'interval 1s$' 5 && ok "+ lengthens the interval, every node follows" || bad "+: $(head -n 1 "$T/pane"); $(tail -n 1 "$T/pane")"
 # every key counts: two presses in one write (one read), then two in two
 # writes at once (two reads before the next redraw: a redraw from the
 # loop's old view used to set the screen back, and the second press

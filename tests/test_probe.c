@@ -250,6 +250,83 @@ static void test_probe_exits_on_eof(void **st)
 	fparse_free(p);
 }
 
+/* Write a new-interval line (or any text) to the probe's stdin. */
+static void say(struct run *r, const char *text)
+{
+	assert_int_equal(write(r->in, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+/* A running bash loop takes a new interval from its stdin at once: started
+ * at 30 s, told 0.1 s, its next frames come 0.1 s apart on the node's clock;
+ * told 30 s again, it goes quiet; lines that are no interval (text, 0, a
+ * leading zero, too short or too long) change nothing. */
+static void test_probe_new_interval(void **st)
+{
+	char cmd[8192], line[32];
+	struct run r;
+	struct got g = { .seq_ok = 1 };
+	struct fparse *p = fparse_new();
+
+	(void)st;
+	assert_int_equal(probe_interval_line(line, sizeof line, 0.1), 7);
+	assert_string_equal(line, "100000\n");
+	assert_int_equal(probe_interval_line(line, 7, 0.1), -1);
+	assert_true(probe_command(cmd, sizeof(cmd), 30.0) > 0);
+	start(&r, "sh", cmd, 0, NULL);
+	collect(&r, p, &g, 1, 10);
+	assert_int_equal(g.frames, 1);
+	double told = now();
+	probe_interval_line(line, sizeof line, 0.1);
+	say(&r, line);
+	collect(&r, p, &g, 2, 5);
+	assert_int_equal(g.frames, 2);
+	assert_true(now() - told < 3.0);      /* not the 30 s it was started with */
+	double t2 = g.last_t;
+	collect(&r, p, &g, 12, 10);
+	assert_int_equal(g.frames, 12);
+	double mean = (g.last_t - t2) / 10;
+	print_message("mean gap after the new interval: %.3f s\n", mean);
+	assert_true(mean > 0.09 && mean < 0.5);
+	/* not an interval: ignored (a 0 or 1 ms interval would spin) */
+	say(&r, "abc\n0\n0100000\n1000\n1234567890123\n\n");
+	g.frames = 0;
+	double t0 = now();
+	collect(&r, p, &g, 1000, 1.0);
+	print_message("frames in %.2f s after junk lines: %d\n", now() - t0, g.frames);
+	assert_true(g.frames >= 4 && g.frames <= 15);
+	assert_true(g.seq_ok);
+	/* back to 30 s: quiet */
+	probe_interval_line(line, sizeof line, 30.0);
+	say(&r, line);
+	collect(&r, p, &g, g.frames + 1, 0.3);   /* one may be on its way */
+	int before = g.frames;
+	collect(&r, p, &g, 1000, 1.5);
+	assert_int_equal(g.frames, before);
+	assert_true(stop(&r) < 3.0);
+	fparse_free(p);
+}
+
+/* The sh fallback ignores interval lines and keeps going. */
+static void test_probe_sh_keeps_interval(void **st)
+{
+	char cmd[8192], line[32];
+	struct run r;
+	struct got g = { .seq_ok = 1 };
+	struct fparse *p = fparse_new();
+
+	(void)st;
+	assert_true(probe_command(cmd, sizeof(cmd), 0.3) > 0);
+	start(&r, "sh", cmd, 1, NULL);
+	collect(&r, p, &g, 1, 10);
+	probe_interval_line(line, sizeof line, 30.0);
+	say(&r, line);
+	collect(&r, p, &g, 4, 10);
+	assert_int_equal(g.frames, 4);
+	assert_string_equal(fparse_flags(p), "sh");
+	assert_true(stop(&r) < 3.0);
+	fparse_free(p);
+}
+
 /* Count fork/clone lines in an strace output file. */
 static int count_forks(const char *path)
 {
@@ -286,6 +363,12 @@ static void test_probe_zero_forks(void **st)
 		struct fparse *p = fparse_new();
 
 		start(&r, "sh", cmd, mode, trace);
+		collect(&r, p, &g, mode ? 3 : 10, 20);
+		if (!mode) {   /* taking a new interval forks nothing either */
+			char line[32];
+			probe_interval_line(line, sizeof line, 0.06);
+			say(&r, line);
+		}
 		collect(&r, p, &g, mode ? 3 : 20, 20);
 		stop(&r);
 		assert_true(g.frames >= (mode ? 3 : 20));
@@ -368,6 +451,8 @@ int main(void)
 		cmocka_unit_test(test_probe_bash),
 		cmocka_unit_test(test_probe_sh_fallback),
 		cmocka_unit_test(test_probe_exits_on_eof),
+		cmocka_unit_test(test_probe_new_interval),
+		cmocka_unit_test(test_probe_sh_keeps_interval),
 		cmocka_unit_test(test_probe_zero_forks),
 	};
 
