@@ -945,9 +945,13 @@ int ssh_conn_set_interval(struct ssh_conn *c, double iv)
 	c->want_iv = iv;
 	if (c->phase == PH_STREAM && c->got_frame && c->fallback)
 		return 1;
-	if (c->phase == PH_STREAM)
+	if (c->phase == PH_STREAM) {
+		/* written now, not at the next step: an idle node's next step
+		 * may be its next frame, a whole old interval away */
 		conn_pace(c, iv);
-	else
+		conn_send_interval(c);
+		conn_want_ssh(c);
+	} else
 		c->interval = iv;   /* the timers are derived at the next start */
 	return 0;
 }

@@ -83,8 +83,9 @@ else
 	bad "the probe did not take 0.5 s: frames since the key: $(frames "$k1" | tr '\n' ' ')"
 fi
 first=$(frames "$k1" | head -n 1 | cut -d' ' -f1)
-awk -v a="$k1" -v b="${first:-0}" 'BEGIN { exit !(b > 0 && b - a < 2.0) }' \
-	&& ok "the first sample at the new rate within 2 s of the key" || bad "first sample after the key at ${first:-none} (key $k1)"
+delay=$(awk -v a="$k1" -v b="${first:-0}" 'BEGIN { printf "%.2f", (b > 0 ? b - a : 99) }')
+awk -v d="$delay" 'BEGIN { exit !(d < 2.0) }' \
+	&& ok "the first sample at the new rate $delay s after the key (under 2 s)" || bad "first sample after the key at ${first:-none} (key $k1)"
 
 # 2. longer: 0.5 -> 1 -> 2 -> 5 s; the next frames come 5 s apart and the
 # node stays up (its stale mark follows the interval)
