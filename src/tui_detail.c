@@ -118,13 +118,15 @@ static void spark(struct page *p, const struct node *nd, enum hist_series s,
 	char num[16], lab[48];
 	if (bytes)
 		fmt_bytes(num, sizeof num, last);
-	else
-		snprintf(num, sizeof num, "%.0f", last);
+	else   /* small figures keep a decimal: "max 0" under visible bars misled */
+		snprintf(num, sizeof num, last > 0 && last < 9.95 ? "%.1f" : "%.0f", last);
 	snprintf(lab, sizeof lab, "%-11s %5s", label, num);
 	tui_put(y, 0, LABEL_W, tui_attr(t, TE_LABEL), lab, true);
 	/* the scale: a full cell is the largest value in view */
 	if (bytes)
 		fmt_bytes(num, sizeof num, mx);
+	else if (mx > 0 && mx < 9.95)
+		snprintf(num, sizeof num, "%.1f", mx);
 	else
 		fmt_count(num, sizeof num, mx);
 	snprintf(lab, sizeof lab, " max %s", num);

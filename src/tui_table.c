@@ -255,8 +255,8 @@ static void cpu_line(const struct tui *t, int y, const struct cluster *c)
 	if (bw > COLS - 4)
 		bw = COLS - 4;
 	tui_cpu_bar(t, y, 4, bw, &c->cpu);
-	snprintf(line, sizeof line, " usr %.0f%% sys %.0f%% iow %.0f%% stl %.0f%%  disk r %s w %s"
-	         "  net rx %s tx %s  cores %d", c->cpu.user, c->cpu.system, c->cpu.iowait,
+	snprintf(line, sizeof line, " usr %.0f%% sys %.0f%% iow %.0f%% stl %.0f%%  disk r %s w %s B/s"
+	         "  net rx %s tx %s B/s  cores %d", c->cpu.user, c->cpu.system, c->cpu.iowait,
 	         c->cpu.steal, fmt_bytes(a[0], 16, c->disk_read_Bps),
 	         fmt_bytes(a[1], 16, c->disk_write_Bps), fmt_bytes(a[2], 16, c->net_rx_Bps),
 	         fmt_bytes(a[3], 16, c->net_tx_Bps), c->cores);

@@ -187,6 +187,8 @@ screen_has 'EXIT=0' 5 && ok "F10 exits 0" || bad "F10 exits 0"
 # 8. detail view of local: per-core bars, graphs, why, processes
 session 120 60 "TERM=screen-256color $BIN -i 0.3; echo EXIT=\$?; sleep 30"
 screen_has '^local .*[0-9]' 10
+grep -q '^CPU .* disk r [0-9.A-Za-z]* w [0-9.A-Za-z]* B/s  net rx [0-9.A-Za-z]* tx [0-9.A-Za-z]* B/s' "$T/pane" \
+	&& ok "the cluster line's disk and network say B/s" || bad "cluster units: $(grep '^CPU' "$T/pane")"
 tm send-keys -t t Enter
 screen_has '^Cores' 3 && ok "Enter opens details" || bad "Enter opens details: $(cat "$T/pane")"
 # a whole frame of the detail view (a busy machine can catch one half way)
@@ -196,6 +198,10 @@ ncpu=$(getconf _NPROCESSORS_ONLN)
 grep -Eq " +$((ncpu - 1)) \[" "$T/pane" && ok "a bar for each of $ncpu cores" || bad "last core bar"
 grep -q '^Why this verdict' "$T/pane" && grep -q 'busy [0-9]*%' "$T/pane" && ok "why this verdict" || bad "why this verdict"
 screen_has '^CPU history' 3 && ok "history graph" || bad "history graph"
+# a graph that shows bars says a scale above 0 (small figures such as PSI
+# keep a decimal: "max 0" over visible bars misled)
+bars0=$(grep ' max 0 *$' "$T/pane" | cut -c19- | sed 's/ max 0 *$//' | grep '[^ ]')
+[ -z "$bars0" ] && ok "no graph with bars says max 0" || bad "bars under max 0: $(grep ' max 0 *$' "$T/pane")"
 if screen_has 'PID USER'; then
 	grep -Eq '^ +[0-9]+ +[a-z]+ +[0-9.]+ ' "$T/pane" && ok "processes listed" || bad "processes listed"
 else
