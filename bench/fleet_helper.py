@@ -501,7 +501,7 @@ def main():
     print("  connecting: the row is not a clean steady state); ns = node-sample (one node,")
     print("  one interval); wire/sent = TCP bytes in/out of doptop; -C = zlib on the wire;")
     print("  rec_B/ns = --record file growth (rows run with --record: CPU includes it, and")
-    print("  RSS/node the recorder's fixed zstd state spread over the nodes);")
+    print("  RSS/node the recorder's zstd window, 16 KiB per node: rec_stream.c);")
     print("  machine%% = all CPU on this %d-core box (sshds, probe shells, doptop)" % os.cpu_count())
     print()
     print("pdsh -R ssh -f 64 'cat %s', one round" % PROBE_FILES)

@@ -51,14 +51,21 @@ void nm_src_emit(struct nm_src *b, struct nm_node_state *nd, const struct nm_nod
 	double clock = acc->v[NM_TIME];
 	int n = nm_frame(acc, pc, seq, flags, now, b->frame, NM_FRAME_MAX);
 
-	if (n < 0 || parse_frame(b->frame, (size_t)n, b->sample) < 0) {
+	if (n < 0) {
+		nm_src_status(b, nd, CS_DOWN, why_none, now);
+		return;
+	}
+	/* the same scrape again: nothing new to rate (and last time's frame
+	 * of it parsed, or last_clock would not be set) */
+	if (clock > 0 && clock <= nd->last_clock) {
+		nm_src_status(b, nd, CS_UP, NULL, now);
+		return;
+	}
+	if (parse_frame(b->frame, (size_t)n, b->sample) < 0) {
 		nm_src_status(b, nd, CS_DOWN, why_none, now);
 		return;
 	}
 	nm_src_status(b, nd, CS_UP, NULL, now);
-	/* the same scrape again: nothing new to rate */
-	if (clock > 0 && clock <= nd->last_clock)
-		return;
 	nd->last_clock = clock;
 	b->base.feed->frame(b->base.feed->arg, nd->idx, now, b->sample, b->frame, (size_t)n);
 }
