@@ -283,7 +283,14 @@ static void feed_status(void *arg, size_t node, const struct source_status *st)
 	if (node >= l->m.n)
 		return;
 	struct node *nd = &l->m.nodes[node];
-	struct node was = *nd;    /* the fields compared below, why included */
+	struct {
+		enum conn_state state;
+		double since, retry_at;
+		unsigned reconnects;
+		bool fallback_sh;
+		char why[sizeof nd->why];
+	} was = { nd->state, nd->since, nd->retry_at, nd->reconnects, nd->fallback_sh, "" };
+	memcpy(was.why, nd->why, sizeof was.why);
 	model_set_state(&l->m, node, st->state, st->why, st->since > 0 ? to_wall(l, st->since) : 0);
 	model_set_conn(&l->m, node, st->reconnects, st->fallback_sh,
 	               st->retry_at > 0 ? to_wall(l, st->retry_at) : 0);

@@ -1,9 +1,11 @@
 #!/bin/sh
 # it_record_ssh.sh — a live run over real sshd nodes on 127.0.0.1, with
-# faults (an sshd killed and started again, a node that never answers),
+# faults (an sshd killed and started again, a port that refuses, a user
+# that does not exist),
 # recorded; its replay's --json must equal the live --json byte for byte:
-# the first interval, state changes, reasons, reconnects, ticks without
-# frames, the events between blocks.
+# the first interval (no frame yet), state changes, reasons, reconnects,
+# auth-failed, the events between blocks.  KEEP=DIR keeps the files of a
+# failed comparison.
 set -u
 BIN=$(readlink -f "${DOPTOP_BIN:-./build/dbg/doptop}")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,9 +25,12 @@ for i in 0 1; do
 done
 # rec-002: nothing listens on its port (refused: down, retried)
 sshd_add_host rec-002 "$(sshd_free_port)"
+# rec-003: rec-000's sshd as a user that does not exist (auth-failed)
+printf 'Host rec-003\n\tHostName 127.0.0.1\n\tPort %s\n\tUser nosuchuser\n\tIdentityFile %s\n\tIdentitiesOnly yes\n\tUserKnownHostsFile %s\n' \
+	"$PORT0" "$T/id_ed25519" "$T/known_hosts" >>"$CFG"
 
 N1='o["type"] == "node" and o["node"] == "rec-001"'
-"$BIN" -F "$CFG" -n rec-000..002 --json -i 0.3 --record "$T/r.rec" >"$T/live.json" 2>"$T/err" &
+"$BIN" -F "$CFG" -n rec-000..003 --json -i 0.3 --record "$T/r.rec" >"$T/live.json" 2>"$T/err" &
 run=$!
 if wait_json "$T/live.json" 30 "$N1 and o['state'] == 'up'" 3 >/dev/null; then
 	sshd_stop "$PID1"
@@ -39,6 +44,7 @@ else
 fi
 kill -TERM $run
 wait $run || bad "live run: $(cat "$T/err")"
+[ -n "${KEEP:-}" ] && cp "$T/live.json" "$KEEP/"
 
 "$BIN" --replay "$T/r.rec" --speed 0 --json >"$T/replay.json" 2>"$T/err" || bad "replay: $(cat "$T/err")"
 python3 - "$T/live.json" <<'PY' && ok "the live run saw the faults" || bad "faults not seen"
@@ -48,6 +54,9 @@ seq = [o["state"] for o in ls if o["type"] == "node" and o["node"] == "rec-001"]
 assert seq[0] != "up" or True
 i = seq.index("up"); j = seq.index("down", i); seq.index("up", j)
 assert any(o["type"] == "node" and o["node"] == "rec-002" and o["state"] == "down" for o in ls)
+assert any(o["type"] == "node" and o["node"] == "rec-003" and o["state"] == "auth-failed" for o in ls)
+first = [o for o in ls if o["type"] == "node"][:4]
+assert all(o["cpu"] is None for o in first), first    # the first block: no frame yet
 assert any(o["type"] == "node" and o["node"] == "rec-001" and o["reconnects"] >= 1 for o in ls)
 assert any(o["type"] == "event" for o in ls)
 PY
