@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "ssh_agent.h"
 #include "ssh_auth.h"
+#include "ssh_mem.h"
 
 /* Internal result: this stage is done, run the next one now. */
 #define AUTH_NEXT 2
@@ -360,16 +361,26 @@ static bool auth_heard(const struct ssh_auth *a, double mark)
 static int auth_sign_cb(LIBSSH2_SESSION *s, unsigned char **sig, size_t *siglen,
                         const unsigned char *data, size_t datalen, void **abstract)
 {
-	(void)s;
 	struct ssh_auth *a = *abstract;
 	const struct ssh_agent_key *k = a->agent ? ssh_agent_key(a->agent, a->key_i) : NULL;
 	if (!k || a->agent_err)
 		return -1;
-	int rc = ssh_agent_sign(a->agent, k->blob, k->len, data, datalen, sig, siglen);
+	unsigned char *got = NULL;
+	int rc = ssh_agent_sign(a->agent, k->blob, k->len, data, datalen, &got, siglen);
 	if (rc == SSH_AGENT_AGAIN)
 		return LIBSSH2_ERROR_EAGAIN;
-	if (rc == SSH_AGENT_DONE)
-		return 0;
+	if (rc == SSH_AGENT_DONE) {
+		/* libssh2 frees the signature with the session's allocator
+		 * (ssh_mem.c, listing each block): hand it one of those */
+		*sig = ssh_mem_alloc(*siglen ? *siglen : 1, libssh2_session_abstract(s));
+		if (*sig)
+			memcpy(*sig, got, *siglen);
+		free(got);
+		if (*sig)
+			return 0;
+		a->agent_err = SSH_AGENT_ELOCAL;
+		return -1;
+	}
 	if (rc != SSH_AGENT_EREFUSED)
 		a->agent_err = rc;
 	return -1;
@@ -446,6 +457,10 @@ static int auth_slurp(const char *path, char **buf, size_t *len)
 		return 0;
 	}
 	b[n] = '\0';
+	/* keep what was read, not the cap (a node keeps its key files) */
+	char *t = realloc(b, n + 1);
+	if (t)
+		b = t;
 	free(*buf);
 	*buf = b;
 	*len = n;

@@ -124,6 +124,8 @@ static void conn_teardown(struct ssh_conn *c, bool polite)
 		for (int i = 0; i < 4 && libssh2_session_free(c->sess) == LIBSSH2_ERROR_EAGAIN; i++)
 			;
 		c->sess = NULL;
+		/* what libssh2 forgot (see ssh_mem.h) */
+		ssh_mem_release(&c->mem);
 	}
 	if (c->fd >= 0)
 		close(c->fd);
@@ -355,7 +357,8 @@ static ssize_t conn_recv(libssh2_socket_t fd, void *buf, size_t len, int flags, 
 	if (n > 0) {
 		/* the clock, not c->now: the hub's pumps read a jump session
 		 * between the steps of its connection */
-		struct ssh_conn *c = *abstract;
+		struct ssh_mem *m = *abstract;
+		struct ssh_conn *c = m->owner;
 		c->last_rx = clock_mono();
 	}
 	return n;
@@ -374,7 +377,8 @@ void conn_connected(struct ssh_conn *c)
 	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
 	setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
 	c->pfd = c->fd;
-	c->sess = libssh2_session_init_ex(NULL, NULL, NULL, c);
+	c->mem.owner = c;
+	c->sess = libssh2_session_init_ex(ssh_mem_alloc, ssh_mem_free, ssh_mem_realloc, &c->mem);
 	if (!c->sess) {
 		conn_fail_local(c, "starting an ssh session", ENOMEM);
 		return;
@@ -624,6 +628,16 @@ static void conn_step_stream(struct ssh_conn *c)
 	 * queue, where poll() cannot see it: read the probe once more. */
 	if (ssh_aux_run(&c->aux, c->sess, c->now) && conn_read_probe(c) < 0)
 		return;
+	/* A keepalive only once the node has been silent for keepalive_every,
+	 * as ssh's ServerAliveInterval is defined: a node that streams frames
+	 * gets none.  With compression (-C) every byte we send goes through
+	 * the session's deflate stream, whose 64 KiB window and 64 KiB prev
+	 * table it touches page by page: a keepalive every 5 s grew RSS by
+	 * 60-80 KiB per node an hour until ~192 KiB were touched, some three
+	 * hours (issue 14; measured with bench/soak.sh and a map of the heap's
+	 * allocations).  Without compression it is wire and wakeups saved. */
+	if (c->next_keepalive < c->last_rx + c->keepalive_every)
+		c->next_keepalive = c->last_rx + c->keepalive_every;
 	if (c->now >= c->next_keepalive) {
 		int next = 0;
 		int rc = libssh2_keepalive_send(c->sess, &next);
@@ -772,6 +786,9 @@ struct ssh_conn *ssh_conn_new(const struct node_spec *spec, const struct ssh_opt
 		ssh_conn_free(c);
 		return NULL;
 	}
+	char *cmd = realloc(c->cmd, strlen(c->cmd) + 1);   /* the command, not the cap */
+	if (cmd)
+		c->cmd = cmd;
 	c->backoff = 1;
 	c->now = c->since = clock_mono();
 	c->retry_at = c->now;

@@ -13,6 +13,7 @@
 #include "ssh_auth.h"
 #include "ssh_config.h"
 #include "ssh_conn.h"
+#include "ssh_mem.h"
 
 struct ssh_resolve;
 struct ssh_proxy;
@@ -75,6 +76,7 @@ struct ssh_conn {
 	void (*jump_hook)(void *);
 	void *jump_hook_arg;
 	LIBSSH2_SESSION *sess;
+	struct ssh_mem mem;     /* what sess holds; its abstract is &mem */
 	LIBSSH2_CHANNEL *ch;
 	struct fparse *fp;
 	char *cmd;
