@@ -561,10 +561,67 @@ static void titles(const struct tui *t, int y)
 	}
 }
 
-/* The bottom line: filter prompt, a warning, or the selected node in full. */
+/* Lines the footer may take: a long reason (a host key's fix and
+ * fingerprint, a ProxyCommand's stderr) wraps instead of being cut. */
+#define FOOTER_MAX_LINES 3
+
+/* The selected node in full, as the footer shows it, into line; false
+ * when the footer shows something else (a prompt, a warning, nothing
+ * selected). */
+static bool node_footer(const struct tui *t, const struct model *m, char *line, size_t cap)
+{
+	char name[64];
+	if (t->going || t->editing || t->warn[0] || t->sel_node < 0 ||
+	    (size_t)t->sel_node >= m->n)
+		return false;
+	const struct node *nd = &m->nodes[t->sel_node];
+	text_sanitize(name, sizeof name, nd->spec->name);
+	if (tui_node_ok(nd))
+		snprintf(line, cap, "%s: %s%s%s - %s", name, verdict_name(nd->j.verdict),
+		         nd->j.cause ? "/" : "", nd->j.cause ? cause_name(nd->j.cause) : "",
+		         model_advice(nd));
+	else
+		snprintf(line, cap, "%s: %s%s%s", name, conn_state_name(nd->state),
+		         nd->why[0] ? " - " : "", nd->why);
+	return true;
+}
+
+/* The footer's lines at this width: more than one only for a long node
+ * text, and only while 3 rows of nodes stay above it (avail: the rows
+ * left below the column titles). */
+static int footer_lines(const struct tui *t, const struct model *m, int avail)
+{
+	char line[1400];
+	int n = avail >= 3 ? 1 : 0;
+	if (n && node_footer(t, m, line, sizeof line))
+		while (n < FOOTER_MAX_LINES && strlen(line) > (size_t)(n * COLS) && avail - (n + 1) >= 3)
+			n++;
+	return n;
+}
+
+/* The bottom lines from y: filter prompt, a warning, or the selected node
+ * in full (wrapped after a space in the line's second half, else at the
+ * width; counted in bytes as tui_put counts them, never inside a UTF-8
+ * character). */
 static void footer(const struct tui *t, const struct model *m, int y)
 {
-	char name[64], line[1400];
+	char line[1400];
+	if (node_footer(t, m, line, sizeof line)) {
+		const char *p = line, *end = line + strlen(line);
+		for (; y < LINES && p < end; y++) {
+			size_t n = (size_t)(end - p) > (size_t)COLS ? (size_t)COLS : (size_t)(end - p);
+			while (n > 1 && p + n < end && ((unsigned char)p[n] & 0xC0) == 0x80)
+				n--;
+			size_t sp = n;
+			while (p + n < end && sp > n / 2 && p[sp - 1] != ' ')
+				sp--;
+			if (p + n < end && sp > n / 2)
+				n = sp;
+			tui_put(y, 0, (int)n, tui_attr(t, TE_FOOTER), p, false);
+			p += n;
+		}
+		return;
+	}
 	if (t->going) {
 		tui_replay_prompt_draw(t, y);
 		return;
@@ -578,21 +635,8 @@ static void footer(const struct tui *t, const struct model *m, int y)
 		tui_put(y, 0, COLS, tui_attr(t, TE_STATE_STALE), t->warn, false);
 		return;
 	}
-	if (t->sel_node < 0 || (size_t)t->sel_node >= m->n) {
-		tui_put(y, 0, COLS, tui_attr(t, TE_FOOTER),
-		        t->filter[0] ? "no node matches the filter (Esc clears)" : "F1 help", false);
-		return;
-	}
-	const struct node *nd = &m->nodes[t->sel_node];
-	text_sanitize(name, sizeof name, nd->spec->name);
-	if (tui_node_ok(nd))
-		snprintf(line, sizeof line, "%s: %s%s%s - %s", name, verdict_name(nd->j.verdict),
-		         nd->j.cause ? "/" : "", nd->j.cause ? cause_name(nd->j.cause) : "",
-		         model_advice(nd));
-	else
-		snprintf(line, sizeof line, "%s: %s%s%s", name, conn_state_name(nd->state),
-		         nd->why[0] ? " - " : "", nd->why);
-	tui_put(y, 0, COLS, tui_attr(t, TE_FOOTER), line, false);
+	tui_put(y, 0, COLS, tui_attr(t, TE_FOOTER),
+	        t->filter[0] ? "no node matches the filter (Esc clears)" : "F1 help", false);
 }
 
 void tui_table_draw(struct tui *t, const struct model *m, const struct tui_info *in)
@@ -617,9 +661,9 @@ void tui_table_draw(struct tui *t, const struct model *m, const struct tui_info 
 	layout(t, m);
 	t->head_y = y;
 	titles(t, y++);
-	bool foot = LINES - y >= 3;
+	int nfoot = footer_lines(t, m, LINES - y);
 	t->body_y = y;
-	t->body_h = LINES - y - (foot ? 1 : 0);
+	t->body_h = LINES - y - nfoot;
 	if (t->body_h < 0)
 		t->body_h = 0;
 	if (t->sel < t->top)
@@ -634,6 +678,6 @@ void tui_table_draw(struct tui *t, const struct model *m, const struct tui_info 
 		else
 			node_row(t, y, &m->nodes[t->rows[i]], i == t->sel, in->now);
 	}
-	if (foot)
-		footer(t, m, LINES - 1);
+	if (nfoot)
+		footer(t, m, LINES - nfoot);
 }

@@ -136,6 +136,13 @@ keys / h o s t k e y - u Enter
 wait_gone '^adhoc-' 5 && grep -q '^stranger-005' "$T/pane" && ok "filter finds hostkey-unknown" || bad "filter hostkey-u: $(cat "$T/pane")"
 keys End
 wait_for 'SHA256:' 5 && ok "the footer shows the fingerprint of the selected row" || bad "hostkey-unknown footer: $(tail -n 2 "$T/pane")"
+# on a narrow terminal the long reason wraps onto more footer lines, whole
+# (it was cut at the width, fingerprint and all)
+fp=$(ssh-keygen -lf "$SSHD_DIR/host_ed25519.pub" -E sha256 | awk '{print $2}')
+foot_whole() { tm capture-pane -p -t t | tail -n 3 | tr -d '\n ' | grep -qF "key$fp"; }
+tm resize-window -t t -x 80 -y 12
+i=0; until foot_whole || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+foot_whole && ok "a long reason wraps whole at 80 columns" || bad "footer at 80 columns: $(tm capture-pane -p -t t | tail -n 3)"
 keys Escape
 keys q
 wait_for 'EXIT=0' 5 || bad "q after hostkey-unknown: $(cat "$T/pane")"
