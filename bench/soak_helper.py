@@ -4,7 +4,9 @@
 Starts one sshd per node (the first --netns-nodes inside the namespace),
 runs `doptop --json --record` over them for --minutes, and meanwhile:
 
-  every minute  a fault on a random node, in turn: its sshd killed and
+  every minute  (but not in the last 65 s, so that each can end and
+                recover before doptop's last line)
+                a fault on a random node, in turn: its sshd killed and
                 restarted 20 s later; its session frozen (SIGSTOP) and
                 thawed 20 s later; the namespace's link cut and restored
                 20 s later (all namespace nodes); its sshd replaced by a
@@ -431,7 +433,10 @@ def run():
                 active.remove(f)
         for f in faults:
             check_recovery(f, w)
-        if ARGS.faults and now >= next_fault:
+        # no fault that could not end and recover before doptop's last
+        # line (it exits 3 when a node is not up at the end)
+        if ARGS.faults and now >= next_fault and \
+                now + FAULT_S + RECOVER_S < t0 + ARGS.minutes * 60:
             next_fault += 60
             kind = kinds[len(faults) % len(kinds)]
             busy = {x.i for f in active for x in f.nodes}
