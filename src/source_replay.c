@@ -123,8 +123,8 @@ static double next_due(const struct source_replay *r)
 {
 	if (r->rewind || r->seek != SEEK_NONE || r->scan)
 		return 0;
-	if (!r->have_pending)
-		return 1e300;
+	if (!r->have_pending)   /* the end is due at once, once */
+		return r->eof_done ? 1e300 : 0;
 	double t = r->p.t;
 	if (!r->p_ticks && t - r->iv / 2 >= r->next_tick)
 		t = r->next_tick + r->iv / 2;

@@ -90,5 +90,14 @@ gzip -dc "$D" | "$BIN" --replay - --speed 0 --json >"$T/stdin.json" 2>&1
 [ $rc -eq 0 ] && [ -s "$T/gz.json" ] && cmp -s "$T/gz.json" "$T/plain.json" && cmp -s "$T/gz.json" "$T/stdin.json" &&
 	ok "format-1 file, its .gz and '-' replay the same ($(grep -c '"type":"cluster"' "$T/gz.json") intervals)" || bad "gz/stdin replay rc=$rc $(cat "$T/err")"
 
+# a recording that holds only its header (doptop killed before the first
+# frame) ends at once, with or without pacing, and shows nothing
+printf '#doptop-record 2 version=0.1.0 interval=1.000000 nodes=a,b ticks=1\n' >"$T/hdr.rec"
+for sp in 0 1; do
+	timeout 10 "$BIN" --replay "$T/hdr.rec" --speed $sp --json >"$T/hdr.json" 2>"$T/err"; rc=$?
+	[ $rc -eq 0 ] && [ ! -s "$T/hdr.json" ] && ok "header-only recording ends (--speed $sp)" ||
+		bad "header-only recording --speed $sp: rc=$rc $(cat "$T/err")"
+done
+
 echo "it_record: $fails failed"
 [ "$fails" -eq 0 ]
