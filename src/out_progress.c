@@ -243,7 +243,11 @@ void out_progress_text(const struct job *j, FILE *f)
 	struct job_line l;
 	char src[128];
 	summary(j, &l);
-	fprintf(f, "progress %s %s\n", text_sanitize(src, sizeof src, job_source(j)), l.text);
+	/* the line already starts with the word the screen's line leads with */
+	const char *text = l.text;
+	if (strncmp(text, "progress: ", 10) == 0)
+		text += 10;
+	fprintf(f, "progress %s %s\n", text_sanitize(src, sizeof src, job_source(j)), text);
 }
 
 void out_progress_line(const struct job *j, struct job_line *l)
