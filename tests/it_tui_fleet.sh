@@ -118,8 +118,7 @@ keys q
 wait_for 'EXIT=0' 5 || bad "q after fleet"
 session 110 24 "LANG=C.UTF-8 XDG_CONFIG_HOME=$T/xdg TERM=screen-256color $BIN -F $CFG -i 0.5 -n 'adhoc-preemptible-[000-001].us-central1-a.example'; echo EXIT=\$?; sleep 30"
 wait_for 'sort state' 15 && grep '^NODE' "$T/pane" | grep -qv 'USR%' && ok "the saved view comes back" || bad "saved view: $(head -n 5 "$T/pane")"
-# quit once both are up: quitting mid-handshake leaks 128 B inside libssh2
-# under ASan (reported; not this test's subject)
+# quit once both are up (quitting mid-handshake is it_handshake's subject)
 wait_for '2 up' 15
 keys q
 wait_for 'EXIT=0' 5 || bad "q after saved view: $(cat "$T/pane")"
