@@ -26,20 +26,11 @@ trap 'vm_fleet_down; sshd_cleanup' EXIT
 trap 'exit 1' INT TERM
 truncate -s 64M "$W/g2/disk.img"
 echo "demo: booting $N guests (software emulation, ~10-40 s)..."
-i=0; while [ "$i" -lt "$N" ]; do vm_start "$i"; i=$((i + 1)); done
-i=0; while [ "$i" -lt "$N" ]; do
-	vm_wait_up "$i" 300 || { echo "demo: guest $i did not boot" >&2; exit 1; }
-	i=$((i + 1))
-done
+vm_boot_all demo || exit 1
 sshd_start share || exit 1
 cat "$W/id_ed25519.pub" >> "$SSHD_DIR/authorized_keys"
 S=$SSHD_DIR/share
-vm_share_init "$S" "$SSHD_PORT" "$SSHD_DIR/host_ed25519.pub"
-python3 -c "
-import os, sys
-for i in range($ITEMS):
-    with open(os.path.join(sys.argv[1], 'item%05d.bin' % i), 'wb') as f: f.write(os.urandom(8192))
-" "$S/in"
+vm_share_init "$S" "$SSHD_PORT" "$SSHD_DIR/host_ed25519.pub" "$ITEMS"
 i=0; while [ "$i" -lt "$N" ] && [ "$i" -lt 3 ]; do
 	vm_mount_share "$i" && vm_start_job "$i"; i=$((i + 1))
 done

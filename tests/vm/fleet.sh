@@ -12,9 +12,11 @@
 #                         (10.9.0.2, the namespace's side 10.9.0.1): reached
 #                         from inside NS only, at DIR/ssh_config_tap; shape
 #                         or cut it with tc / ip link on vmtap0 in NS
-#   vm_share_init DIR PORT HOSTKEYPUB
+#   vm_boot_all WHO       start the N guests and wait until each answers ssh
+#   vm_share_init DIR PORT HOSTKEYPUB ITEMS
 #                         the host's directory DIR (in/ out/ tmp/) served by
-#                         an sshd on 127.0.0.1:PORT (guests: 10.0.2.2:PORT)
+#                         an sshd on 127.0.0.1:PORT (guests: 10.0.2.2:PORT),
+#                         with the job's ITEMS inputs in DIR/in
 #   vm_mount_share I      mount it on guest I at /mnt/share (sshfs), copy the job
 #   vm_start_job I        start the seed-shaped job (tests/vm/job.sh) on guest I
 #   vm_fleet_down         stop every QEMU this fleet started, by PID
@@ -148,11 +150,28 @@ vm_fleet_down() {
 	return 0
 }
 
+# vm_boot_all WHO: start every guest and wait until each answers ssh (300 s
+# each); "WHO: guest N did not boot" on stderr and 1 when one does not.
+vm_boot_all() {
+	_i=0; while [ "$_i" -lt "$VM_N" ]; do vm_start "$_i"; _i=$((_i + 1)); done
+	_i=0; while [ "$_i" -lt "$VM_N" ]; do
+		vm_wait_up "$_i" 300 || { echo "$1: guest $_i did not boot" >&2; return 1; }
+		_i=$((_i + 1))
+	done
+}
+
+# vm_share_init DIR PORT HOSTKEY_PUB ITEMS: the host directory the guests
+# mount (in/ out/ tmp/) and the job's ITEMS inputs of 8 KiB in DIR/in.
 VM_SHARE= VM_SHARE_PORT= VM_SHARE_HK=
 vm_share_init() {
 	VM_SHARE=$1 VM_SHARE_PORT=$2
 	VM_SHARE_HK="[10.0.2.2]:$2 $(cut -d' ' -f1,2 "$3")"
 	mkdir -p "$VM_SHARE/in" "$VM_SHARE/out" "$VM_SHARE/tmp"
+	python3 -c "
+import os, sys
+for i in range(int(sys.argv[2])):
+    with open(os.path.join(sys.argv[1], 'item%05d.bin' % i), 'wb') as f: f.write(os.urandom(8192))
+" "$VM_SHARE/in" "$4"
 }
 
 vm_mount_share() {

@@ -218,12 +218,7 @@ cat "$W/id_ed25519.pub" >> "$SSHD_DIR/authorized_keys"
 if part 2 100; then
 # --- 2. the seed's topology: sshfs share, a job, a preemption --------------
 S=$SSHD_DIR/share
-vm_share_init "$S" "$SSHD_PORT" "$SSHD_DIR/host_ed25519.pub"
-python3 -c "
-import os, sys
-for i in range($ITEMS):
-    with open(os.path.join(sys.argv[1], 'item%05d.bin' % i), 'wb') as f: f.write(os.urandom(8192))
-" "$S/in"
+vm_share_init "$S" "$SSHD_PORT" "$SSHD_DIR/host_ed25519.pub" "$ITEMS"
 i=0; while [ "$i" -lt "$N" ]; do vm_mount_share "$i" || fail "sshfs on guest $i"; i=$((i + 1)); done
 i=0; while [ "$i" -lt "$N" ]; do vm_start_job "$i"; i=$((i + 1)); done
 $DOP --json -i 1 --done "$S/out" --total "$ITEMS" > "$W/job.json" 2> "$W/job.err" &

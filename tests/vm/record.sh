@@ -33,20 +33,11 @@ trap '[ -n "$dpid" ] && kill "$dpid" 2>/dev/null; vm_fleet_down; sshd_cleanup' E
 trap 'exit 1' INT TERM
 truncate -s 64M "$W/g2/disk.img"
 echo "record: booting $N guests..."
-i=0; while [ "$i" -lt "$N" ]; do vm_start "$i"; i=$((i + 1)); done
-i=0; while [ "$i" -lt "$N" ]; do
-	vm_wait_up "$i" 300 || { echo "record: guest $i did not boot" >&2; exit 1; }
-	i=$((i + 1))
-done
+vm_boot_all record || exit 1
 sshd_start share || exit 1
 cat "$W/id_ed25519.pub" >> "$SSHD_DIR/authorized_keys"
 S=$SSHD_DIR/share
-vm_share_init "$S" "$SSHD_PORT" "$SSHD_DIR/host_ed25519.pub"
-python3 -c "
-import os, sys
-for i in range($ITEMS):
-    with open(os.path.join(sys.argv[1], 'item%05d.bin' % i), 'wb') as f: f.write(os.urandom(8192))
-" "$S/in"
+vm_share_init "$S" "$SSHD_PORT" "$SSHD_DIR/host_ed25519.pub" "$ITEMS"
 i=0; while [ "$i" -lt 2 ]; do
 	vm_mount_share "$i" && vm_start_job "$i" || exit 1
 	i=$((i + 1))
