@@ -143,38 +143,56 @@ fi
 for p in $PIDS; do kill "$p" 2>/dev/null; done
 PIDS=""
 
-# --- node_exporter directly ------------------------------------------------
-"$BIN" -n "http://$INST" --json -i 1 -c 4 >"$T/ne.json" 2>"$T/ne.err"; rc=$?
+# --- short independent runs, all at once ------------------------------------
+# node_exporter scraped directly, one that is down, a slow / erroring /
+# garbage server, --textfile: each its own doptop, started together and
+# judged after all have ended (none depends on the others or on a load).
+BG=""
+# run_bg NAME CMD...: run CMD with stdout in $T/NAME.json, stderr in $T/NAME.err;
+# $T/NAME.rc gets "STATUS SECONDS".
+run_bg() {
+	name=$1
+	shift
+	( s=$(date +%s); "$@" >"$T/$name.json" 2>"$T/$name.err"
+	  echo "$? $(( $(date +%s) - s ))" >"$T/$name.rc" ) &
+	BG="$BG $!"
+}
+for mode in slow error garbage; do
+	python3 tests/lib/prom_fake.py "$T/$mode.port" "$mode" "$INST" &
+	PIDS="$PIDS $!"
+done
+mkdir -p "$T/tf" "$T/done"
+touch "$T/done/a" "$T/done/b"
+run_bg ne "$BIN" -n "http://$INST" --json -i 1 -c 4
+run_bg ne2 "$BIN" -n "http://127.0.0.1:$(prom_free_port)" --json -i 1 -c 3
+run_bg tf "$BIN" --json -i 1 -c 3 --textfile "$T/tf" --done "$T/done" --total 10
+for mode in slow error garbage; do
+	wait_for 20 "the fake $mode server" test -s "$T/$mode.port" &&
+		run_bg "$mode" "$BIN" --prometheus "http://127.0.0.1:$(cat "$T/$mode.port")" --json -c 4
+done
+for p in $BG; do wait "$p"; done
+rc_of() { cut -d' ' -f1 "$T/$1.rc" 2>/dev/null || echo none; }
+
+rc=$(rc_of ne)
 jcheck "$T/ne.json" '[o for o in ls if o["state"] == "up" and o["cpu"] and o["probe"] == "node_exporter"]' &&
-	[ $rc -eq 0 ] && ok "node_exporter scraped directly" || bad "node_exporter direct rc=$rc $(head -3 "$T/ne.err")"
-"$BIN" -n "http://127.0.0.1:$(prom_free_port)" --json -i 1 -c 3 >"$T/ne2.json" 2>"$T/ne2.err"
+	[ "$rc" = 0 ] && ok "node_exporter scraped directly" || bad "node_exporter direct rc=$rc $(head -3 "$T/ne.err")"
 jcheck "$T/ne2.json" 'ls and all(o["state"] == "down" and "node_exporter" in o["why"] for o in ls[-1:])' &&
 	ok "node_exporter down: state down with the reason" || bad "node_exporter down"
 
-# --- a misbehaving server: slow, error, garbage ------------------------------
 for mode in slow error garbage; do
-	rm -f "$T/fake.port"
-	python3 tests/lib/prom_fake.py "$T/fake.port" "$mode" "$INST" & fp=$!
-	PIDS="$PIDS $fp"
-	wait_for 20 "the fake server" test -s "$T/fake.port" || { bad "fake server $mode"; continue; }
-	s=$(date +%s)
-	"$BIN" --prometheus "http://127.0.0.1:$(cat "$T/fake.port")" --json -c 4 >"$T/$mode.json" 2>"$T/$mode.err"; rc=$?
-	took=$(( $(date +%s) - s ))
+	[ -s "$T/$mode.rc" ] || { bad "fake server $mode did not start"; continue; }
+	rc=$(rc_of "$mode") took=$(cut -d' ' -f2 "$T/$mode.rc")
 	case $mode in
 	slow) want='timeout' ;; error) want='fake: query refused' ;; garbage) want='not JSON' ;;
 	esac
 	jcheck "$T/$mode.json" "len(ls) >= 3 and ls[-1]['state'] == 'down' and '$want' in ls[-1]['why']" &&
-		[ $rc -eq 3 ] && [ "$took" -le 30 ] &&
+		[ "$rc" = 3 ] && [ "$took" -le 30 ] &&
 		ok "server $mode: node down ('$want'), run ended in ${took} s" ||
 		bad "server $mode: rc=$rc took=${took}s $(tail -2 "$T/$mode.json") $(cat "$T/$mode.err")"
-	kill "$fp" 2>/dev/null; wait "$fp" 2>/dev/null
 done
 
-# --- exporters ---------------------------------------------------------------
-mkdir -p "$T/tf" "$T/done"
-touch "$T/done/a" "$T/done/b"
-"$BIN" --json -i 1 -c 3 --textfile "$T/tf" --done "$T/done" --total 10 >/dev/null 2>"$T/tf.err"; rc=$?
-if [ $rc -eq 0 ] && [ -s "$T/tf/doptop.prom" ]; then
+rc=$(rc_of tf)
+if [ "$rc" = 0 ] && [ -s "$T/tf/doptop.prom" ]; then
 	promtool check metrics <"$T/tf/doptop.prom" >"$T/promtool.out" 2>&1 &&
 		ok "--textfile passes promtool check metrics" ||
 		bad "promtool: $(cat "$T/promtool.out")"
