@@ -246,21 +246,31 @@ static void header_line(const struct tui *t, const struct model *m, const struct
 		tui_put(0, x, COLS - x, tui_attr(t, TE_STALLED), "  [FROZEN]", false);
 }
 
-/* Cluster CPU bar, disk and network totals. */
+/* Cluster CPU bar, then the CPU split, disk and network totals and the
+ * core count: each part whole or not at all, so a narrow screen drops the
+ * last parts instead of cutting "cores 64" to "cores". */
 static void cpu_line(const struct tui *t, int y, const struct cluster *c)
 {
-	char line[200], a[4][16];
+	char part[4][80], a[4][16];
 	tui_put(y, 0, 4, tui_attr(t, TE_LABEL), "CPU", false);
 	int bw = COLS / 3 > 12 ? COLS / 3 : 12;
 	if (bw > COLS - 4)
 		bw = COLS - 4;
 	tui_cpu_bar(t, y, 4, bw, &c->cpu);
-	snprintf(line, sizeof line, " usr %.0f%% sys %.0f%% iow %.0f%% stl %.0f%%  disk r %s w %s B/s"
-	         "  net rx %s tx %s B/s  cores %d", c->cpu.user, c->cpu.system, c->cpu.iowait,
-	         c->cpu.steal, fmt_bytes(a[0], 16, c->disk_read_Bps),
-	         fmt_bytes(a[1], 16, c->disk_write_Bps), fmt_bytes(a[2], 16, c->net_rx_Bps),
-	         fmt_bytes(a[3], 16, c->net_tx_Bps), c->cores);
-	tui_put(y, 4 + bw, COLS - 4 - bw, A_NORMAL, line, false);
+	snprintf(part[0], sizeof part[0], " usr %.0f%% sys %.0f%% iow %.0f%% stl %.0f%%",
+	         c->cpu.user, c->cpu.system, c->cpu.iowait, c->cpu.steal);
+	snprintf(part[1], sizeof part[1], "  disk r %s w %s B/s", fmt_bytes(a[0], 16, c->disk_read_Bps),
+	         fmt_bytes(a[1], 16, c->disk_write_Bps));
+	snprintf(part[2], sizeof part[2], "  net rx %s tx %s B/s", fmt_bytes(a[2], 16, c->net_rx_Bps),
+	         fmt_bytes(a[3], 16, c->net_tx_Bps));
+	snprintf(part[3], sizeof part[3], "  cores %d", c->cores);
+	int x = 4 + bw;
+	for (int i = 0; i < 4; i++) {
+		int w = (int)strlen(part[i]);
+		if (x + w > COLS && i > 0)
+			break;
+		x += tui_put(y, x, COLS - x, A_NORMAL, part[i], false);
+	}
 }
 
 /* The theme element for the job's state words: amber for slowing and no
