@@ -41,6 +41,9 @@ int tui_set_columns(struct tui *t, const char *list, const char **why);
 /* Start with this view (from the config file, saved by the W key): sort
  * is a column key or "order" ("" keeps the default), filter may be "". */
 void tui_set_view(struct tui *t, const char *sort, bool reverse, bool group, const char *filter);
+/* The descriptor keys come from: stdin, or /dev/tty when stdin is not a
+ * terminal (a recording piped in). */
+int tui_input_fd(const struct tui *t);
 /* Restore the terminal and free. */
 void tui_free(struct tui *t);
 /* Read pending keys and mouse events.  Returns 1 when the user quits,

@@ -176,7 +176,7 @@ static size_t screen_fill(struct sink *k, struct pollfd *pf, size_t cap, double 
 		*deadline = s->last_draw + REDRAW_MIN_S;
 	if (!s->stdin_open || cap < 1)
 		return 0;
-	pf[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+	pf[0] = (struct pollfd){ .fd = tui_input_fd(s->tui), .events = POLLIN };
 	return 1;
 }
 

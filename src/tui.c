@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "config.h"
 #include "tui_view.h"
 
@@ -60,7 +61,19 @@ struct tui *tui_new(const char *theme, bool no_color, const char **why)
 	 * elsewhere keep the C format). */
 	setlocale(LC_CTYPE, "");
 	t->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	if (!initscr()) {
+	/* Keys come from the terminal even when stdin is not one (`zcat
+	 * x.rec.gz | doptop --replay -`, `doptop </dev/null`): as less does,
+	 * read them from /dev/tty; without one there are no keys. */
+	if (!isatty(STDIN_FILENO) && (t->keys = fopen("/dev/tty", "r"))) {
+		const char *term = getenv("TERM");
+		if (!(t->scrn = newterm(term && term[0] ? term : NULL, stdout, t->keys))) {
+			fclose(t->keys);
+			t->keys = NULL;
+		} else {
+			set_term(t->scrn);
+		}
+	}
+	if (!t->scrn && !initscr()) {
 		*why = "cannot start the screen (is TERM set?)";
 		free(t);
 		return NULL;
@@ -142,9 +155,18 @@ void tui_free(struct tui *t)
 	if (!t)
 		return;
 	endwin();
+	if (t->scrn)
+		delscreen(t->scrn);
+	if (t->keys)
+		fclose(t->keys);
 	free(t->rows);
 	free(t->snap);
 	free(t);
+}
+
+int tui_input_fd(const struct tui *t)
+{
+	return t->keys ? fileno(t->keys) : STDIN_FILENO;
 }
 
 void tui_resize(struct tui *t)

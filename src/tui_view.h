@@ -35,6 +35,8 @@ struct tui {
 	char  themes[THEME_MAX_THEMES][THEME_NAME_MAX];
 	int   ntheme, ith;
 	char  warn[TEXT_LINE_MAX];  /* one-line warning for the footer, "" = none */
+	FILE *keys;                 /* /dev/tty when stdin is not a terminal */
+	SCREEN *scrn;               /* ... and the screen reading it */
 
 	enum tui_screen scr;
 	enum tui_screen back;       /* where help returns to */

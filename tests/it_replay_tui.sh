@@ -3,7 +3,7 @@
 # the position marker, pause, step forward and back (a step back rebuilds
 # exactly the picture seen before), speed, go to a start, a percent and the
 # end, "end of recording" without exiting until q; an old gzip recording
-# steps back too.
+# steps back too; a recording piped in takes keys from the terminal.
 set -u
 BIN=$(readlink -f "${DOPTOP_BIN:-./build/dbg/doptop}")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -87,6 +87,18 @@ has 'at the end of the recording' && ok "no step past the end" || bad "step at t
 tm capture-pane -p -t t | grep -q doptop-exit && bad "exited at the end" || ok "still running at the end"
 keys q
 has 'doptop-exit=0' && ok "q exits 0" || bad "q: $(cat "$T/stderr")"
+
+# a recording on standard input: keys come from the terminal
+tm kill-server 2>/dev/null
+wait_for 10 "the tmux server to go" sh -c "! tmux -L $SOCK -f /dev/null has-session 2>/dev/null"
+tm new-session -d -s t -x 160 -y 30 \
+	"cat $T/r.rec | TERM=screen-256color LANG=C.UTF-8 $BIN --replay - 2>$T/stderr; echo doptop-exit=\$?; sleep 60"
+has '^doptop replay [0-9:]+ / [?], x1  every 0.2s' && ok "stdin: marker without an end" ||
+	bad "stdin marker: $(sed -n 1p "$T/pane")"
+keys ' '
+has '^doptop replay .*, x1, paused' && ok "stdin: space pauses (keys from /dev/tty)" || bad "stdin space: $(sed -n 1p "$T/pane")"
+keys q
+has 'doptop-exit=0' && ok "stdin: q exits 0" || bad "stdin q: $(cat "$T/stderr")"
 
 # an old recording (doptop 0.1, gzip): at its end, a step back
 tm kill-server 2>/dev/null
