@@ -12,7 +12,8 @@ runs `doptop --json --record` over them for --minutes, and meanwhile:
                 20 s later (all namespace nodes); its sshd replaced by a
                 hostile one flooding garbage for 20 s, then the real one.
   every 5 s     doptop's VmRSS, RssAnon, [heap] Rss (/proc/PID/smaps),
-                open descriptors and CPU time.
+                open descriptors and CPU time -- but none in doptop's last
+                two intervals, when it may already be freeing its sessions.
   every report  one line: those figures, CPU per node-sample (node lines
                 with state "up" in --json), faults ended in the period and
                 how many recovered, and the slowest recovery.
@@ -20,8 +21,8 @@ runs `doptop --json --record` over them for --minutes, and meanwhile:
 A fault has recovered when the node (every namespace node for a link cut)
 writes a "up" line after the fault ended; the documented bound is
 RECOVER_S: the longest reconnect backoff (30 s, +20% jitter) plus a
-connect.  At the end: every target (memory slope after the first 2 minutes
-under 1 KB per hour per node, descriptors the same whenever every node is
+connect.  At the end: every target (memory slope of RssAnon and of [heap]
+after the first 2 minutes under 1 KB per hour per node, descriptors the same whenever every node is
 up, CPU per node-sample within 25% of the first period's, every fault
 recovered within RECOVER_S, no session left on any node once doptop
 exits, replayed --json identical to the live --json) is printed as OK or
@@ -217,6 +218,7 @@ class Watch:
         self.left_up = [False] * n      # seen not-up since a fault began
         self.up_lines = 0
         self.lines = 0
+        self.blocks = 0                 # cluster lines: one per interval
         self.lock = threading.Lock()
         self.done = False
         self.th = threading.Thread(target=self.run, daemon=True)
@@ -238,6 +240,8 @@ class Watch:
                 now = mono()
                 with self.lock:
                     for raw in lines:
+                        if raw.startswith(b'{"type":"cluster"'):
+                            self.blocks += 1
                         if not raw.startswith(b'{"type":"node"'):
                             continue
                         d = json.loads(raw)
@@ -421,7 +425,13 @@ def run():
     rows = []
     while dp.poll() is None:
         now = mono()
-        if now >= next_sample:
+        # Figures only while doptop still polls: none from its last two
+        # intervals, when it may be tearing its sessions down and
+        # freeing (a report then shows fewer descriptors and less
+        # memory, and a slope fitted through it is no evidence).
+        with w.lock:
+            exiting = w.blocks >= count - 2
+        if now >= next_sample and not exiting:
             s = proc_sample(dp.pid)
             with w.lock:
                 ul = w.up_lines
@@ -460,7 +470,7 @@ def run():
     w.done = True
     w.th.join()
     if samples:
-        rows.append(report_line(samples, faults, t0, end, period_start))
+        rows.append(report_line(samples, faults, t0, t0 + samples[-1][0], period_start))
     return verdicts(nodes, samples, faults, dp, live, rec, out, rows)
 
 
@@ -492,13 +502,15 @@ def verdicts(nodes, samples, faults, dp, live, rec, out, rows):
 
     n = len(nodes)
     say(dp.returncode == 0, "doptop exited %d" % dp.returncode)
-    warm = [(s[0], s[2]) for s in samples if s[0] >= WARMUP_S]
-    rss = [(s[0], s[1]) for s in samples if s[0] >= WARMUP_S]
-    sl, slr = slope_kb_per_h(warm), slope_kb_per_h(rss)
-    say(sl / n < 1.0, "memory slope after %d s: RssAnon %+.1f KiB/h (%+.3f KiB/h per node), "
-        "RSS %+.1f KiB/h; target < 1 KiB/h per node" % (WARMUP_S, sl, sl / n, slr))
-    last_t = samples[-1][0] if samples else 0
-    fds = sorted({s[5] for s in samples if s[8] and s[0] < last_t - 10})
+    # the slope of each figure over the samples after the warm-up (all
+    # taken while doptop still polled, see run())
+    warm = [s for s in samples if s[0] >= WARMUP_S]
+    sl, slh, slr = (slope_kb_per_h([(s[0], s[k]) for s in warm]) for k in (2, 3, 1))
+    say(len(warm) >= 3 and sl / n < 1.0 and slh / n < 1.0,
+        "memory slope from %d s to %d s (%d samples): RssAnon %+.1f KiB/h (%+.3f KiB/h per node), "
+        "[heap] %+.1f KiB/h (%+.3f per node), RSS %+.1f KiB/h; target < 1 KiB/h per node"
+        % (WARMUP_S, warm[-1][0] if warm else 0, len(warm), sl, sl / n, slh, slh / n, slr))
+    fds = sorted({s[5] for s in samples if s[8]})
     say(len(fds) <= 1, "descriptors whenever every node is up: %s" % (fds or "never all up"))
     good_rows = [r for r in rows if r == r]
     if len(good_rows) >= 2:

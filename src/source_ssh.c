@@ -208,6 +208,7 @@ static int ssh_step(struct source *s, const struct pollfd *pf, size_t n, double 
 	for (size_t k = 0; k < total; k++)
 		if (f->conns[k] && (f->rev[k] || ssh_conn_deadline(f->conns[k]) <= now))
 			ssh_conn_step(f->conns[k], now, f->rev[k]);
+	ssh_conn_global_tidy(now);
 	tell_states(f);
 	fetch_facts(f, now);
 	if (start_more(f) < 0) {
