@@ -39,9 +39,9 @@ typedef void (*ssh_frame_fn)(void *arg, const struct sample *s,
  * also raises the soft RLIMIT_NOFILE to the hard limit. */
 int ssh_conn_global_init(void);
 void ssh_conn_global_exit(void);
-/* Once per loop pass: when sessions were set up or freed, hand the
- * memory they freed back to the system (at most once a second;
- * ssh_conn.c says why). */
+/* Once per loop pass: when sessions were set up or freed (at most once a
+ * second), and every 10 s anyway, hand the memory freed meanwhile back to
+ * the system (ssh_conn.c says why). */
 void ssh_conn_global_tidy(double now);
 /* After init: 0 when n connections fit in the descriptor limit; else -1
  * with one line giving the numbers in why (to say once, at start). */

@@ -28,8 +28,11 @@ struct fparse;
 #define CONN_SLOW_RETRY  30.0           /* unresolvable host */
 #define CONN_FATAL_RETRY 300.0          /* auth-failed / hostkey: re-check rarely, never in a loop */
 /* s between two malloc_trim() calls after sessions were set up or freed
- * (ssh_conn_global_tidy): a link cut drops many at once, one trim will do */
+ * (ssh_conn_global_tidy): a link cut drops many at once, one trim will do;
+ * and s between two trims at most, for bursts read by a loop that fell
+ * behind (~0.1 ms each at 200 nodes) */
 #define CONN_TRIM_EVERY  1.0
+#define CONN_TRIM_IDLE   10.0
 #define CONN_RESOLVE_MAX 30.0           /* s a name lookup may take: glibc's 5 s x 2 tries
                                          * x 3 servers, the resolv.conf maximum */
 /* Frames a node may send: a burst (a backlog after a stall or a slow
