@@ -118,12 +118,13 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_expo build/fuzz/fuzz_prom_json build
 build/fuzz/fuzz_parse: fuzz/fuzz_parse.c $(LIBSRC) $(wildcard include/*.h src/*.h)
 	mkdir -p build/fuzz/corpus
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -o $@ fuzz/fuzz_parse.c src/parse_frame.c src/parse_proc.c src/sample.c src/text.c
+	  -o $@ fuzz/fuzz_parse.c src/parse_frame.c src/frame_delta.c src/parse_proc.c \
+	  src/sample.c src/text.c
 
 build/fuzz/fuzz_expo: fuzz/fuzz_expo.c $(LIBSRC) $(wildcard include/*.h)
 	mkdir -p build/fuzz
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -o $@ fuzz/fuzz_expo.c src/expo.c src/node_metrics.c src/parse_frame.c \
+	  -o $@ fuzz/fuzz_expo.c src/expo.c src/node_metrics.c src/parse_frame.c src/frame_delta.c \
 	  src/parse_proc.c src/sample.c src/text.c -lm
 
 build/fuzz/fuzz_prom_json: fuzz/fuzz_prom_json.c $(LIBSRC) $(wildcard include/*.h)
@@ -136,7 +137,7 @@ build/fuzz/fuzz_record: fuzz/fuzz_record.c $(LIBSRC) $(wildcard include/*.h src/
 	mkdir -p build/fuzz/corpus_record
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -o $@ fuzz/fuzz_record.c src/replay.c src/record.c src/rec_stream.c \
-	  src/parse_frame.c src/parse_proc.c src/sample.c src/text.c -lzstd -lz -lm
+	  src/parse_frame.c src/frame_delta.c src/parse_proc.c src/sample.c src/text.c -lzstd -lz -lm
 
 build/fuzz/fuzz_facts: fuzz/fuzz_facts.c src/facts.c src/insize.c src/text.c $(wildcard include/*.h)
 	mkdir -p build/fuzz

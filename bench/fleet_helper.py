@@ -25,6 +25,8 @@ doptop (`doptop -F CFG -n node000..NNN --json -i 1`, per fleet size N)
              is zstd-compressed and flushed per frame).
   -C rows    the sizes in --compress-sizes run again with -C (zlib on the
              SSH wire): wire bytes against memory.
+  probe us/ns  CPU of the probe shells below the sshds (the loop each node
+             runs; /proc/PID/schedstat, ns) over the window / node-samples.
   machine%   whole-machine busy CPU (/proc/stat) over the window, % of one
              core: sshd + probe shells + doptop, i.e. the simulated nodes.
 
@@ -166,6 +168,25 @@ def descendants(roots):
     return out
 
 
+def probe_cpu():
+    """{pid: CPU seconds} of every probe shell (bash or sh below the
+    sshds): the node-side cost of the probe loop.  From schedstat (ns)
+    where the kernel has it: utime+stime count in 10 ms ticks, a shell's
+    whole use over a window."""
+    out = {}
+    for pid in descendants(ARGS.sshd_pids):
+        s = read("/proc/%d/stat" % pid)
+        if not s or s[s.index("(") + 1:s.rindex(")")] not in ("bash", "sh"):
+            continue
+        ss = read("/proc/%d/schedstat" % pid).split()
+        if ss:
+            out[pid] = int(ss[0]) / 1e9
+        else:
+            f = s[s.rindex(")") + 2:].split()
+            out[pid] = (int(f[11]) + int(f[12])) / CLK_TCK
+    return out
+
+
 def wait_drained(timeout=30):
     """Wait until the sshds have no per-connection children left."""
     end = mono() + timeout
@@ -272,9 +293,11 @@ def run_doptop(n, warm, window, compress=False, record=False):
     pid = p.pid
     b0 = sock_bytes(pid)
     f0 = file_size(rec) if record else 0
+    p0 = probe_cpu()
     c0, m0, g0, s0 = proc_cpu_s(pid), mono(), w.good_lines, machine_busy_s()
     time.sleep(window)
     c1, m1, g1, s1 = proc_cpu_s(pid), mono(), w.good_lines, machine_busy_s()
+    p1 = probe_cpu()
     b1 = sock_bytes(pid)
     f1 = file_size(rec) if record else 0
     r["rss_kib"] = proc_kv(pid, "status", "VmRSS")
@@ -294,6 +317,12 @@ def run_doptop(n, warm, window, compress=False, record=False):
     r["wire_B_ns"] = (b1[0] - b0[0]) / r["node_samples"]
     r["sent_B_ns"] = (b1[1] - b0[1]) / r["node_samples"]
     r["cpu_us_ns"] = 1e6 * (c1 - c0) / r["node_samples"]
+    # the probe shells alive at both ends of the window; their share of the
+    # node-samples is (shells / n) of all of them
+    both = [q for q in p1 if q in p0]
+    if both:
+        r["probe_us_ns"] = 1e6 * sum(p1[q] - p0[q] for q in both) / (
+            r["node_samples"] * min(1.0, len(both) / n))
     r["rec_B_ns"] = (f1 - f0) / r["node_samples"] if record else None
     if record and os.path.exists(rec):
         os.unlink(rec)
@@ -486,9 +515,9 @@ def main():
                      fmt(1000.0 * sc / r["n"] if sc is not None else None, "%.1f"),
                      fmt(r.get("setup_machine_pct"), "%.0f")))
     print("steady state")
-    hdr = "%9s %8s %8s %9s %12s %10s %10s %10s %9s %9s"
+    hdr = "%9s %8s %8s %9s %12s %10s %10s %10s %9s %9s %10s"
     print(hdr % ("nodes", "up_avg", "cpu%core", "RSS_KiB", "RSS/node_KiB", "wire_B/ns",
-                 "sent_B/ns", "cpu_us/ns", "rec_B/ns", "machine%"))
+                 "sent_B/ns", "cpu_us/ns", "rec_B/ns", "machine%", "probe_us/ns"))
     for r in rows + crows:
         print(hdr % ("%d%s" % (r["n"], " -C" if r.get("compress") else ""),
                      fmt(r["good_lines"] * ARGS.interval / r["window_s"] if r.get("window_s")
@@ -496,13 +525,16 @@ def main():
                      fmt(r.get("cpu_pct")), r.get("rss_kib", "-"),
                      fmt(r.get("rss_node_kib"), "%.1f"), fmt(r.get("wire_B_ns"), "%.0f"),
                      fmt(r.get("sent_B_ns"), "%.0f"), fmt(r.get("cpu_us_ns"), "%.1f"),
-                     fmt(r.get("rec_B_ns"), "%.0f"), fmt(r.get("machine_pct"), "%.0f")))
+                     fmt(r.get("rec_B_ns"), "%.0f"), fmt(r.get("machine_pct"), "%.0f"),
+                     fmt(r.get("probe_us_ns"), "%.0f")))
     print("  up_avg = nodes streaming during the window (when < nodes, the rest were still")
     print("  connecting: the row is not a clean steady state); ns = node-sample (one node,")
     print("  one interval); wire/sent = TCP bytes in/out of doptop; -C = zlib on the wire;")
     print("  rec_B/ns = --record file growth (rows run with --record: CPU includes it, and")
     print("  RSS/node the recorder's zstd window, 16 KiB per node: rec_stream.c);")
     print("  machine%% = all CPU on this %d-core box (sshds, probe shells, doptop)" % os.cpu_count())
+    print("  probe_us/ns = CPU of the probe shells on the nodes (the remote bash loop,")
+    print("  /proc/PID/schedstat) per node-sample")
     print()
     print("pdsh -R ssh -f 64 'cat %s', one round" % PROBE_FILES)
     hdr2 = "%6s %8s %8s %12s %10s %9s %9s"

@@ -1,13 +1,17 @@
 /*
  * fuzz_parse.c — libFuzzer target for everything that reads remote text:
  * the incremental frame parser (in several chunk splits, which must all
- * agree), parse_frame() and every parse_proc_*().
+ * agree; a whole frame and deltas after it, probe.h protocol 2),
+ * frame_delta_apply() on its own (the input split after its first end
+ * line into a previous frame and a delta), parse_frame() and every
+ * parse_proc_*().
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame_delta.h"
 #include "parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,6 +56,31 @@ static int feed_split(const char *d, size_t n, size_t step, struct tally *t)
 	return rc;
 }
 
+/* The input as a previous frame (to the end of its first "@@END" line)
+ * and a delta after it. */
+static void delta_apply(const char *d, size_t n, struct sample *s)
+{
+	const char *e = memmem(d, n, "\n@@END", 6), *nl;
+	char *out;
+	size_t len;
+
+	if (!e)
+		return;
+	nl = memchr(e + 1, '\n', n - (size_t)(e + 1 - d));
+	if (!nl)
+		return;
+	if (frame_delta_apply(d, (size_t)(nl + 1 - d), nl + 1, n - (size_t)(nl + 1 - d),
+	                      &out, &len) < 0) {
+		if (out)
+			abort();
+		return;
+	}
+	if (len > FPARSE_MAX_FRAME || out[len] != '\0' || len == 0 || out[len - 1] != '\n')
+		abort();
+	parse_frame(out, len, s);
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t steps[] = { 0, 1, 7, 4096 };
@@ -75,6 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
+	delta_apply(d, size, s);
 	parse_frame(d, size, s);
 	sample_clear(s);
 	parse_proc_stat(d, size, s);

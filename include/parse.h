@@ -26,6 +26,8 @@ enum parse_err {
 	PARSE_EPROTO    = ERR_PARSE_BASE - 5,  /* frame markers out of order / bad version */
 	PARSE_ENOFRAME  = ERR_PARSE_BASE - 6,  /* no frame marker in FPARSE_MAX_PREAMBLE */
 	PARSE_ECONTROL  = ERR_PARSE_BASE - 7,  /* control characters inside a frame */
+	PARSE_EDELTA    = ERR_PARSE_BASE - 8,  /* a delta frame that does not fit the
+	                                        * frame before it (frame_delta.h) */
 };
 
 /* Hard caps on what a remote host can make us hold. */

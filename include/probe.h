@@ -1,7 +1,7 @@
 /*
  * probe.h — the tiny shell loop run on every node, and its wire protocol.
  *
- * Protocol version 1.  Every interval the node prints one frame:
+ * Protocol versions 1 and 2.  Every interval the node prints one frame:
  *
  *   @@DOPTOP 1 <seq> <node-clock seconds, e.g. 1764133543.123456> <flags>
  *   %stat            then the raw text of /proc/stat
@@ -17,6 +17,20 @@
  *
  * flags: "bash" (zero-fork loop) or "sh" (POSIX fallback, forks per sample).
  *
+ * Version 2, a delta: "@@DOPTOP 2 ..." (same header fields) and a body
+ * that says only what changed since the frame before it, in the format of
+ * frame_delta.h: runs of unchanged lines ("=N"), changed numbers as
+ * differences ("~ 100  3 98" for a cpu line), other changes as text.  A
+ * version 1 frame stands alone; a version 2 frame needs the one before it,
+ * so the bash loop sends version 1 first (after every (re)connect: a new
+ * loop) and version 2 after; the sh loop sends version 1 only.  The parser
+ * rebuilds every version 2 frame into the version 1 frame it stands for
+ * (the text recordings keep), with each changed line's words joined by
+ * single blanks.  Measured: ~250 B per frame on the wire instead of
+ * ~2.5-3 KB on a 2-core node (bench/fleet.sh, docs/scale.md).
+ * The bash loop drops /proc/stat's "intr" and "softirq" lines (nothing
+ * reads them) in both versions.
+ *
  * doptop -> probe: the probe's stdin.  EOF ends the loop.  A line of
  * decimal digits (probe_interval_line) is a new interval in microseconds:
  * the bash loop takes it at once (its next frame comes at the last one
@@ -31,7 +45,8 @@
 
 #include <stddef.h>
 
-#define PROBE_PROTO_VERSION 1
+#define PROBE_PROTO_VERSION 1   /* a whole frame */
+#define PROBE_PROTO_DELTA   2   /* what changed since the last frame */
 
 /* Write the remote command that runs the probe at the given interval into
  * buf (a single shell command line for an SSH exec channel; tries bash and

@@ -20,6 +20,7 @@ const char *err_text(int code)
 	case PARSE_EPROTO:       return "protocol error";
 	case PARSE_ENOFRAME:     return "no frame marker";
 	case PARSE_ECONTROL:     return "control characters in frame";
+	case PARSE_EDELTA:       return "delta frame does not fit the frame before it";
 	case REC_EIO:            return "cannot read or write the recording";
 	case REC_EFORMAT:        return "not a doptop recording, or corrupt";
 	case REC_ENOMEM:         return "out of memory";

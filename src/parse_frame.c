@@ -6,12 +6,15 @@
  * buffer, skips up to FPARSE_MAX_PREAMBLE bytes of noise before the first
  * "@@DOPTOP" marker, collects one frame (at most FPARSE_MAX_FRAME bytes) and
  * hands it to parse_frame(), which splits it into %sections for the
- * parse_proc_*() functions.
+ * parse_proc_*() functions.  A protocol 2 frame (only what changed) is
+ * first rebuilt into the protocol 1 frame it stands for from the last
+ * frame (frame_delta.h), which the parser keeps per node.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame_delta.h"
 #include "parse.h"
 #include "probe.h"
 #include "text.h"
@@ -48,6 +51,7 @@ static const struct section sections[] = {
 
 /* A header line, split into its fields. */
 struct header {
+	unsigned ver;       /* 1: a whole frame, 2: a delta (probe.h) */
 	uint64_t seq;
 	double clock;
 	char flags[FLAGS_MAX];
@@ -65,6 +69,8 @@ struct fparse {
 	size_t framelen, framecap;      /* framecap <= FPARSE_MAX_FRAME */
 	struct header hdr;              /* header of the current frame */
 	char flags[FLAGS_MAX];          /* flags of the last good frame */
+	char *prev;                     /* the last good frame, protocol 1, */
+	size_t prevlen;                 /* exact size: what a delta applies to */
 };
 
 /* Where a complete frame is parsed before the callback sees it.  One per
@@ -130,8 +136,9 @@ static int word_clock(const char *w, double *d)
 	return word_result(text_decimal_str(w, 0, (double)UINT64_MAX, d));
 }
 
-/* Parse "@@DOPTOP <ver> <seq> <clock> <flags>" into h. */
-static int parse_header(const char *p, size_t n, struct header *h)
+/* Parse "@@DOPTOP <ver> <seq> <clock> <flags>" into h; ver 2 (a delta)
+ * only when delta_ok. */
+static int parse_header(const char *p, size_t n, struct header *h, int delta_ok)
 {
 	const char *end = p + n;
 	char w[40];
@@ -144,8 +151,9 @@ static int parse_header(const char *p, size_t n, struct header *h)
 	if ((rc = header_word(&p, end, w, sizeof(w))) < 0 ||
 	    (rc = word_u64(w, &ver)) < 0)
 		return rc;
-	if (ver != PROBE_PROTO_VERSION)
+	if (ver != PROBE_PROTO_VERSION && !(delta_ok && ver == PROBE_PROTO_DELTA))
 		return PARSE_EPROTO;
+	h->ver = (unsigned)ver;
 	if ((rc = header_word(&p, end, w, sizeof(w))) < 0 ||
 	    (rc = word_u64(w, &h->seq)) < 0)
 		return rc;
@@ -246,7 +254,7 @@ int parse_frame(const char *text, size_t len, struct sample *out)
 	n = (size_t)(nl - text);
 	if (n > FPARSE_MAX_LINE)
 		return PARSE_ELINE;
-	if ((rc = check_line(text, n)) < 0 || (rc = parse_header(text, n, &h)) < 0)
+	if ((rc = check_line(text, n)) < 0 || (rc = parse_header(text, n, &h, 0)) < 0)
 		return rc;
 	if ((rc = parse_body(nl + 1, end, &h, out)) < 0)
 		return rc;
@@ -271,6 +279,7 @@ void fparse_free(struct fparse *p)
 		return;
 	free(p->frame);
 	free(p->line);
+	free(p->prev);
 	free(p);
 }
 
@@ -283,6 +292,10 @@ void fparse_reset(struct fparse *p)
 	p->linelen = 0;
 	p->framelen = 0;
 	p->flags[0] = '\0';
+	/* a new probe starts with a whole frame: no delta may reach back */
+	free(p->prev);
+	p->prev = NULL;
+	p->prevlen = 0;
 }
 
 /* Header flags of the last complete frame ("" before the first). */
@@ -300,7 +313,7 @@ static int frame_append(struct fparse *p, const char *l, size_t n)
 	if (need > FPARSE_MAX_FRAME)
 		return PARSE_EFRAME;
 	if (need > cap) {
-		cap = cap ? cap : 4096;
+		cap = cap ? cap : 512;   /* a delta frame: a few hundred bytes */
 		while (cap < need)
 			cap *= 2;
 		if (cap > FPARSE_MAX_FRAME)
@@ -322,25 +335,47 @@ static int frame_start(struct fparse *p, const char *l, size_t n)
 {
 	int rc;
 
-	if ((rc = check_line(l, n)) < 0 || (rc = parse_header(l, n, &p->hdr)) < 0)
+	if ((rc = check_line(l, n)) < 0 || (rc = parse_header(l, n, &p->hdr, 1)) < 0)
 		return rc;
 	p->framelen = 0;
 	p->state = FS_FRAME;
 	return frame_append(p, l, n);
 }
 
-/* Finish the collected frame: parse it and hand it to the callback. */
+/* Finish the collected frame: rebuild it when it is a delta, parse it,
+ * hand it to the callback and keep it for the next delta. */
 static int frame_finish(struct fparse *p, fparse_frame_fn fn, void *arg)
 {
-	int rc = parse_frame(p->frame, p->framelen, &scratch);
+	char *full = p->frame, *nb;
+	size_t len = p->framelen;
+	int rc;
 
-	if (rc < 0)
+	if (p->hdr.ver == PROBE_PROTO_DELTA &&
+	    (rc = frame_delta_apply(p->prev, p->prevlen, p->frame, p->framelen,
+	                            &full, &len)) < 0)
 		return rc;
+	if ((rc = parse_frame(full, len, &scratch)) < 0) {
+		if (full != p->frame)
+			free(full);
+		return rc;
+	}
 	memcpy(p->flags, p->hdr.flags, sizeof(p->flags));
 	p->state = FS_BETWEEN;
 	if (fn)
-		fn(arg, &scratch, p->frame, p->framelen);
+		fn(arg, &scratch, full, len);
 	p->framelen = 0;
+	/* Keep the frame, at its size, for the next delta.  A whole frame's
+	 * buffer becomes the kept one, and the next frame starts a small one:
+	 * deltas are a tenth of a whole frame (memory per node). */
+	if (full == p->frame) {
+		p->frame = NULL;
+		p->framecap = 0;
+	}
+	nb = realloc(full, len);
+	full = nb ? nb : full;
+	free(p->prev);
+	p->prev = full;
+	p->prevlen = len;
 	return 0;
 }
 

@@ -11,8 +11,9 @@
  * setting DOPTOP_PROBE_SH in the environment forces the sh loop (tests).
  *
  * The bash loop forks nothing per sample: files are read with the read
- * builtin, the %vm and %stat filtering is parameter expansion, the frame is
- * written with one printf, and pacing is `read -t` on stdin, which also
+ * builtin, the %vm and %stat filtering is parameter expansion and regex
+ * matching, the delta against the last frame is bash arithmetic on
+ * arrays, the frame is written with one printf, and pacing is `read -t` on stdin, which also
  * notices at once when doptop closes the channel (EOF) and takes a new
  * interval from doptop at once (a line of microseconds; probe.h).
  */
@@ -39,21 +40,39 @@
  *           and the twelve keys took 2.7 ms of a 2.9-ms sample here (40 ms
  *           and more in an emulated guest, where doptop's own probe then
  *           read as 9-20% of the CPU on an idle node); this takes 0.55 ms
+ *  D        the body of a protocol 2 frame (frame_delta.h) into e: A holds
+ *           this frame's lines, O the last one's; a line equal to the one
+ *           at its place adds to a run, a changed one with as many words
+ *           sends per word nothing (same), the difference (both decimals
+ *           of 1-18 digits without a leading 0: 64-bit arithmetic cannot
+ *           overflow) or 'WORD; any other line goes as +LINE
  *  w        wait until the next tick; `read -t` returns >128 on timeout,
  *           another non-zero value at EOF: then exit; a line read is a
  *           new interval in microseconds when it is 5 to 12 digits (10 ms
  *           and up; no leading 0, which bash would read as octal): the
  *           next tick moves to the last one plus the new interval ([[ =~ ]]
  *           is a builtin: still no fork)
- * The "intr" line of /proc/stat is dropped: it holds one number per IRQ
- * and can exceed FPARSE_MAX_LINE on big machines; nothing uses it.
- * LC_ALL=C makes EPOCHREALTIME print a '.' and string ops byte-wise.
+ * The first frame is protocol 1 (the whole text), every later one
+ * protocol 2.  The "intr" line of /proc/stat is dropped: it holds one
+ * number per IRQ and can exceed FPARSE_MAX_LINE on big machines; so is
+ * "softirq" (its last line): nothing reads either.  set -f: the word
+ * splits in D must not glob.  LC_ALL=C makes EPOCHREALTIME print a '.'
+ * and string ops byte-wise.
  */
 #define PROBE_BASH \
-	"IFS=;LC_ALL=C;N=$'\\n';n=0;I=%lld;" \
+	"set -f;IFS=;LC_ALL=C;N=$'\\n';W=$' \\t';n=0;I=%lld;" \
 	"[ -n \"$EPOCHREALTIME\" ]||exec sh -c \"$1\" doptop;" \
 	"r(){ v=;read -r -d \"\" v <\"$1\";};" \
 	"g(){ [[ $v =~ $N($1 [^$N]*) ]]&&f+=${BASH_REMATCH[1]}$N;};" \
+	"D(){ e=;m=0;K=${#O[@]};i=0;for l in \"${A[@]}\";do " \
+	"[[ $l == \"${O[i++]}\" ]]&&m=$((m+1))&&continue;((m))&&e+=\"=$m$N\"&&m=0;" \
+	"IFS=$W;X=(${O[i-1]});Y=($l);IFS=;" \
+	"((i>K||${#X[@]}!=${#Y[@]}))&&e+=\"+$l$N\"&&continue;" \
+	"x=;z=;j=0;for q in \"${Y[@]}\";do p=${X[j++]};" \
+	"[[ $p == \"$q\" ]]&&z+=\" \"&&continue;" \
+	"if [[ $p$q != *[!0-9]* && $p != 0?* && $q != 0?* && ${#p} -lt 19 && ${#q} -lt 19 ]];" \
+	"then x+=$z$((q-p));else x+=\"$z'$q\";fi;z=\" \";done;" \
+	"e+=\"~$x$N\";done;((m))&&e+=\"=$m$N\";};" \
 	"w(){ while :;do d=$((t-${EPOCHREALTIME//[^0-9]/}));" \
 	"((d<-I))&&t=$((t-d))&&d=0;((d<1000))&&d=1000;" \
 	"printf -v x %%d.%%06d $((d/1000000)) $((d%%1000000));" \
@@ -61,8 +80,8 @@
 	"[[ $L =~ ^[1-9][0-9]{4,11}$ ]]&&t=$((t-I+L))&&I=$L;done;};" \
 	"t=${EPOCHREALTIME//[^0-9]/};" \
 	"while :;do n=$((n+1));" \
-	"r /proc/stat;a=${v%%%%\"${N}intr \"*};b=${v:${#a}+1};c=${b%%%%\"$N\"*};" \
-	"f=\"@@DOPTOP 1 $n $EPOCHREALTIME bash$N%%stat$N$a$N${b:${#c}+1}\";" \
+	"r /proc/stat;T=$EPOCHREALTIME;a=${v%%%%\"${N}intr \"*};b=${v:${#a}+1};" \
+	"c=${b%%%%\"$N\"*};b=${b:${#c}+1};f=\"%%stat$N$a$N${b%%\"softirq \"*}\";" \
 	"r /proc/diskstats;f+=\"%%disk$N$v\";" \
 	"r /proc/net/dev;f+=\"%%net$N$v\";" \
 	"r /proc/loadavg;f+=\"%%load$N$v\";" \
@@ -74,6 +93,9 @@
 	"workingset_refault;do g $k;done;" \
 	"for k in cpu io memory;do r /proc/pressure/$k 2>/dev/null;" \
 	"[ -n \"$v\" ]&&f+=\"%%psi-${k:0:3}$N$v\";done;" \
+	"IFS=$N;A=($f);IFS=;" \
+	"if((n>1));then D;f=\"@@DOPTOP 2 $n $T bash$N$e\";" \
+	"else f=\"@@DOPTOP 1 $n $T bash$N$f\";fi;O=(\"${A[@]}\");" \
 	"printf %%s \"$f@@END $n$N\"||exit;t=$((t+I));w;done"
 
 /*
@@ -142,7 +164,7 @@ int probe_interval_line(char *buf, size_t cap, double interval_s)
 /* Write the remote command that runs the probe at interval_s. */
 int probe_command(char *buf, size_t cap, double interval_s)
 {
-	char bash_loop[2048], sh_loop[1536], secs[32];
+	char bash_loop[4096], sh_loop[1536], secs[32];
 	double iv = clamp_interval(interval_s);
 	int n, qb, qs;
 

@@ -13,6 +13,7 @@
 
 #include "lib/fixture.h"
 
+#include "frame_delta.h"
 #include "parse.h"
 #include "sample.h"
 
@@ -542,10 +543,13 @@ static void test_frame_errors(void **st)
 	esc[0] = '\t';
 	assert_int_equal(feed_text(bad.p, bad.n), 0);
 
-	/* Wrong protocol version. */
+	/* Wrong protocol version; a delta (version 2) with no frame before it. */
 	memcpy(bad.p, b.p, b.n);
-	bad.p[9] = '2';
+	bad.p[9] = '3';
 	assert_int_equal(feed_text(bad.p, bad.n), PARSE_EPROTO);
+	bad.p[9] = '2';
+	assert_int_equal(feed_text(bad.p, bad.n), PARSE_EDELTA);
+	assert_int_equal(parse_frame(bad.p, bad.n, &S), PARSE_EPROTO);
 
 	/* END without a start, END with another seq, a start inside a frame. */
 	assert_int_equal(feed_text("banner\n@@END 5\n", 15), PARSE_EPROTO);
@@ -658,6 +662,128 @@ static void test_frame_corpus(void **st)
 	}
 }
 
+/* A whole frame and deltas after it, as the bash loop writes them. */
+#define D_FULL \
+	"@@DOPTOP 1 1 100.5 bash\n%stat\n" \
+	"cpu  10 0 20 300 0 0 0 0 0 0\ncpu0 10 0 20 300 0 0 0 0 0 0\n" \
+	"ctxt 1000\nbtime 5\nprocesses 70\nprocs_running 1\nprocs_blocked 0\n" \
+	"%disk\n   8       0 sda 1 0 8 0 2 0 16 0 0 5 0\n" \
+	"%net\nInter-| a\n face |b\n    lo: 1 2 0 0 0 0 0 0 1 2 0 0 0 0 0 0\n" \
+	"%load\n0.52 0.58 0.59 1/234 5678\n" \
+	"%mem\nMemTotal:       1000 kB\nMemAvailable:     500 kB\n" \
+	"SwapTotal:         0 kB\nSwapFree:          0 kB\n@@END 1\n"
+
+/* Apply delta text d (between a header and an end line) to D_FULL. */
+static int apply(const char *body, char **out, size_t *outlen)
+{
+	char d[4096];
+	int n = snprintf(d, sizeof(d), "@@DOPTOP 2 2 101.5 bash\n%s@@END 2\n", body);
+
+	return frame_delta_apply(D_FULL, strlen(D_FULL), d, (size_t)n, out, outlen);
+}
+
+/* Deltas rebuild the frame they stand for, word by word. */
+static void test_delta_apply(void **st)
+{
+	char *out;
+	size_t len;
+
+	(void)st;
+	assert_int_equal(apply("=1\n~ 5  7 -3\n~ 5  7 -3\n~ 12\n=17\n", &out, &len), 0);
+	assert_string_equal(out,
+		"@@DOPTOP 1 2 101.5 bash\n%stat\n"
+		"cpu 15 0 27 297 0 0 0 0 0 0\ncpu0 15 0 27 297 0 0 0 0 0 0\n"
+		"ctxt 1012\nbtime 5\nprocesses 70\nprocs_running 1\nprocs_blocked 0\n"
+		"%disk\n   8       0 sda 1 0 8 0 2 0 16 0 0 5 0\n"
+		"%net\nInter-| a\n face |b\n    lo: 1 2 0 0 0 0 0 0 1 2 0 0 0 0 0 0\n"
+		"%load\n0.52 0.58 0.59 1/234 5678\n"
+		"%mem\nMemTotal:       1000 kB\nMemAvailable:     500 kB\n"
+		"SwapTotal:         0 kB\nSwapFree:          0 kB\n@@END 2\n");
+	assert_int_equal(len, strlen(out));
+	assert_int_equal(parse_frame(out, len, &S), 0);
+	assert_int_equal(S.ctxt, 1012);
+	assert_int_equal(S.seq, 2);
+	free(out);
+	/* literal words and lines; a shorter frame; a line past the old end */
+	assert_int_equal(apply("=15\n~'0.60  '0.61 '2/240 1\n+%mem\n+MemTotal: 1 kB\n"
+	                       "~ 1\n=2\n+SwapFree: 0 kB\n", &out, &len), 0);
+	assert_non_null(strstr(out, "%load\n0.60 0.58 0.61 2/240 5679\n%mem\nMemTotal: 1 kB\n"
+	                           "MemAvailable: 501 kB\nSwapTotal:         0 kB\n"
+	                           "SwapFree:          0 kB\nSwapFree: 0 kB\n@@END 2\n"));
+	free(out);
+	assert_int_equal(apply("=5\n", &out, &len), 0);
+	assert_string_equal(out, "@@DOPTOP 1 2 101.5 bash\n%stat\ncpu  10 0 20 300 0 0 0 0 0 0\n"
+	                         "cpu0 10 0 20 300 0 0 0 0 0 0\nctxt 1000\nbtime 5\n@@END 2\n");
+	free(out);
+	/* 18 digits at most, up and down */
+	assert_int_equal(apply("=4\n~ 999999999999999000\n", &out, &len), 0);
+	assert_non_null(strstr(out, "\nbtime 999999999999999005\n"));
+	free(out);
+	assert_int_equal(apply("=4\n~ -5\n", &out, &len), 0);
+	assert_non_null(strstr(out, "\nbtime 0\n"));
+	free(out);
+}
+
+/* A delta that does not fit the frame before it is an error, never a guess. */
+static void test_delta_hostile(void **st)
+{
+	static const char *const bad[] = {
+		"=0\n", "=22\n", "=99999999999999999999\n", "=x\n", "=\n", "\n", "x\n",
+		"+\n", "+@@END 2\n", "=1\n~ 1 1 1 1 1 1 1 1 1 1 1\n",
+		"=1\n~ 1 1 1 1 1 1 1 1 1 1 \n", "=1\n~5\n", "=1\n~ -11\n",
+		"=3\n~ 1000000000000000000\n", "=3\n~ 999999999999999995\n",
+		"=1\n~ '\n", "=1\n~ 1x\n", "=1\n~ --1\n", "=21\n~\n", "=20\n=2\n",
+		"=12\n~ 1\n", "=3\n~'@@END 2\n",
+	};
+	char *out = (char *)1, d[64];
+	size_t i, len;
+
+	(void)st;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (apply(bad[i], &out, &len) != PARSE_EDELTA)
+			fail_msg("delta '%s' was taken", bad[i]);
+		assert_null(out);
+	}
+	/* no end line, not a delta, no frame before it, a bad previous frame */
+	snprintf(d, sizeof(d), "@@DOPTOP 2 2 101.5 bash\n=1\n");
+	assert_int_equal(frame_delta_apply(D_FULL, strlen(D_FULL), d, strlen(d), &out, &len),
+	                 PARSE_EPROTO);
+	snprintf(d, sizeof(d), "@@DOPTOP 1 2 101.5 bash\n=1\n@@END 2\n");
+	assert_int_equal(frame_delta_apply(D_FULL, strlen(D_FULL), d, strlen(d), &out, &len),
+	                 PARSE_EPROTO);
+	snprintf(d, sizeof(d), "@@DOPTOP 2 2 101.5 bash\n=1\n@@END 2\n");
+	assert_int_equal(frame_delta_apply(NULL, 0, d, strlen(d), &out, &len), PARSE_EDELTA);
+	assert_int_equal(frame_delta_apply("cpu 1\n", 6, d, strlen(d), &out, &len), PARSE_EDELTA);
+	assert_null(out);
+}
+
+/* The stream: a whole frame, then deltas; the callback sees whole frames,
+ * and a reset forgets the frame a delta would need. */
+static void test_delta_stream(void **st)
+{
+	static const char delta[] = "@@DOPTOP 2 2 101.5 bash\n=4\n~ 3\n=16\n@@END 2\n"
+	                            "@@DOPTOP 2 3 102.5 bash\n=4\n~ 4\n=16\n@@END 3\n";
+	struct fparse *p = fparse_new();
+	struct seen sn = { 0 };
+	size_t i;
+
+	(void)st;
+	assert_non_null(p);
+	assert_int_equal(fparse_feed(p, D_FULL, strlen(D_FULL), on_frame, &sn), 0);
+	for (i = 0; i < sizeof(delta) - 1; i++)
+		assert_int_equal(fparse_feed(p, delta + i, 1, on_frame, &sn), 0);
+	assert_int_equal(sn.frames, 3);
+	assert_int_equal(sn.last.btime, 12);
+	assert_int_equal(sn.last.seq, 3);
+	assert_non_null(strstr(sn.raw.p, "@@DOPTOP 1 3 102.5 bash\n%stat\n"));
+	assert_non_null(strstr(sn.raw.p, "\nbtime 12\n"));
+	fparse_reset(p);
+	assert_int_equal(fparse_feed(p, delta, sizeof(delta) - 1, on_frame, &sn), PARSE_EDELTA);
+	assert_int_equal(sn.frames, 3);
+	fparse_free(p);
+	free(sn.raw.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -681,6 +807,9 @@ int main(void)
 		cmocka_unit_test(test_frame_too_big),
 		cmocka_unit_test(test_frame_no_marker),
 		cmocka_unit_test(test_frame_corpus),
+		cmocka_unit_test(test_delta_apply),
+		cmocka_unit_test(test_delta_hostile),
+		cmocka_unit_test(test_delta_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

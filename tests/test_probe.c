@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -436,11 +437,197 @@ static void test_command_size(void **st)
 
 	(void)st;
 	n = probe_command(cmd, sizeof(cmd), 1.0);
-	assert_true(n > 0 && n < 2048);   /* sent on every connect: keep it small */
+	assert_true(n > 0 && n < 3072);   /* sent on every connect: keep it small */
 	assert_int_equal((size_t)n, strlen(cmd));
 	assert_null(strchr(cmd, '\n'));   /* one line, for any login shell */
 	assert_int_equal(probe_command(cmd, (size_t)n, 1.0), -1);
 	assert_int_equal(probe_command(cmd, (size_t)n + 1, 1.0), n);
+}
+
+/* The files the bash loop reads, in its order. */
+static const char *const proc_files[] = {
+	"stat", "diskstats", "net/dev", "loadavg", "meminfo", "vmstat",
+	"pressure/cpu", "pressure/io", "pressure/memory",
+};
+#define NPROC_FILES (sizeof(proc_files) / sizeof(proc_files[0]))
+static const char *const proc_sections[NPROC_FILES] = {
+	"%stat", "%disk", "%net", "%load", "%mem", "%vm",
+	"%psi-cpu", "%psi-io", "%psi-mem",
+};
+
+/* Whole text of a real /proc file ("" when the kernel lacks it). */
+static void read_real(const char *name, char *out, size_t cap)
+{
+	char path[128];
+	size_t n = 0;
+	ssize_t k;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s", name);
+	out[0] = '\0';
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	while (n + 1 < cap && (k = read(fd, out + n, cap - 1 - n)) > 0)
+		n += (size_t)k;
+	close(fd);
+	out[n] = '\0';
+}
+
+/* Open FIFO path for writing once its reader (the loop) opened it; fails
+ * after 10 s. */
+static int open_fifo(const char *path)
+{
+	double end = now() + 10;
+	int fd;
+
+	while ((fd = open(path, O_WRONLY | O_NONBLOCK)) < 0) {
+		assert_true(errno == ENXIO && now() < end);
+		usleep(1000);
+	}
+	assert_int_equal(fcntl(fd, F_SETFL, 0), 0);
+	return fd;
+}
+
+/* Frames the delta test got: the last sample and raw text. */
+struct dgot {
+	int frames;
+	struct sample s;
+	char raw[65536];
+	size_t rawlen;
+};
+
+static void on_dframe(void *arg, const struct sample *s, const char *raw,
+                      size_t rawlen)
+{
+	struct dgot *g = arg;
+
+	assert_true(rawlen < sizeof(g->raw));
+	g->frames++;
+	g->s = *s;
+	memcpy(g->raw, raw, rawlen);
+	g->rawlen = rawlen;
+}
+
+/* Changes to real /proc text that the loop meets now and then: a disk
+ * that comes and goes (lines move), a number past 18 digits, a leading 0,
+ * words that change, whitespace that changes. */
+static void mutate(int k, char *text, size_t cap, const char *name)
+{
+	size_t n = strlen(text);
+
+	if (strcmp(name, "diskstats") == 0 && (k == 2 || k == 3 || k == 5))
+		snprintf(text + n, cap - n, "   8      16 sdz %d 0 %d 0 7 0 99999999999999999%d 0 0 %d %s\n",
+		         k, k * 8, k, k * 3, k == 3 ? "x1" : "001");
+	if (strcmp(name, "diskstats") == 0 && k == 4)
+		snprintf(text + n, cap - n, "   8      16 sdz 4 0 %s 0 7 0 1 0 0 12  13\n",
+		         "1000000000000000000");
+}
+
+/*
+ * The real bash loop against real /proc text, sample by sample: each file
+ * it reads is a FIFO the test fills with the real file's text of that
+ * moment (plus the changes of mutate()), so the test knows exactly what
+ * every frame saw.  Every frame doptop rebuilds from the deltas must parse
+ * to the same sample as the whole text does.
+ */
+static void test_probe_delta_frames(void **st)
+{
+	char dir[] = "/tmp/doptop_delta_XXXXXX", path[256], cmd[16384], *buf;
+	char *text[NPROC_FILES], hdr[128], *full;
+	static char raw_cmd[16384];
+	struct dgot *g = calloc(1, sizeof(*g));
+	struct fparse *p = fparse_new();
+	struct sample *want = malloc(sizeof(*want));
+	size_t i, off, fl, wire = 0, wire_first = 0, cap = 65536;
+	struct pollfd pfd;
+	struct run r;
+	int k, fd, deltas = 0;
+	ssize_t n;
+
+	(void)st;
+	assert_non_null(g);
+	assert_non_null(want);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/net", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/pressure", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	for (i = 0; i < NPROC_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, proc_files[i]);
+		assert_int_equal(mkfifo(path, 0600), 0);
+		text[i] = malloc(cap);
+		assert_non_null(text[i]);
+	}
+	/* the real command, reading dir/ instead of /proc/ */
+	assert_true(probe_command(raw_cmd, sizeof(raw_cmd), 0.01) > 0);
+	for (off = 0, buf = raw_cmd; *buf; ) {
+		if (strncmp(buf, "/proc/", 6) == 0) {
+			off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, "%s/", dir);
+			buf += 6;
+		} else {
+			cmd[off++] = *buf++;
+		}
+		assert_true(off < sizeof(cmd) - 64);
+	}
+	cmd[off] = '\0';
+	start(&r, "sh", cmd, 0, NULL);
+	full = malloc(NPROC_FILES * 65536 + 256);
+	assert_non_null(full);
+	for (k = 0; k < 8; k++) {
+		for (i = 0; i < NPROC_FILES; i++) {
+			read_real(proc_files[i], text[i], cap - 256);
+			mutate(k, text[i], cap, proc_files[i]);
+			snprintf(path, sizeof(path), "%s/%s", dir, proc_files[i]);
+			fd = open_fifo(path);
+			assert_int_equal(write(fd, text[i], strlen(text[i])), (ssize_t)strlen(text[i]));
+			close(fd);
+		}
+		pfd.fd = r.out;
+		pfd.events = POLLIN;
+		while (g->frames <= k) {
+			char rb[8192];
+			assert_true(poll(&pfd, 1, 10000) == 1);
+			n = read(r.out, rb, sizeof(rb));
+			assert_true(n > 0);
+			if (k == 0)
+				wire_first += (size_t)n;
+			else
+				wire += (size_t)n;
+			deltas += k > 0 && memmem(rb, (size_t)n, "@@DOPTOP 2 ", 11) != NULL;
+			assert_int_equal(fparse_feed(p, rb, (size_t)n, on_dframe, g), 0);
+		}
+		/* the whole text this frame saw, under the rebuilt frame's header */
+		memcpy(hdr, g->raw, sizeof(hdr));
+		*strchr(hdr, '\n') = '\0';
+		fl = (size_t)snprintf(full, 256, "%s\n", hdr);
+		for (i = 0; i < NPROC_FILES; i++)
+			if (text[i][0])
+				fl += (size_t)sprintf(full + fl, "%s\n%s", proc_sections[i], text[i]);
+		fl += (size_t)sprintf(full + fl, "@@END %llu\n", (unsigned long long)g->s.seq);
+		assert_int_equal(parse_frame(full, fl, want), 0);
+		assert_memory_equal(want, &g->s, sizeof(*want));
+		assert_int_equal(g->s.seq, (uint64_t)k + 1);
+	}
+	printf("whole frame: %zu B on the wire, then %zu B per delta frame\n",
+	       wire_first, wire / 7);
+	assert_true(deltas >= 6);
+	assert_true(wire / 7 * 4 < wire_first);
+	stop(&r);
+	for (i = 0; i < NPROC_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, proc_files[i]);
+		unlink(path);
+		free(text[i]);
+	}
+	snprintf(path, sizeof(path), "%s/net", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/pressure", dir);
+	rmdir(path);
+	rmdir(dir);
+	free(full);
+	free(want);
+	free(g);
+	fparse_free(p);
 }
 
 int main(void)
@@ -454,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_probe_new_interval),
 		cmocka_unit_test(test_probe_sh_keeps_interval),
 		cmocka_unit_test(test_probe_zero_forks),
+		cmocka_unit_test(test_probe_delta_frames),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
