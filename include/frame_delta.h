@@ -18,9 +18,11 @@
  *            at the end are empty:
  *              (empty)   the word is unchanged
  *              'WORD     the word becomes WORD
- *              -?DIGITS  the word, a decimal of 1 to 18 digits without a
- *                        leading zero ("0" itself is fine), plus this
- *                        number; the result must be 0 .. 10^18-1
+ *              -?DIGITS  the word's number plus this one: the word
+ *                        ends in 1 to 18 digits without a leading zero
+ *                        ("0" itself is fine), which are its number
+ *                        ("total=123": 123, "0.52": 52, "5678": 5678);
+ *                        the sum must be 0 .. 10^18-1 and replaces them
  *
  * Every count, number and word is checked against the previous frame: a
  * delta that does not fit it is PARSE_EDELTA, never a guess.

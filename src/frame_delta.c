@@ -120,15 +120,21 @@ static int next_word(const char **p, const char *end, struct line *w)
 	return 1;
 }
 
-/* A word as a number the delta may change: 1..DELTA_NUM_DIGITS digits and
- * no leading zero (else the bash loop sends the word itself). */
-static int word_number(struct line w, int64_t *v)
+/* Split word w into a prefix and its number: the digits it ends with,
+ * 1..DELTA_NUM_DIGITS of them and no leading zero ("total=123" is
+ * "total=" and 123, "0.52" is "0." and 52; else the bash loop sends the
+ * word itself). */
+static int word_number(struct line w, size_t *plen, int64_t *v)
 {
+	size_t i = w.n;
 	uint64_t u;
 
-	if (w.n == 0 || w.n > DELTA_NUM_DIGITS || (w.p[0] == '0' && w.n > 1) ||
-	    text_u64(w.p, w.n, UINT64_MAX, &u) < 0)
+	while (i > 0 && w.p[i - 1] >= '0' && w.p[i - 1] <= '9')
+		i--;
+	if (i == w.n || w.n - i > DELTA_NUM_DIGITS || (w.p[i] == '0' && w.n - i > 1) ||
+	    text_u64(w.p + i, w.n - i, UINT64_MAX, &u) < 0)
 		return PARSE_EDELTA;
+	*plen = i;
 	*v = (int64_t)u;
 	return 0;
 }
@@ -152,6 +158,7 @@ static int apply_item(struct obuf *o, struct line w, struct line it)
 	static const int64_t limit = 1000000000000000000LL;   /* 10^18 */
 	char num[24];
 	int64_t a, d;
+	size_t plen;
 	int rc, n;
 
 	if (it.n == 0)
@@ -161,12 +168,14 @@ static int apply_item(struct obuf *o, struct line w, struct line it)
 			return PARSE_EDELTA;
 		return put(o, it.p + 1, it.n - 1);
 	}
-	if ((rc = word_number(w, &a)) < 0 || (rc = item_number(it, &d)) < 0)
+	if ((rc = word_number(w, &plen, &a)) < 0 || (rc = item_number(it, &d)) < 0)
 		return rc;
 	a += d;   /* both below 10^18 in size: no overflow */
 	if (a < 0 || a >= limit)
 		return PARSE_EDELTA;
 	n = snprintf(num, sizeof(num), "%lld", (long long)a);
+	if ((rc = put(o, w.p, plen)) < 0)
+		return rc;
 	return put(o, num, (size_t)n);
 }
 

@@ -43,9 +43,10 @@
  *  D        the body of a protocol 2 frame (frame_delta.h) into e: A holds
  *           this frame's lines, O the last one's; a line equal to the one
  *           at its place adds to a run, a changed one with as many words
- *           sends per word nothing (same), the difference (both decimals
- *           of 1-18 digits without a leading 0: 64-bit arithmetic cannot
- *           overflow) or 'WORD; any other line goes as +LINE
+ *           sends per word nothing (same), the difference of the numbers
+ *           the two words end in (same text before them; 1-18 digits
+ *           without a leading 0: 64-bit arithmetic cannot overflow) or
+ *           'WORD; any other line goes as +LINE
  *  w        wait until the next tick; `read -t` returns >128 on timeout,
  *           another non-zero value at EOF: then exit; a line read is a
  *           new interval in microseconds when it is 5 to 12 digits (10 ms
@@ -55,7 +56,9 @@
  * The first frame is protocol 1 (the whole text), every later one
  * protocol 2.  The "intr" line of /proc/stat is dropped: it holds one
  * number per IRQ and can exceed FPARSE_MAX_LINE on big machines; so is
- * "softirq" (its last line): nothing reads either.  set -f: the word
+ * "softirq" (its last line): nothing reads either; nor the PSI averages
+ * (avg10= avg60= avg300=): the parser reads total=, so a PSI line goes as
+ * "some total=N" (a regex; the whole text when it does not match).  set -f: the word
  * splits in D must not glob.  LC_ALL=C makes EPOCHREALTIME print a '.'
  * and string ops byte-wise.
  */
@@ -70,8 +73,10 @@
 	"((i>K||${#X[@]}!=${#Y[@]}))&&e+=\"+$l$N\"&&continue;" \
 	"x=;z=;j=0;for q in \"${Y[@]}\";do p=${X[j++]};" \
 	"[[ $p == \"$q\" ]]&&z+=\" \"&&continue;" \
-	"if [[ $p$q != *[!0-9]* && $p != 0?* && $q != 0?* && ${#p} -lt 19 && ${#q} -lt 19 ]];" \
-	"then x+=$z$((q-p));else x+=\"$z'$q\";fi;z=\" \";done;" \
+	"if [[ $p$q == *[!0-9]* ]];then u=${p##*[!0-9]};y=${q##*[!0-9]};" \
+	"[[ ${p%%\"$u\"} == \"${q%%\"$y\"}\" ]]||u=;else u=$p;y=$q;fi;" \
+	"if [[ $u && $y && $u != 0?* && $y != 0?* && ${#u} -lt 19 && ${#y} -lt 19 ]];" \
+	"then x+=$z$((y-u));else x+=\"$z'$q\";fi;z=\" \";done;" \
 	"e+=\"~$x$N\";done;((m))&&e+=\"=$m$N\";};" \
 	"w(){ while :;do d=$((t-${EPOCHREALTIME//[^0-9]/}));" \
 	"((d<-I))&&t=$((t-d))&&d=0;((d<1000))&&d=1000;" \
@@ -92,6 +97,8 @@
 	"for k in pswpin pswpout workingset_refault_file workingset_refault_anon " \
 	"workingset_refault;do g $k;done;" \
 	"for k in cpu io memory;do r /proc/pressure/$k 2>/dev/null;" \
+	"[[ $v =~ ^(some)[^$N]*( total=[0-9]+$N)((full)[^$N]*( total=[0-9]+$N))?$ ]]&&" \
+	"v=${BASH_REMATCH[1]}${BASH_REMATCH[2]}${BASH_REMATCH[4]}${BASH_REMATCH[5]};" \
 	"[ -n \"$v\" ]&&f+=\"%%psi-${k:0:3}$N$v\";done;" \
 	"IFS=$N;A=($f);IFS=;" \
 	"if((n>1));then D;f=\"@@DOPTOP 2 $n $T bash$N$e\";" \

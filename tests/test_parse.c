@@ -715,6 +715,10 @@ static void test_delta_apply(void **st)
 	assert_string_equal(out, "@@DOPTOP 1 2 101.5 bash\n%stat\ncpu  10 0 20 300 0 0 0 0 0 0\n"
 	                         "cpu0 10 0 20 300 0 0 0 0 0 0\nctxt 1000\nbtime 5\n@@END 2\n");
 	free(out);
+	/* the number a word ends in, after the same text */
+	assert_int_equal(apply("=15\n~8  2 6 1\n=5\n", &out, &len), 0);
+	assert_non_null(strstr(out, "%load\n0.60 0.58 0.61 1/240 5679\n%mem\n"));
+	free(out);
 	/* 18 digits at most, up and down */
 	assert_int_equal(apply("=4\n~ 999999999999999000\n", &out, &len), 0);
 	assert_non_null(strstr(out, "\nbtime 999999999999999005\n"));
@@ -733,7 +737,7 @@ static void test_delta_hostile(void **st)
 		"=1\n~ 1 1 1 1 1 1 1 1 1 1 \n", "=1\n~5\n", "=1\n~ -11\n",
 		"=3\n~ 1000000000000000000\n", "=3\n~ 999999999999999995\n",
 		"=1\n~ '\n", "=1\n~ 1x\n", "=1\n~ --1\n", "=21\n~\n", "=20\n=2\n",
-		"=12\n~ 1\n", "=3\n~'@@END 2\n",
+		"=12\n~ 1\n", "=3\n~'@@END 2\n", "=15\n~-53\n", "=15\n~ 1 -53 1 1 1 1\n",
 	};
 	char *out = (char *)1, d[64];
 	size_t i, len;
