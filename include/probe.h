@@ -26,10 +26,10 @@
  * loop) and version 2 after; the sh loop sends version 1 only.  The parser
  * rebuilds every version 2 frame into the version 1 frame it stands for
  * (the text recordings keep), with each changed line's words joined by
- * single blanks.  Measured: ~250 B per frame on the wire instead of
- * ~2.5-3 KB on a 2-core node (bench/fleet.sh, docs/scale.md).
- * The bash loop drops /proc/stat's "intr" and "softirq" lines (nothing
- * reads them) in both versions.
+ * single blanks.  Measured: ~340-400 B per node-sample on the wire
+ * instead of ~2.6-3.2 KB on a 2-core node (bench/fleet.sh, README).
+ * The bash loop drops /proc/stat's "intr" and "softirq" lines and the PSI
+ * averages (nothing reads them) in both versions: "some total=N".
  *
  * doptop -> probe: the probe's stdin.  EOF ends the loop.  A line of
  * decimal digits (probe_interval_line) is a new interval in microseconds:
