@@ -78,8 +78,8 @@ check: $(UTESTBIN)
 test: build/dbg/doptop $(TESTBIN)
 	@UNIT_TESTS="$(UTESTBIN)" IT_TESTS="$(ITESTBIN)" sh tests/run_all.sh all
 
-# Only the microVM fleet test, all three parts (`make test` runs parts 1
-# and 2 in 250 s): VMS=N guests, VM_BUDGET seconds (default 480 here).
+# Only the microVM fleet test, all three parts (as `make test` does, in
+# 250 s): VMS=N guests, VM_BUDGET seconds (default 480 here).
 test-vm: build/dbg/doptop
 	DOPTOP_BIN=$(CURDIR)/build/dbg/doptop VM_BUDGET=$${VM_BUDGET:-480} sh tests/vm/it_vm.sh
 

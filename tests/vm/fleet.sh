@@ -16,9 +16,14 @@
 #   vm_share_init DIR PORT HOSTKEYPUB ITEMS
 #                         the host's directory DIR (in/ out/ tmp/) served by
 #                         an sshd on 127.0.0.1:PORT (guests: 10.0.2.2:PORT),
-#                         with the job's ITEMS inputs in DIR/in
-#   vm_mount_share I      mount it on guest I at /mnt/share (sshfs), copy the job
+#                         with the job's ITEMS inputs in DIR/in, and DIR/go
+#                         (the jobs start once it exists: remove it first to
+#                         start them all at one moment)
+#   vm_mount_share I [job]  mount it on guest I at /mnt/share (sshfs), copy
+#                         the job (and start it, with "job")
 #   vm_start_job I        start the seed-shaped job (tests/vm/job.sh) on guest I
+#                         (VM_JOB_WORK md5sum rounds, VM_JOB_PAUSE s of wait
+#                         per item); its log is /tmp/job.log on the guest
 #   vm_fleet_down         stop every QEMU this fleet started, by PID
 #
 # Guests use QEMU's software emulation (TCG): /dev/kvm on this kind of
@@ -167,6 +172,7 @@ vm_share_init() {
 	VM_SHARE=$1 VM_SHARE_PORT=$2
 	VM_SHARE_HK="[10.0.2.2]:$2 $(cut -d' ' -f1,2 "$3")"
 	mkdir -p "$VM_SHARE/in" "$VM_SHARE/out" "$VM_SHARE/tmp"
+	: > "$VM_SHARE/go"
 	python3 -c "
 import os, sys
 for i in range(int(sys.argv[2])):
@@ -174,12 +180,21 @@ for i in range(int(sys.argv[2])):
 " "$VM_SHARE/in" "$4"
 }
 
+# One login (each costs an emulated guest seconds of CPU): the key, then
+# the job, on one stdin (dd bs=1 reads the key's bytes and not one more).
+# (vm_mount_share I job: and start the job, in the same login)
 vm_mount_share() {
-	vm_ssh "$1" "cat > /root/.ssh/id_ed25519; chmod 600 /root/.ssh/id_ed25519" < "$VM_DIR/id_ed25519" &&
-	vm_ssh "$1" "echo '$VM_SHARE_HK' > /root/.ssh/known_hosts; mkdir -p /mnt/share; sshfs -p $VM_SHARE_PORT root@10.0.2.2:$VM_SHARE /mnt/share && cat > /tmp/job.sh" \
-		< "$(dirname "$VM_LIB")/job.sh"
+	_k=$(wc -c < "$VM_DIR/id_ed25519") _job=""
+	[ "${2:-}" = job ] && _job=" && $(vm_job_cmd)"
+	cat "$VM_DIR/id_ed25519" "$(dirname "$VM_LIB")/job.sh" | vm_ssh "$1" \
+		"dd bs=1 count=$_k of=/root/.ssh/id_ed25519 2>/dev/null && chmod 600 /root/.ssh/id_ed25519 && cat > /tmp/job.sh &&
+		 echo '$VM_SHARE_HK' > /root/.ssh/known_hosts && mkdir -p /mnt/share && sshfs -p $VM_SHARE_PORT root@10.0.2.2:$VM_SHARE /mnt/share$_job"
+}
+
+vm_job_cmd() {
+	echo "{ setsid sh /tmp/job.sh /mnt/share ${VM_JOB_WORK:-1} ${VM_JOB_PAUSE:-0} </dev/null >/tmp/job.log 2>&1 & }"
 }
 
 vm_start_job() {
-	vm_ssh "$1" "setsid sh /tmp/job.sh /mnt/share ${VM_JOB_WORK:-1} </dev/null >/tmp/job.log 2>&1 &"
+	vm_ssh "$1" "$(vm_job_cmd)"
 }
