@@ -469,7 +469,8 @@ def run():
         fault_end(f)
     w.done = True
     w.th.join()
-    if samples:
+    # a last line for the samples after the last report, if any
+    if samples and (period_start is None or samples[-1][0] > period_start - t0):
         rows.append(report_line(samples, faults, t0, t0 + samples[-1][0], period_start))
     return verdicts(nodes, samples, faults, dp, live, rec, out, rows)
 
