@@ -180,8 +180,8 @@ static void inputs_text(const struct job *j, char *buf, size_t cap)
 		    in.network ? " over the network" : "");
 }
 
-/* "1234 / 5000 (24.7%)  3.2 files/s (avg 3.0)  ETA 6m12s (14:05)  last
- * file 0s ago", "... FINISHED 22:08:38 in 1m00s, avg 33.3/s". */
+/* "1234 / 5000 (24.7%)  3.2 files/s (avg 3.0)  last file 0s ago  ETA
+ * 6m12s (14:05)", "... FINISHED 22:08:38 in 1m00s, avg 33.3/s". */
 static void summary(const struct job *j, struct job_line *l)
 {
 	struct progress_view v;
@@ -214,16 +214,16 @@ static void summary(const struct job *j, struct job_line *l)
 		l->mark = at;
 		l->mark_len = strlen(l->text) - at;
 	} else {
+		/* what a glance needs first (is it moving?), then the ETA and its
+		 * best case, the longest part, which a narrow screen cuts */
 		if (v.started)
-			add(l->text, sizeof l->text, "  %.1f files/s (avg %.1f)", v.rate, v.rate_avg);
+			add(l->text, sizeof l->text, "  %.1f files/s (avg %.1f)  last file %s ago",
+			    v.rate, v.rate_avg, fmt_duration(b, sizeof b, last_file_s(j, &v, now)));
 		if (v.has_eta && isfinite(v.eta_s)) {
 			add(l->text, sizeof l->text, "  ETA %s (%s)", fmt_duration(a, sizeof a, v.eta_s),
 			    clock_of(c, sizeof c, now + v.eta_s, v.eta_s > 86400 ? CLK_DAY : CLK_MINUTES));
 			best_eta(j, v.eta_s, l->text, sizeof l->text);
 		}
-		if (v.started)
-			add(l->text, sizeof l->text, "  last file %s ago",
-			    fmt_duration(b, sizeof b, last_file_s(j, &v, now)));
 		state_mark(l, &v);
 	}
 	inputs_text(j, l->text, sizeof l->text);
